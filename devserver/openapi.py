@@ -1,0 +1,91 @@
+"""One OpenAPI document for every route, generated from the handlers' own resolvers.
+
+``python -m devserver.openapi`` writes ``docs/openapi.json``; ``--check`` fails on drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+from devserver import template
+
+TITLE = "Customer identity API"
+VERSION = "0.1.0"
+DOCUMENT_PATH = template.PROJECT_ROOT / "docs" / "openapi.json"
+
+
+def build_document(apps: list[Any]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for app in apps:
+        part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        if not document:
+            document = {key: value for key, value in part.items() if key not in {"paths", "components"}}
+            document["paths"], document["components"] = {}, {"schemas": {}}
+        for path, operations in part.get("paths", {}).items():
+            document["paths"].setdefault(path, {}).update(operations)
+        document["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
+    document["paths"] = dict(sorted(document["paths"].items()))
+    document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
+    return document
+
+
+def swagger_html(spec_json: str) -> str:
+    assets = Path(generate_swagger_html.__code__.co_filename).parent
+    return generate_swagger_html(
+        spec=spec_json,
+        swagger_js=(assets / "swagger-ui-bundle.min.js").read_text(),
+        swagger_css=(assets / "swagger-ui.min.css").read_text(),
+        swagger_base_url="",
+        oauth2_config=None,
+    )
+
+
+def _load_apps() -> list[Any]:
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    apps, seen = [], set()
+    for route in template.routes():
+        if route.function in seen:
+            continue
+        seen.add(route.function)
+        module_name = route.handler.rpartition(".")[0]
+        spec = importlib.util.spec_from_file_location(
+            f"_openapi_{route.function}", route.code_dir / f"{module_name}.py"
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        apps.append(module.app)
+    return apps
+
+
+def render() -> str:
+    return json.dumps(build_document(_load_apps()), indent=2) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate or check docs/openapi.json")
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/openapi.json is out of date")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        if not DOCUMENT_PATH.exists() or DOCUMENT_PATH.read_text() != text:
+            print("docs/openapi.json is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    DOCUMENT_PATH.write_text(text)
+    print(f"wrote {DOCUMENT_PATH.relative_to(template.PROJECT_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
+
+Routes come from ``template.yaml``. Like Lambda, each function has a pool of execution
+environments; one handles one request at a time and a busy pool grows by a cold start (a fresh
+import of the handler module). Without ``DYNAMODB_ENDPOINT`` an embedded emulator is started as a
+child process, its tables persisted under ``LOCAL_DATA_DIR`` (default ``.local/``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import boto3
+from botocore.exceptions import ClientError
+
+from devserver import template
+from devserver.openapi import build_document, swagger_html
+
+STAGE = "local"
+MAX_ENVIRONMENTS_PER_FUNCTION = 128
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    timeout_ms: int = 15_000
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.timeout_ms - int((time.monotonic() - self.started) * 1000))
+
+
+class FunctionPool:
+    """Execution environments of one function: each is its own import of the handler module."""
+
+    def __init__(self, route: template.Route) -> None:
+        self.route = route
+        self._idle: queue.SimpleQueue[ModuleType] = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS_PER_FUNCTION)
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def _cold_start(self) -> ModuleType:
+        module_name, _, _ = self.route.handler.rpartition(".")
+        with self._lock:
+            self._count += 1
+            unique = f"_lambda_{self.route.function}_{self._count}"
+        spec = importlib.util.spec_from_file_location(unique, self.route.code_dir / f"{module_name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        with self._slots:
+            try:
+                module = self._idle.get_nowait()
+            except queue.Empty:
+                module = self._cold_start()
+            try:
+                function = getattr(module, self.route.handler.rpartition(".")[2])
+                return function(event, LambdaContext(function_name=self.route.function))
+            finally:
+                self._idle.put(module)
+
+    def module(self) -> ModuleType:
+        """An environment to read from (for the OpenAPI document); returned to the pool."""
+        module = self._cold_start()
+        self._idle.put(module)
+        return module
+
+
+class LocalApi:
+    def __init__(self, routes: list[template.Route]) -> None:
+        self.routes = routes
+        self.pools = {route.function: FunctionPool(route) for route in routes}
+        self._openapi: str | None = None
+
+    def openapi_json(self) -> str:
+        if self._openapi is None:
+            apps = [self.pools[route.function].module().app for route in self.routes]
+            self._openapi = json.dumps(build_document(apps), indent=2)
+        return self._openapi
+
+    def match(self, method: str, raw_path: str) -> tuple[template.Route | None, dict[str, str], bool]:
+        """(route, decoded path parameters, whether the path exists for another method)."""
+        path_exists = False
+        for route in self.routes:
+            found = route.pattern.match(raw_path)
+            if found:
+                path_exists = True
+                if route.method == method:
+                    return route, {k: unquote(v) for k, v in found.groupdict().items()}, True
+        return None, {}, path_exists
+
+    def build_event(
+        self,
+        route: template.Route,
+        method: str,
+        raw_path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        params: dict[str, str],
+        source_ip: str,
+    ) -> dict[str, Any]:
+        multi_query = parse_qs(query, keep_blank_values=True)
+        multi_headers = {name: [value] for name, value in headers.items()}
+        request_id = str(uuid.uuid4())
+        return {
+            "resource": route.path,
+            "path": raw_path,
+            "httpMethod": method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": "000000000000",
+                "apiId": "local",
+                "resourceId": route.function,
+                "resourcePath": route.path,
+                "httpMethod": method,
+                "path": f"/{STAGE}{raw_path}",
+                "stage": STAGE,
+                "requestId": request_id,
+                "extendedRequestId": request_id,
+                "requestTimeEpoch": int(time.time() * 1000),
+                "protocol": "HTTP/1.1",
+                "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent")},
+            },
+            "body": body.decode("utf-8", errors="replace") if body else None,
+            "isBase64Encoded": False,
+        }
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"error": {"code": code, "message": message, "field": None}}).encode()
+    return status, {"Content-Type": "application/json"}, body
+
+
+def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "customer-identity-local"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            if os.environ.get("LOCAL_ACCESS_LOG"):
+                super().log_message(format, *args)
+
+        def _respond(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in {"content-length", "connection"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _dispatch(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            raw_path = parts.path or "/"
+            if self.command == "GET" and raw_path == "/openapi.json":
+                self._respond(200, {"Content-Type": "application/json"}, api.openapi_json().encode())
+                return
+            if self.command == "GET" and raw_path == "/swagger":
+                self._respond(200, {"Content-Type": "text/html"}, swagger_html(api.openapi_json()).encode())
+                return
+            route, params, path_exists = api.match(self.command, raw_path)
+            if route is None:
+                if path_exists:
+                    self._respond(*_error(405, "method_not_allowed", f"{self.command} is not allowed on {raw_path}"))
+                else:
+                    self._respond(*_error(404, "route_not_found", f"no route for {self.command} {raw_path}"))
+                return
+            headers = dict(self.headers.items())
+            event = api.build_event(
+                route, self.command, raw_path, parts.query, headers, body, params, self.client_address[0]
+            )
+            try:
+                result = api.pools[route.function].invoke(event)
+            except Exception as error:  # noqa: BLE001 - what API Gateway answers when a Lambda fails
+                print(f"{route.function} failed: {error!r}", file=sys.stderr, flush=True)
+                self._respond(*_error(502, "internal_error", "the function failed"))
+                return
+            out_headers = dict(result.get("headers") or {})
+            for name, values in (result.get("multiValueHeaders") or {}).items():
+                out_headers[name] = ", ".join(values)
+            payload = result.get("body") or ""
+            self._respond(int(result.get("statusCode", 200)), out_headers, payload.encode())
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+class LocalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+def start_emulator(state_path: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start the embedded emulator as a child process; return it and its endpoint."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devserver.emulator",
+            "--port",
+            os.environ.get("EMULATOR_PORT", "0"),
+            "--state",
+            str(state_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"the DynamoDB emulator did not start: {line!r}")
+    return process, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
+    """Create the table from the template's definition unless it exists; add missing indexes."""
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region)
+    definition = template.table_definition()
+    try:
+        existing = client.describe_table(TableName=table_name)["Table"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        client.create_table(TableName=table_name, **definition)
+        return
+    have = {index["IndexName"] for index in existing.get("GlobalSecondaryIndexes", [])}
+    for index in definition.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] not in have:
+            client.update_table(
+                TableName=table_name,
+                AttributeDefinitions=definition["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
+
+
+def configure_environment(endpoint: str | None) -> dict[str, str]:
+    """Environment of the local functions: the template's, then the developer's own overrides."""
+    env = template.function_environment()
+    env.update(
+        TABLE_NAME=os.environ.get("TABLE_NAME", "customer-identity"),
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        AWS_REGION=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    )
+    if endpoint:
+        env["DYNAMODB_ENDPOINT"] = endpoint
+        env.setdefault("AWS_ACCESS_KEY_ID", "local")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    for key in list(env):
+        if key in os.environ and key not in {"DYNAMODB_ENDPOINT", "AWS_REGION"}:
+            env[key] = os.environ[key]
+    os.environ.update(env)
+    return env
+
+
+def main() -> None:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "3000"))
+    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", template.PROJECT_ROOT / ".local"))
+    emulator = None
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
+    if endpoint is None and not os.environ.get("USE_AWS"):
+        emulator, endpoint = start_emulator(data_dir / "dynamodb.json")
+    env = configure_environment(endpoint)
+    ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+    api = LocalApi(template.routes())
+    server = LocalServer((host, port), make_handler(api))
+    backend = f"embedded emulator at {endpoint}" if emulator else (endpoint or f"AWS {env['AWS_REGION']}")
+    print(f"serving http://{host}:{server.server_address[1]} (table {env['TABLE_NAME']} on {backend})", flush=True)
+    try:
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if emulator is not None:
+            emulator.terminate()
+            emulator.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""POST /customers: find-or-create the customer of a phone number."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler, metrics
+from customer_identity.models import CustomerResult, NewCustomer
+from customer_identity.runtime import customer_service
+
+app = create_app()
+service = customer_service()
+
+
+@app.post(
+    "/customers",
+    summary="Find or create the customer of a phone number",
+    description="201 with the new customer, or 200 with the existing one (which POST never changes).",
+    tags=["customers"],
+    responses={
+        200: {
+            "description": "The phone already had a customer",
+            "content": {"application/json": {"model": CustomerResult}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": CustomerResult}}},
+        409: ERROR_RESPONSES[422] | {"description": "email_taken"},
+        **ERROR_RESPONSES,
+    },
+)
+def create_customer(body: NewCustomer) -> Response[CustomerResult]:
+    result = service.find_or_create(body)
+    if result.created:
+        metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)
+    return json_response(201 if result.created else 200, result)
+
+
+handler = lambda_handler(app)

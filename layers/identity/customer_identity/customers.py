@@ -1,0 +1,441 @@
+"""Customers: race-safe find-or-create by phone, numbering, resolution of any identifier, updates.
+
+Every uniqueness rule is enforced by a conditional write inside one ``TransactWriteItems``:
+
+* one customer per phone: the customer item is keyed by its phone and put with
+  ``attribute_not_exists``; a loser gets the winner back (``ReturnValuesOnConditionCheckFailure``);
+* gap-free customer numbers: the counter update is conditioned on the value read, in the same
+  transaction that creates the customer, so a losing racer changes nothing and burns no number;
+* unique customer id, number and email: marker items put with ``attribute_not_exists``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+
+from customer_identity import table
+from customer_identity.contention import Contention
+from customer_identity.errors import (
+    CustomerNotFound,
+    EmailTaken,
+    InvalidCursor,
+    InvalidInput,
+    NextNumberTooLow,
+    PhoneTaken,
+)
+from customer_identity.models import (
+    DEFAULT_STATUS,
+    Customer,
+    CustomerChanges,
+    CustomerPage,
+    CustomerResult,
+    NewCustomer,
+    NumberingState,
+)
+from customer_identity.phones import looks_like_phone, normalise_phone
+from customer_identity.settings import Settings
+from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem
+
+ALL_OLD = "ALL_OLD"
+CONDITION_FAILED = "ConditionalCheckFailed"
+CUSTOMER_ID_PREFIX = "cus_"
+MAX_REF_LENGTH = 256
+MAX_PAGE_SIZE = 100
+_OPTIONAL_FIELDS = ("name", "email", "address", "area")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def normalise_email(email: str | None) -> str | None:
+    return email.strip().lower() if email else None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    item: CustomerItem
+    kind: str
+
+
+class CustomerService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._number_pattern = re.compile(
+            rf"^{re.escape(settings.customer_number_prefix)}(\d{{1,{table.NUMBER_WIDTH}}})$", re.IGNORECASE
+        )
+        table.bind(settings)
+
+    # --- presentation -------------------------------------------------------------------------
+
+    def format_number(self, number: int) -> str:
+        return f"{self.settings.customer_number_prefix}{number}"
+
+    def to_customer(self, item: CustomerItem) -> Customer:
+        return Customer(
+            customer_id=item.customer_id,
+            customer_number=self.format_number(int(item.customer_number)),
+            phone=item.phone,
+            name=item.name,
+            email=item.email,
+            status=item.status,  # type: ignore[arg-type]
+            address=item.address,
+            area=item.area,
+            legacy_ids=sorted(item.legacy_ids or ()),
+            total_bookings=int(item.total_bookings or 0),
+            total_spent=(item.total_spent or Decimal("0")).quantize(Decimal("0.01")),
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        )
+
+    # --- find-or-create -----------------------------------------------------------------------
+
+    def find_or_create(self, new: NewCustomer) -> CustomerResult:
+        """Return the customer of ``new.phone``, creating it (with the next number) if there is none.
+
+        One request when the customer exists, two when it is created without contention.
+        """
+        phone = normalise_phone(new.phone, self.settings.default_region)
+        email = normalise_email(new.email)
+        existing, counter = self._read_customer_and_counter(phone.e164)
+        contention = Contention(self.settings.contention_budget_seconds)
+        while existing is None:
+            number = int(counter.next_number) if counter else self.settings.customer_number_start
+            now = utc_now()
+            item = CustomerItem(
+                customer_id=f"{CUSTOMER_ID_PREFIX}{uuid.uuid4().hex}",
+                customer_number=number,
+                phone=phone.e164,
+                phone_raw=phone.raw,
+                name=new.name,
+                email=email,
+                status=new.status or DEFAULT_STATUS,
+                address=new.address,
+                area=new.area,
+                total_bookings=0,
+                total_spent=Decimal("0"),
+                created_at=now,
+                updated_at=now,
+                revision=1,
+            )
+            item.refresh_keys()
+            try:
+                with table.transaction() as tx:
+                    tx.save(item, condition=CustomerItem.pk.does_not_exist(), return_values=ALL_OLD)
+                    self._issue_number(tx, counter, number)
+                    for kind, key in table.alias_keys_of(item):
+                        alias = table.alias_item(
+                            key, kind=kind, customer_id=item.customer_id, phone=item.phone, now=now
+                        )
+                        tx.save(alias, condition=AliasItem.pk.does_not_exist(), return_values=ALL_OLD)
+                return CustomerResult(created=True, customer=self.to_customer(item))
+            except TransactWriteError as error:
+                reasons = _reasons(error)
+                phone_reason, counter_reason = reasons[0], reasons[1]
+                if phone_reason is not None and phone_reason.code == CONDITION_FAILED:
+                    if phone_reason.raw_item:
+                        existing = _from_raw(CustomerItem, phone_reason.raw_item)
+                    else:
+                        existing, counter = self._read_customer_and_counter(phone.e164)
+                    break
+                if email and _failed(reasons[-1]):
+                    raise EmailTaken() from error
+                contention.wait()
+                if _failed(counter_reason) and counter_reason.raw_item:
+                    counter = _from_raw(CounterItem, counter_reason.raw_item)
+                else:  # a conflict with a transaction in flight, or the counter was created meanwhile
+                    existing, counter = self._read_customer_and_counter(phone.e164)
+        return CustomerResult(
+            created=False, customer=self.to_customer(existing), ignored_fields=_ignored_fields(new, email, existing)
+        )
+
+    def _read_customer_and_counter(self, e164: str) -> tuple[CustomerItem | None, CounterItem | None]:
+        customer = counter = None
+        for item in TableItem.batch_get([table.phone_key(e164), table.COUNTER_KEY], consistent_read=True):
+            if isinstance(item, CustomerItem):
+                customer = item
+            elif isinstance(item, CounterItem):
+                counter = item
+        return customer, counter
+
+    def _issue_number(self, tx: Any, counter: CounterItem | None, number: int) -> None:
+        """Add to ``tx`` the counter step that issues ``number``, valid only if nobody moved it."""
+        if counter is None:
+            fresh = CounterItem(*table.COUNTER_KEY, next_number=number + 1, last_issued=number)
+            tx.save(fresh, condition=CounterItem.pk.does_not_exist(), return_values=ALL_OLD)
+        else:
+            tx.update(
+                CounterItem(*table.COUNTER_KEY),
+                actions=[CounterItem.next_number.set(number + 1), CounterItem.last_issued.set(number)],
+                condition=CounterItem.next_number == number,
+                return_values=ALL_OLD,
+            )
+
+    # --- numbering ----------------------------------------------------------------------------
+
+    def numbering_state(self) -> NumberingState:
+        try:
+            counter = CounterItem.get(*table.COUNTER_KEY, consistent_read=True)
+        except DoesNotExist:
+            return self._numbering(self.settings.customer_number_start, None)
+        return self._numbering(int(counter.next_number), counter.last_issued)
+
+    def _numbering(self, next_number: int, last_issued: int | None) -> NumberingState:
+        return NumberingState(
+            next_number=next_number,
+            next_customer_number=self.format_number(next_number),
+            last_issued=self.format_number(int(last_issued)) if last_issued is not None else None,
+        )
+
+    def set_next_number(self, next_number: int) -> NumberingState:
+        """Make ``next_number`` the next customer number; it must be above every number issued."""
+        contention = Contention(self.settings.contention_budget_seconds)
+        while True:
+            try:
+                with table.transaction() as tx:
+                    tx.update(
+                        CounterItem(*table.COUNTER_KEY),
+                        actions=[CounterItem.next_number.set(next_number)],
+                        condition=CounterItem.pk.exists()
+                        & (CounterItem.last_issued.does_not_exist() | (CounterItem.last_issued < next_number)),
+                        return_values=ALL_OLD,
+                    )
+                return self.numbering_state()
+            except TransactWriteError as error:
+                reason = _reasons(error)[0]
+                if _failed(reason) and reason.raw_item:
+                    counter = _from_raw(CounterItem, reason.raw_item)
+                    raise NextNumberTooLow(next_number, int(counter.last_issued)) from error
+            try:  # no counter yet: create it, unless a first customer got there first
+                CounterItem(*table.COUNTER_KEY, next_number=next_number).save(condition=CounterItem.pk.does_not_exist())
+                return self.numbering_state()
+            except PutError as error:  # a first customer created the counter meanwhile: decide again
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            contention.wait()
+
+    # --- resolution ---------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> Resolved:
+        """Find the customer that ``ref`` names: id, number, phone (any shape), email or legacy id."""
+        ref = (ref or "").strip()
+        if not ref or len(ref) > MAX_REF_LENGTH:
+            raise CustomerNotFound(ref)
+        number = self.parse_number(ref)
+        if number is not None:
+            return self._via_alias(table.number_key(number), "customer_number", ref)
+        if ref.startswith(CUSTOMER_ID_PREFIX):
+            return self._via_alias(table.customer_id_key(ref), "customer_id", ref)
+        if "@" in ref:
+            return self._via_alias(table.email_key(normalise_email(ref) or ""), "email", ref)
+        if looks_like_phone(ref):
+            try:
+                phone = normalise_phone(ref, self.settings.default_region)
+            except InvalidInput:
+                phone = None
+            if phone is not None:
+                item = self.get_by_phone(phone.e164)
+                if item is not None:
+                    return Resolved(item, "phone")
+        return self._via_alias(table.legacy_key(ref), "legacy_id", ref)
+
+    def parse_number(self, ref: str) -> int | None:
+        match = self._number_pattern.match(ref)
+        return int(match.group(1)) if match else None
+
+    def get_by_phone(self, e164: str) -> CustomerItem | None:
+        try:
+            return CustomerItem.get(*table.phone_key(e164), consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def _via_alias(self, key: tuple[str, str], kind: str, ref: str) -> Resolved:
+        # A phone change moves the customer item and re-points markers in one transaction; reading
+        # the marker and then the item can straddle it, so read again when they disagree.
+        for _ in range(3):
+            try:
+                alias = AliasItem.get(*key, consistent_read=True)
+            except DoesNotExist:
+                break
+            item = self.get_by_phone(alias.phone)
+            if item is not None and item.customer_id == alias.customer_id:
+                return Resolved(item, kind)
+        raise CustomerNotFound(ref)
+
+    # --- updates ------------------------------------------------------------------------------
+
+    def update(self, ref: str, changes: CustomerChanges) -> Customer:
+        """Apply ``changes`` to the customer ``ref`` names. A phone change keeps id and number."""
+        given = changes.model_fields_set
+        for required in ("phone", "status"):
+            if required in given and getattr(changes, required) is None:
+                raise InvalidInput(f"{required} cannot be removed", field=required, code=f"invalid_{required}")
+        new_phone = normalise_phone(changes.phone, self.settings.default_region) if changes.phone is not None else None
+        contention = Contention(self.settings.contention_budget_seconds)
+        while True:
+            current = self.resolve(ref).item
+            updated = _copy(current)
+            for name in given:
+                value = getattr(changes, name)
+                if name == "phone":
+                    assert new_phone is not None
+                    if new_phone.e164 != current.phone:
+                        updated.phone, updated.phone_raw = new_phone.e164, new_phone.raw
+                elif name == "email":
+                    updated.email = normalise_email(value)
+                else:
+                    setattr(updated, name, value)
+            if _fields(updated) == _fields(current):
+                return self.to_customer(current)
+            updated.revision = int(current.revision or 0) + 1
+            updated.updated_at = utc_now()
+            updated.refresh_keys()
+            try:
+                self._write_update(current, updated)
+                return self.to_customer(updated)
+            except TransactWriteError as error:
+                reasons = _reasons(error)
+                if updated.phone != current.phone and _failed(reasons[1]):
+                    raise PhoneTaken() from error
+                if updated.email and updated.email != current.email and _failed(reasons[-1]):
+                    raise EmailTaken() from error
+                contention.wait()  # the customer changed under us: read it again and reapply
+
+    def _write_update(self, current: CustomerItem, updated: CustomerItem) -> None:
+        unchanged_revision = CustomerItem.revision == current.revision
+        email_changed = updated.email != current.email
+        with table.transaction() as tx:
+            if updated.phone != current.phone:
+                tx.delete(current, condition=unchanged_revision)
+                tx.save(updated, condition=CustomerItem.pk.does_not_exist(), return_values=ALL_OLD)
+                for kind, key in table.alias_keys_of(current):
+                    if kind == "email" and email_changed:
+                        continue
+                    tx.update(
+                        AliasItem(*key),
+                        actions=[AliasItem.phone.set(updated.phone)],
+                        condition=AliasItem.customer_id == current.customer_id,
+                    )
+            else:
+                tx.save(updated, condition=unchanged_revision)
+            if email_changed:
+                if current.email:
+                    old_key = table.email_key(current.email)
+                    tx.delete(AliasItem(*old_key), condition=AliasItem.customer_id == current.customer_id)
+                if updated.email:
+                    alias = table.alias_item(
+                        table.email_key(updated.email),
+                        kind="email",
+                        customer_id=updated.customer_id,
+                        phone=updated.phone,
+                        now=updated.updated_at,
+                    )
+                    tx.save(alias, condition=AliasItem.pk.does_not_exist(), return_values=ALL_OLD)
+
+    # --- listing ------------------------------------------------------------------------------
+
+    def list_customers(self, *, status: str | None, area: str | None, limit: int, cursor: str | None) -> CustomerPage:
+        """One index query per page, in customer-number order; ``next_cursor`` is null on the last page."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit", code="invalid_limit")
+        range_condition: Condition | None = None
+        if area:
+            index, hash_attr, range_attr = TableItem.by_area, "gsi3pk", "gsi3sk"
+            hash_key = f"AREA#{table.area_index_value(area)}"
+            if status:
+                range_condition = TableItem.gsi3sk.startswith(f"{status}#")
+        elif status:
+            index, hash_attr, range_attr = TableItem.by_status, "gsi2pk", "gsi2sk"
+            hash_key = f"STATUS#{status}"
+        else:
+            index, hash_attr, range_attr = TableItem.by_number, "gsi1pk", "gsi1sk"
+            hash_key = table.CUSTOMERS_PARTITION
+        query_id = f"{index.Meta.index_name}|{hash_key}|{status or ''}"
+        start_key = _decode_cursor(cursor, query_id, (hash_attr, range_attr)) if cursor else None
+        results = index.query(
+            hash_key,
+            range_key_condition=range_condition,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start_key,
+        )
+        items = [item for item in results if isinstance(item, CustomerItem)]
+        next_cursor = None
+        if len(items) > limit:
+            items = items[:limit]
+            last = items[-1]
+            next_cursor = _encode_cursor(
+                query_id,
+                {
+                    "pk": last.pk,
+                    "sk": last.sk,
+                    hash_attr: getattr(last, hash_attr),
+                    range_attr: getattr(last, range_attr),
+                },
+            )
+        return CustomerPage(items=[self.to_customer(item) for item in items], next_cursor=next_cursor)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _reasons(error: TransactWriteError) -> list[Any]:
+    reasons = error.cancellation_reasons
+    if not reasons:  # not a cancellation (throttling, validation, network): not ours to hide
+        raise error
+    return reasons
+
+
+def _failed(reason: Any) -> bool:
+    return reason is not None and reason.code == CONDITION_FAILED
+
+
+def _from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:
+    item = TableItem.from_raw_data(raw)
+    if not isinstance(item, cls):
+        raise TypeError(f"expected {cls.__name__}, got {type(item).__name__}")
+    return item
+
+
+def _copy(item: CustomerItem) -> CustomerItem:
+    return _from_raw(CustomerItem, item.serialize())
+
+
+def _fields(item: CustomerItem) -> dict[str, Any]:
+    return item.attribute_values
+
+
+def _ignored_fields(new: NewCustomer, email: str | None, existing: CustomerItem) -> list[str]:
+    sent = {name: getattr(new, name) for name in (*_OPTIONAL_FIELDS, "status") if getattr(new, name) is not None}
+    if email is not None:
+        sent["email"] = email
+    return sorted(name for name, value in sent.items() if getattr(existing, name) != value)
+
+
+def _encode_cursor(query_id: str, key: dict[str, str]) -> str:
+    payload = json.dumps({"q": query_id, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, query_id: str, index_attrs: tuple[str, str]) -> dict[str, Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = payload["k"]
+        names = {"pk", "sk", *index_attrs}
+        valid = payload["q"] == query_id and set(key) == names and all(isinstance(v, str) for v in key.values())
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidCursor()
+    return {name: {"S": value} for name, value in key.items()}

@@ -1,0 +1,86 @@
+"""Typed domain errors. ``api.py`` maps them to HTTP in one place; nothing matches on text."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a caller can cause or must be told about."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(message, field=field)
+        if code:
+            self.code = code
+
+
+class InvalidPhone(InvalidInput):
+    def __init__(self, message: str, *, field: str = "phone") -> None:
+        super().__init__(message, field=field, code="invalid_phone")
+
+
+class InvalidCursor(DomainError):
+    status = 400
+    code = "invalid_cursor"
+
+    def __init__(self, message: str = "cursor is not one this API returned") -> None:
+        super().__init__(message, field="cursor")
+
+
+class CustomerNotFound(DomainError):
+    status = 404
+    code = "customer_not_found"
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no customer matches {ref!r}")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class PhoneTaken(Conflict):
+    code = "phone_taken"
+
+    def __init__(self) -> None:
+        super().__init__("another customer already has this phone number", field="phone")
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+    def __init__(self) -> None:
+        super().__init__("another customer already has this email address", field="email")
+
+
+class NextNumberTooLow(Conflict):
+    code = "next_number_too_low"
+
+    def __init__(self, requested: int, last_issued: int) -> None:
+        super().__init__(
+            f"next customer number must be above the highest issued ({last_issued}); got {requested}",
+            field="next",
+        )
+        self.last_issued = last_issued
+
+
+class Busy(DomainError):
+    """Contention did not clear within the time budget; the request changed nothing."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__("too many concurrent writes; nothing was changed, retry shortly")

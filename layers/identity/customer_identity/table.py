@@ -1,0 +1,242 @@
+"""The single-table layout. This module is the only place that knows a key shape.
+
+Item types (``pk`` / ``sk``):
+
+* ``PHONE#<e164>`` / ``CUSTOMER`` -- the customer itself, keyed by its phone (one phone, one item).
+* ``CUSTOMER#<customer_id>`` / ``ALIAS``, ``NUMBER#<n>`` / ``ALIAS``, ``EMAIL#<email>`` / ``ALIAS``,
+  ``LEGACY#<id>`` / ``ALIAS`` -- marker items. Each one exists at most once (``attribute_not_exists``)
+  and names the customer (``customer_id``) and the phone its item lives under.
+* ``COUNTER#customer_number`` / ``COUNTER`` -- the customer-number counter.
+
+Global secondary indexes (sparse, customers only) serve listing without scans:
+``by_number`` (all customers in number order), ``by_status`` and ``by_area`` (area, then status).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    DiscriminatorAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.constants import NUMBER
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from customer_identity.settings import Settings
+
+CUSTOMER_SK = "CUSTOMER"
+ALIAS_SK = "ALIAS"
+COUNTER_SK = "COUNTER"
+NUMBER_WIDTH = 12  # zero padding so that numbers sort as strings in the indexes
+
+
+# --- key shapes -------------------------------------------------------------------------------
+
+
+def phone_key(e164: str) -> tuple[str, str]:
+    return f"PHONE#{e164}", CUSTOMER_SK
+
+
+def customer_id_key(customer_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", ALIAS_SK
+
+
+def number_key(number: int) -> tuple[str, str]:
+    return f"NUMBER#{number}", ALIAS_SK
+
+
+def email_key(email: str) -> tuple[str, str]:
+    return f"EMAIL#{email}", ALIAS_SK
+
+
+def legacy_key(legacy_id: str) -> tuple[str, str]:
+    return f"LEGACY#{legacy_id}", ALIAS_SK
+
+
+COUNTER_KEY = ("COUNTER#customer_number", COUNTER_SK)
+
+
+def padded_number(number: int) -> str:
+    return str(number).zfill(NUMBER_WIDTH)
+
+
+def area_index_value(area: str) -> str:
+    return " ".join(area.split()).casefold()
+
+
+# --- attributes -------------------------------------------------------------------------------
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number read and written as :class:`~decimal.Decimal`, never as float."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        return str(value)
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+# --- entities ---------------------------------------------------------------------------------
+
+
+class ByNumberIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ByStatusIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ByAreaIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "by_area"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    """Every item in the table; ``entity`` tells which subclass it is."""
+
+    class Meta:
+        table_name = "customer-identity"
+        region = "us-east-1"
+        host: str | None = None
+        max_retry_attempts = 3
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = DiscriminatorAttribute()
+
+    # Index keys live on the base class so that the one shared connection knows every index;
+    # only customers set them (sparse indexes).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+
+    by_number = ByNumberIndex()
+    by_status = ByStatusIndex()
+    by_area = ByAreaIndex()
+
+
+CUSTOMERS_PARTITION = "CUSTOMERS"
+
+
+class CustomerItem(TableItem, discriminator="customer"):
+    customer_id = UnicodeAttribute()
+    customer_number = NumberAttribute()
+    phone = UnicodeAttribute()
+    phone_raw = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    area = UnicodeAttribute(null=True)
+    legacy_ids = UnicodeSetAttribute(null=True)
+    total_bookings = NumberAttribute(default=0)
+    total_spent = DecimalAttribute(default=lambda: Decimal("0"))
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Bumped by every write; writes that replace the item are conditioned on it.
+    revision = NumberAttribute(default=0)
+
+    def refresh_keys(self) -> None:
+        """Derive the primary and index keys from the customer's fields."""
+        self.pk, self.sk = phone_key(self.phone)
+        padded = padded_number(int(self.customer_number))
+        self.gsi1pk, self.gsi1sk = CUSTOMERS_PARTITION, padded
+        self.gsi2pk, self.gsi2sk = f"STATUS#{self.status}", padded
+        if self.area:
+            self.gsi3pk, self.gsi3sk = f"AREA#{area_index_value(self.area)}", f"{self.status}#{padded}"
+        else:
+            self.gsi3pk = self.gsi3sk = None
+
+
+class AliasItem(TableItem, discriminator="alias"):
+    """A unique identifier (customer id, number, email, legacy id) pointing at one customer."""
+
+    kind = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class CounterItem(TableItem, discriminator="counter"):
+    next_number = NumberAttribute()
+    last_issued = NumberAttribute(null=True)
+
+
+ENTITIES: tuple[type[TableItem], ...] = (CustomerItem, AliasItem, CounterItem)
+
+
+def alias_item(key: tuple[str, str], *, kind: str, customer_id: str, phone: str, now: str) -> AliasItem:
+    return AliasItem(key[0], key[1], kind=kind, customer_id=customer_id, phone=phone, created_at=now)
+
+
+def alias_keys_of(customer: CustomerItem) -> list[tuple[str, tuple[str, str]]]:
+    """Every marker that names ``customer``, as (kind, key)."""
+    keys = [
+        ("customer_id", customer_id_key(customer.customer_id)),
+        ("customer_number", number_key(int(customer.customer_number))),
+    ]
+    if customer.email:
+        keys.append(("email", email_key(customer.email)))
+    keys.extend(("legacy_id", legacy_key(legacy)) for legacy in sorted(customer.legacy_ids or ()))
+    return keys
+
+
+# --- binding ----------------------------------------------------------------------------------
+
+
+def bind(settings: Settings) -> None:
+    """Point every entity at the configured table and endpoint (once per execution environment)."""
+    meta = TableItem.Meta
+    changed = (meta.table_name, meta.region, meta.host) != (
+        settings.table_name,
+        settings.aws_region,
+        settings.dynamodb_endpoint,
+    )
+    meta.table_name = settings.table_name
+    meta.region = settings.aws_region
+    meta.host = settings.dynamodb_endpoint
+    if changed:
+        TableItem._connection = None
+        for cls in ENTITIES:
+            if "_connection" in cls.__dict__:
+                delattr(cls, "_connection")
+    # Connect the base class: subclasses inherit its connection, so one client serves them all.
+    TableItem._get_connection()
+
+
+def dynamodb_client() -> Any:
+    """The botocore client behind every entity (for the calls PynamoDB cannot express)."""
+    return TableItem._get_connection().connection.client
+
+
+def transaction() -> TransactWrite:
+    """A ``TransactWriteItems`` on the shared connection (all-or-nothing, at most 100 items)."""
+    return TransactWrite(connection=TableItem._get_connection().connection)
