@@ -4,6 +4,9 @@ moto applies a ``TransactWriteItems`` without a lock and rolls a failed one back
 copy of the whole table, which would undo writes made meanwhile by other threads. DynamoDB itself
 is linearizable per item, so the emulator runs one DynamoDB request at a time (the HTTP server is
 still threaded: concurrent clients connect and queue as they would against the real service).
+Because requests are serialized, transactions here check every condition before writing and, if
+a write fails midway, restore just the items they touched, instead of copying the whole table on
+every call (which made each contended transaction cost milliseconds per stored item).
 
 Run: ``python -m devserver.emulator --port 0 --state .local/dynamodb.json``; it prints
 ``READY <port>`` once it serves, saves its tables to ``--state`` a moment after each write and on
@@ -13,6 +16,7 @@ exit, and loads them back on start.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import signal
@@ -24,7 +28,14 @@ from typing import Any
 
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
@@ -32,6 +43,76 @@ from werkzeug.serving import make_server
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 READ_ONLY_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "TransactGetItems"}
 SAVE_DELAY_SECONDS = 0.5
+
+
+def _transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """All-or-nothing ``TransactWriteItems`` for a serialized backend (see the module docstring)."""
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    steps: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = []
+    reasons: list[tuple[str, str, dict[str, Any]] | tuple[None, None, None]] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException()
+        op_type, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        if op_type == "Put":
+            key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = op["Item"][table.range_key_attr]
+        else:
+            key = op["Key"]
+        identity = (table.name, str(dict(sorted(key.items()))))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+        current = backend.get_item(table.name, key)
+        condition = op.get("ConditionExpression")
+        names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        if condition is not None and not get_filter_expression(condition, names, values).expr(current):
+            old = (
+                current.to_json()["Attributes"]
+                if current and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+                else None
+            )
+            reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))  # type: ignore[arg-type]
+        else:
+            reasons.append((None, None, None))
+        steps.append((op_type, op, key, copy.deepcopy(current)))
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    applied: list[tuple[str, dict[str, Any], Any]] = []
+    try:
+        for op_type, op, key, original in steps:
+            table_name = op["TableName"]
+            applied.append((table_name, key, original))
+            if op_type == "Put":
+                backend.put_item(table_name, op["Item"])
+            elif op_type == "Delete":
+                backend.delete_item(table_name, key)
+            elif op_type == "Update":
+                backend.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=op.get("ExpressionAttributeNames"),
+                    expression_attribute_values=op.get("ExpressionAttributeValues"),
+                )
+    except Exception:
+        for table_name, key, original in reversed(applied):
+            if original is None:
+                backend.delete_item(table_name, key)
+            else:
+                backend.put_item(table_name, original.to_json()["Attributes"])
+        raise
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    disable_nagle_algorithm = True
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 class SerializedApp:
@@ -126,9 +207,10 @@ def _definition(description: dict[str, Any]) -> dict[str, Any]:
 def serve(host: str, port: int, state_path: Path | None) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign,assignment]
     state: StateFile | None = None
     app = SerializedApp(DomainDispatcherApplication(create_backend_app), on_write=lambda: state and state.mark_dirty())
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     server.socket.listen(1024)
     bound_port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()

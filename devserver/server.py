@@ -165,6 +165,7 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
 def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
         server_version = "customer-identity-local"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002

@@ -7,8 +7,8 @@ import time
 
 from customer_identity.errors import Busy
 
-BASE_DELAY_SECONDS = 0.005
-MAX_DELAY_SECONDS = 0.2
+BASE_DELAY_SECONDS = 0.02
+MAX_DELAY_SECONDS = 2.0
 
 
 class Contention:

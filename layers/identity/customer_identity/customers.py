@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 
 from customer_identity import table
@@ -45,10 +45,8 @@ from customer_identity.models import (
 )
 from customer_identity.phones import looks_like_phone, normalise_phone
 from customer_identity.settings import Settings
-from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem
+from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem, TransactionCancelled
 
-ALL_OLD = "ALL_OLD"
-CONDITION_FAILED = "ConditionalCheckFailed"
 CUSTOMER_ID_PREFIX = "cus_"
 MAX_REF_LENGTH = 256
 MAX_PAGE_SIZE = 100
@@ -130,31 +128,26 @@ class CustomerService:
                 revision=1,
             )
             item.refresh_keys()
+            tx = table.Transaction()
+            tx.put("customer", item, condition=CustomerItem.pk.does_not_exist())
+            self._issue_number(tx, counter, number)
+            for kind, key in table.alias_keys_of(item):
+                alias = table.alias_item(key, kind=kind, customer_id=item.customer_id, phone=item.phone, now=now)
+                tx.put(kind, alias, condition=AliasItem.pk.does_not_exist())
             try:
-                with table.transaction() as tx:
-                    tx.save(item, condition=CustomerItem.pk.does_not_exist(), return_values=ALL_OLD)
-                    self._issue_number(tx, counter, number)
-                    for kind, key in table.alias_keys_of(item):
-                        alias = table.alias_item(
-                            key, kind=kind, customer_id=item.customer_id, phone=item.phone, now=now
-                        )
-                        tx.save(alias, condition=AliasItem.pk.does_not_exist(), return_values=ALL_OLD)
+                tx.commit()
                 return CustomerResult(created=True, customer=self.to_customer(item))
-            except TransactWriteError as error:
-                reasons = _reasons(error)
-                phone_reason, counter_reason = reasons[0], reasons[1]
-                if phone_reason is not None and phone_reason.code == CONDITION_FAILED:
-                    if phone_reason.raw_item:
-                        existing = _from_raw(CustomerItem, phone_reason.raw_item)
-                    else:
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("customer"):  # another request created this phone's customer first
+                    existing = cancelled.old_item("customer", CustomerItem)
+                    if existing is None:
                         existing, counter = self._read_customer_and_counter(phone.e164)
-                    break
-                if email and _failed(reasons[-1]):
-                    raise EmailTaken() from error
+                    continue
+                if cancelled.failed("email"):
+                    raise EmailTaken() from cancelled
                 contention.wait()
-                if _failed(counter_reason) and counter_reason.raw_item:
-                    counter = _from_raw(CounterItem, counter_reason.raw_item)
-                else:  # a conflict with a transaction in flight, or the counter was created meanwhile
+                counter = cancelled.old_item("counter", CounterItem)
+                if counter is None:  # a conflict with a transaction in flight: read both again
                     existing, counter = self._read_customer_and_counter(phone.e164)
         return CustomerResult(
             created=False, customer=self.to_customer(existing), ignored_fields=_ignored_fields(new, email, existing)
@@ -169,17 +162,17 @@ class CustomerService:
                 counter = item
         return customer, counter
 
-    def _issue_number(self, tx: Any, counter: CounterItem | None, number: int) -> None:
+    def _issue_number(self, tx: table.Transaction, counter: CounterItem | None, number: int) -> None:
         """Add to ``tx`` the counter step that issues ``number``, valid only if nobody moved it."""
         if counter is None:
             fresh = CounterItem(*table.COUNTER_KEY, next_number=number + 1, last_issued=number)
-            tx.save(fresh, condition=CounterItem.pk.does_not_exist(), return_values=ALL_OLD)
+            tx.put("counter", fresh, condition=CounterItem.pk.does_not_exist())
         else:
             tx.update(
+                "counter",
                 CounterItem(*table.COUNTER_KEY),
                 actions=[CounterItem.next_number.set(number + 1), CounterItem.last_issued.set(number)],
                 condition=CounterItem.next_number == number,
-                return_values=ALL_OLD,
             )
 
     # --- numbering ----------------------------------------------------------------------------
@@ -202,21 +195,21 @@ class CustomerService:
         """Make ``next_number`` the next customer number; it must be above every number issued."""
         contention = Contention(self.settings.contention_budget_seconds)
         while True:
+            tx = table.Transaction()
+            tx.update(
+                "counter",
+                CounterItem(*table.COUNTER_KEY),
+                actions=[CounterItem.next_number.set(next_number)],
+                condition=CounterItem.pk.exists()
+                & (CounterItem.last_issued.does_not_exist() | (CounterItem.last_issued < next_number)),
+            )
             try:
-                with table.transaction() as tx:
-                    tx.update(
-                        CounterItem(*table.COUNTER_KEY),
-                        actions=[CounterItem.next_number.set(next_number)],
-                        condition=CounterItem.pk.exists()
-                        & (CounterItem.last_issued.does_not_exist() | (CounterItem.last_issued < next_number)),
-                        return_values=ALL_OLD,
-                    )
+                tx.commit()
                 return self.numbering_state()
-            except TransactWriteError as error:
-                reason = _reasons(error)[0]
-                if _failed(reason) and reason.raw_item:
-                    counter = _from_raw(CounterItem, reason.raw_item)
-                    raise NextNumberTooLow(next_number, int(counter.last_issued)) from error
+            except TransactionCancelled as cancelled:
+                counter = cancelled.old_item("counter", CounterItem)
+                if counter is not None:
+                    raise NextNumberTooLow(next_number, int(counter.last_issued)) from cancelled
             try:  # no counter yet: create it, unless a first customer got there first
                 CounterItem(*table.COUNTER_KEY, next_number=next_number).save(condition=CounterItem.pk.does_not_exist())
                 return self.numbering_state()
@@ -304,44 +297,45 @@ class CustomerService:
             try:
                 self._write_update(current, updated)
                 return self.to_customer(updated)
-            except TransactWriteError as error:
-                reasons = _reasons(error)
-                if updated.phone != current.phone and _failed(reasons[1]):
-                    raise PhoneTaken() from error
-                if updated.email and updated.email != current.email and _failed(reasons[-1]):
-                    raise EmailTaken() from error
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("new_phone"):
+                    raise PhoneTaken() from cancelled
+                if cancelled.failed("new_email"):
+                    raise EmailTaken() from cancelled
                 contention.wait()  # the customer changed under us: read it again and reapply
 
     def _write_update(self, current: CustomerItem, updated: CustomerItem) -> None:
         unchanged_revision = CustomerItem.revision == current.revision
         email_changed = updated.email != current.email
-        with table.transaction() as tx:
-            if updated.phone != current.phone:
-                tx.delete(current, condition=unchanged_revision)
-                tx.save(updated, condition=CustomerItem.pk.does_not_exist(), return_values=ALL_OLD)
-                for kind, key in table.alias_keys_of(current):
-                    if kind == "email" and email_changed:
-                        continue
-                    tx.update(
-                        AliasItem(*key),
-                        actions=[AliasItem.phone.set(updated.phone)],
-                        condition=AliasItem.customer_id == current.customer_id,
-                    )
-            else:
-                tx.save(updated, condition=unchanged_revision)
-            if email_changed:
-                if current.email:
-                    old_key = table.email_key(current.email)
-                    tx.delete(AliasItem(*old_key), condition=AliasItem.customer_id == current.customer_id)
-                if updated.email:
-                    alias = table.alias_item(
-                        table.email_key(updated.email),
-                        kind="email",
-                        customer_id=updated.customer_id,
-                        phone=updated.phone,
-                        now=updated.updated_at,
-                    )
-                    tx.save(alias, condition=AliasItem.pk.does_not_exist(), return_values=ALL_OLD)
+        tx = table.Transaction()
+        if updated.phone != current.phone:
+            tx.delete("customer", current, condition=unchanged_revision)
+            tx.put("new_phone", updated, condition=CustomerItem.pk.does_not_exist())
+            for kind, key in table.alias_keys_of(current):
+                if kind == "email" and email_changed:
+                    continue
+                tx.update(
+                    f"{kind}:{key[0]}",
+                    AliasItem(*key),
+                    actions=[AliasItem.phone.set(updated.phone)],
+                    condition=AliasItem.customer_id == current.customer_id,
+                )
+        else:
+            tx.put("customer", updated, condition=unchanged_revision)
+        if email_changed:
+            if current.email:
+                old_key = table.email_key(current.email)
+                tx.delete("old_email", AliasItem(*old_key), condition=AliasItem.customer_id == current.customer_id)
+            if updated.email:
+                alias = table.alias_item(
+                    table.email_key(updated.email),
+                    kind="email",
+                    customer_id=updated.customer_id,
+                    phone=updated.phone,
+                    now=updated.updated_at,
+                )
+                tx.put("new_email", alias, condition=AliasItem.pk.does_not_exist())
+        tx.commit()
 
     # --- listing ------------------------------------------------------------------------------
 
@@ -388,17 +382,6 @@ class CustomerService:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _reasons(error: TransactWriteError) -> list[Any]:
-    reasons = error.cancellation_reasons
-    if not reasons:  # not a cancellation (throttling, validation, network): not ours to hide
-        raise error
-    return reasons
-
-
-def _failed(reason: Any) -> bool:
-    return reason is not None and reason.code == CONDITION_FAILED
 
 
 def _from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:

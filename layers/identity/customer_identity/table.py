@@ -25,6 +25,9 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.constants import NUMBER
+from pynamodb.exceptions import CancellationReason, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -215,19 +218,13 @@ def alias_keys_of(customer: CustomerItem) -> list[tuple[str, tuple[str, str]]]:
 def bind(settings: Settings) -> None:
     """Point every entity at the configured table and endpoint (once per execution environment)."""
     meta = TableItem.Meta
-    changed = (meta.table_name, meta.region, meta.host) != (
-        settings.table_name,
-        settings.aws_region,
-        settings.dynamodb_endpoint,
-    )
     meta.table_name = settings.table_name
     meta.region = settings.aws_region
     meta.host = settings.dynamodb_endpoint
-    if changed:
-        TableItem._connection = None
-        for cls in ENTITIES:
-            if "_connection" in cls.__dict__:
-                delattr(cls, "_connection")
+    TableItem._connection = None
+    for cls in ENTITIES:
+        if "_connection" in cls.__dict__:
+            delattr(cls, "_connection")
     # Connect the base class: subclasses inherit its connection, so one client serves them all.
     TableItem._get_connection()
 
@@ -237,6 +234,74 @@ def dynamodb_client() -> Any:
     return TableItem._get_connection().connection.client
 
 
-def transaction() -> TransactWrite:
-    """A ``TransactWriteItems`` on the shared connection (all-or-nothing, at most 100 items)."""
-    return TransactWrite(connection=TableItem._get_connection().connection)
+# --- transactions -----------------------------------------------------------------------------
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+ALL_OLD = "ALL_OLD"
+
+
+class TransactionCancelled(Exception):
+    """A transaction changed nothing; ``reasons`` maps each operation's label to why (or None)."""
+
+    def __init__(self, reasons: dict[str, CancellationReason | None]) -> None:
+        super().__init__({label: reason.code for label, reason in reasons.items() if reason})
+        self.reasons = reasons
+
+    def failed(self, label: str) -> bool:
+        """True when the condition of the operation ``label`` did not hold."""
+        reason = self.reasons.get(label)
+        return reason is not None and reason.code == CONDITION_FAILED
+
+    def old_item[T: TableItem](self, label: str, cls: type[T]) -> T | None:
+        """The item that made ``label``'s condition fail, as it was (None if it did not exist)."""
+        reason = self.reasons.get(label)
+        if reason is None or not reason.raw_item:
+            return None
+        item = TableItem.from_raw_data(reason.raw_item)
+        if not isinstance(item, cls):
+            raise TypeError(f"{label}: expected {cls.__name__}, got {type(item).__name__}")
+        return item
+
+
+class Transaction:
+    """One ``TransactWriteItems`` (all-or-nothing, at most 100 operations) with labelled operations.
+
+    PynamoDB sends condition checks, deletes, puts and updates in that order whatever the call
+    order; this keeps the labels in the same order so cancellation reasons map back to them.
+    Every conditioned operation asks for the blocking item (``ReturnValuesOnConditionCheckFailure``).
+    """
+
+    _SEND_ORDER = ("check", "delete", "put", "update")
+
+    def __init__(self) -> None:
+        self._tx = TransactWrite(connection=TableItem._get_connection().connection)
+        self._labels: dict[str, list[str]] = {kind: [] for kind in self._SEND_ORDER}
+
+    def _label(self, kind: str, label: str) -> None:
+        if any(label in labels for labels in self._labels.values()):
+            raise ValueError(f"duplicate transaction label {label!r}")
+        self._labels[kind].append(label)
+
+    def put(self, label: str, item: TableItem, condition: Condition | None = None) -> None:
+        self._label("put", label)
+        self._tx.save(item, condition=condition, return_values=ALL_OLD if condition is not None else None)
+
+    def update(self, label: str, item: TableItem, actions: list[Action], condition: Condition | None = None) -> None:
+        self._label("update", label)
+        self._tx.update(
+            item, actions=actions, condition=condition, return_values=ALL_OLD if condition is not None else None
+        )
+
+    def delete(self, label: str, item: TableItem, condition: Condition | None = None) -> None:
+        self._label("delete", label)
+        self._tx.delete(item, condition=condition)
+
+    def commit(self) -> None:
+        try:
+            self._tx._commit()
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons
+            if not reasons:  # throttling, validation, network: not a lost race
+                raise
+            labels = [label for kind in self._SEND_ORDER for label in self._labels[kind]]
+            raise TransactionCancelled(dict(zip(labels, reasons, strict=True))) from error

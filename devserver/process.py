@@ -1,0 +1,34 @@
+"""Start ``make run``'s server as a child process (for tests and the benchmark)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from devserver.template import PROJECT_ROOT
+
+
+@contextmanager
+def local_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the API on a free port with the embedded emulator; yield its base URL."""
+    env = {**os.environ, "PORT": "0", "LOCAL_DATA_DIR": str(data_dir), **(extra_env or {})}
+    env.pop("DYNAMODB_ENDPOINT", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devserver.server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("serving "):
+            raise RuntimeError(f"local server did not start: {line!r}")
+        yield line.split()[1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
