@@ -15,13 +15,14 @@ import base64
 import binascii
 import json
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from customer_identity import table
@@ -50,6 +51,8 @@ from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableI
 CUSTOMER_ID_PREFIX = "cus_"
 MAX_REF_LENGTH = 256
 MAX_PAGE_SIZE = 100
+# A claim (a customer without its number yet) older than this was abandoned by a failed request.
+ABANDONED_CLAIM_SECONDS = 10.0
 _OPTIONAL_FIELDS = ("name", "email", "address", "area")
 
 
@@ -102,68 +105,56 @@ class CustomerService:
     def find_or_create(self, new: NewCustomer) -> CustomerResult:
         """Return the customer of ``new.phone``, creating it (with the next number) if there is none.
 
-        One request when the customer exists, two when it is created without contention.
+        One request when the customer exists; two when it is created without contention: a
+        transaction that creates the customer and its markers and moves the counter only if it
+        still holds the value just read. When other creates moved the counter meanwhile, optimistic
+        retries would cost every waiting request one attempt per number issued, so the request
+        takes the contended path instead (:meth:`_create_claimed`), which costs O(1) requests.
         """
         phone = normalise_phone(new.phone, self.settings.default_region)
         email = normalise_email(new.email)
         existing, counter = self._read_customer_and_counter(phone.e164)
-        contention = Contention(self.settings.contention_budget_seconds)
-        while existing is None:
-            number = int(counter.next_number) if counter else self.settings.customer_number_start
-            now = utc_now()
-            item = CustomerItem(
-                customer_id=f"{CUSTOMER_ID_PREFIX}{uuid.uuid4().hex}",
-                customer_number=number,
-                phone=phone.e164,
-                phone_raw=phone.raw,
-                name=new.name,
-                email=email,
-                status=new.status or DEFAULT_STATUS,
-                address=new.address,
-                area=new.area,
-                total_bookings=0,
-                total_spent=Decimal("0"),
-                created_at=now,
-                updated_at=now,
-                revision=1,
-            )
-            item.refresh_keys()
-            tx = table.Transaction()
-            tx.put("customer", item, condition=CustomerItem.pk.does_not_exist())
-            self._issue_number(tx, counter, number)
-            for kind, key in table.alias_keys_of(item):
-                alias = table.alias_item(key, kind=kind, customer_id=item.customer_id, phone=item.phone, now=now)
-                tx.put(kind, alias, condition=AliasItem.pk.does_not_exist())
-            try:
-                tx.commit()
-                return CustomerResult(created=True, customer=self.to_customer(item))
-            except TransactionCancelled as cancelled:
-                if cancelled.failed("customer"):  # another request created this phone's customer first
-                    existing = cancelled.old_item("customer", CustomerItem)
-                    if existing is None:
-                        existing, counter = self._read_customer_and_counter(phone.e164)
-                    continue
-                if cancelled.failed("email"):
-                    raise EmailTaken() from cancelled
-                contention.wait()
-                counter = cancelled.old_item("counter", CounterItem)
-                if counter is None:  # a conflict with a transaction in flight: read both again
-                    existing, counter = self._read_customer_and_counter(phone.e164)
+        if existing is None:
+            draft = self._draft(new, phone.e164, phone.raw, email)
+            created, existing = self._create_with_counter_as_read(draft, counter)
+            if created is None and existing is None:
+                created, existing = self._create_claimed(draft, counter_exists=counter is not None)
+            if created is not None:
+                return CustomerResult(created=True, customer=self.to_customer(created))
+        assert existing is not None
+        existing = self._settled(existing)
         return CustomerResult(
             created=False, customer=self.to_customer(existing), ignored_fields=_ignored_fields(new, email, existing)
         )
 
-    def _read_customer_and_counter(self, e164: str) -> tuple[CustomerItem | None, CounterItem | None]:
-        customer = counter = None
-        for item in TableItem.batch_get([table.phone_key(e164), table.COUNTER_KEY], consistent_read=True):
-            if isinstance(item, CustomerItem):
-                customer = item
-            elif isinstance(item, CounterItem):
-                counter = item
-        return customer, counter
+    def _draft(self, new: NewCustomer, e164: str, raw: str, email: str | None) -> CustomerItem:
+        now = utc_now()
+        return CustomerItem(
+            customer_id=f"{CUSTOMER_ID_PREFIX}{uuid.uuid4().hex}",
+            phone=e164,
+            phone_raw=raw,
+            name=new.name,
+            email=email,
+            status=new.status or DEFAULT_STATUS,
+            address=new.address,
+            area=new.area,
+            total_bookings=0,
+            total_spent=Decimal("0"),
+            created_at=now,
+            updated_at=now,
+            revision=1,
+        )
 
-    def _issue_number(self, tx: table.Transaction, counter: CounterItem | None, number: int) -> None:
-        """Add to ``tx`` the counter step that issues ``number``, valid only if nobody moved it."""
+    def _create_with_counter_as_read(
+        self, draft: CustomerItem, counter: CounterItem | None
+    ) -> tuple[CustomerItem | None, CustomerItem | None]:
+        """(created, None), (None, existing) when the phone has a customer, or (None, None)."""
+        number = int(counter.next_number) if counter else self.settings.customer_number_start
+        item = _copy(draft)
+        item.customer_number = number
+        item.refresh_keys()
+        tx = table.Transaction()
+        tx.put("customer", item, condition=CustomerItem.pk.does_not_exist())
         if counter is None:
             fresh = CounterItem(*table.COUNTER_KEY, next_number=number + 1, last_issued=number)
             tx.put("counter", fresh, condition=CounterItem.pk.does_not_exist())
@@ -174,6 +165,129 @@ class CustomerService:
                 actions=[CounterItem.next_number.set(number + 1), CounterItem.last_issued.set(number)],
                 condition=CounterItem.next_number == number,
             )
+        self._add_markers(tx, item, kinds={"customer_id", "customer_number", "email"})
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("customer"):  # another request created this phone's customer first
+                return None, cancelled.old_item("customer", CustomerItem) or self._get_item(item.phone)
+            if cancelled.failed("email"):
+                raise EmailTaken() from cancelled
+            return None, None
+        return item, None
+
+    def _create_claimed(
+        self, draft: CustomerItem, *, counter_exists: bool
+    ) -> tuple[CustomerItem | None, CustomerItem | None]:
+        """The contended path: claim the phone, then take a number, then finalize.
+
+        The claim (the customer without a number, with its id and email markers) is one
+        conditional transaction, so only one request per phone gets past it; only that request
+        takes a number, with an atomic counter update that cannot fail, so a losing racer never
+        burns a number. Requests that find a claim wait for it to be finalized (:meth:`_settled`).
+        """
+        contention = Contention(self.settings.contention_budget_seconds)
+        claim = _copy(draft)
+        claim.pending_since = time.time()
+        claim.refresh_keys()
+        while True:
+            tx = table.Transaction()
+            tx.put("customer", claim, condition=CustomerItem.pk.does_not_exist())
+            self._add_markers(tx, claim, kinds={"customer_id", "email"})
+            try:
+                tx.commit()
+                break
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("customer"):
+                    existing = cancelled.old_item("customer", CustomerItem) or self._get_item(claim.phone)
+                    if existing is not None:
+                        return None, existing
+                if cancelled.failed("email"):
+                    raise EmailTaken() from cancelled
+                contention.wait()  # a transaction conflict in flight (DynamoDB, not the emulator)
+        if not counter_exists:
+            self._ensure_counter()
+        return self._finalize(claim, self._take_number()), None
+
+    def _ensure_counter(self) -> None:
+        try:
+            CounterItem(*table.COUNTER_KEY, next_number=self.settings.customer_number_start).save(
+                condition=CounterItem.pk.does_not_exist()
+            )
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def _take_number(self) -> int:
+        """Issue the next number atomically (one request, never contended away)."""
+        counter = CounterItem(*table.COUNTER_KEY)
+        counter.update(
+            actions=[
+                CounterItem.next_number.set(CounterItem.next_number + 1),
+                CounterItem.last_issued.set(CounterItem.next_number),  # right-hand sides read the old item
+            ],
+            condition=CounterItem.pk.exists(),
+        )
+        return int(counter.last_issued)
+
+    def _finalize(self, claim: CustomerItem, number: int) -> CustomerItem:
+        item = _copy(claim)
+        item.customer_number = number
+        item.pending_since = None
+        item.refresh_keys()
+        tx = table.Transaction()
+        tx.put(
+            "customer",
+            item,
+            condition=(CustomerItem.customer_id == claim.customer_id) & CustomerItem.customer_number.does_not_exist(),
+        )
+        self._add_markers(tx, item, kinds={"customer_number"})
+        tx.commit()
+        return item
+
+    def _settled(self, item: CustomerItem) -> CustomerItem:
+        """``item`` once it has its number: wait for the claim's owner, or adopt an abandoned claim."""
+        contention = Contention(self.settings.contention_budget_seconds)
+        while item.customer_number is None:
+            if time.time() - float(item.pending_since or 0) > ABANDONED_CLAIM_SECONDS:
+                adopted = self._adopt(item)
+                if adopted is not None:
+                    return adopted
+            contention.wait()
+            current = self._get_item(item.phone)
+            if current is None or current.customer_id != item.customer_id:
+                raise CustomerNotFound(item.phone)
+            item = current
+        return item
+
+    def _adopt(self, item: CustomerItem) -> CustomerItem | None:
+        """Finish a claim whose owner died between claiming and finalizing (at most one adopter)."""
+        try:
+            item.update(
+                actions=[CustomerItem.pending_since.set(time.time())],
+                condition=CustomerItem.pending_since == item.pending_since,
+            )
+        except UpdateError:
+            return None
+        self._ensure_counter()
+        return self._finalize(item, self._take_number())
+
+    def _add_markers(self, tx: table.Transaction, item: CustomerItem, *, kinds: set[str]) -> None:
+        for kind, key in table.alias_keys_of(item):
+            if kind in kinds:
+                alias = table.alias_item(
+                    key, kind=kind, customer_id=item.customer_id, phone=item.phone, now=item.updated_at
+                )
+                tx.put(kind, alias, condition=AliasItem.pk.does_not_exist())
+
+    def _read_customer_and_counter(self, e164: str) -> tuple[CustomerItem | None, CounterItem | None]:
+        customer = counter = None
+        for item in TableItem.batch_get([table.phone_key(e164), table.COUNTER_KEY], consistent_read=True):
+            if isinstance(item, CustomerItem):
+                customer = item
+            elif isinstance(item, CounterItem):
+                counter = item
+        return customer, counter
 
     # --- numbering ----------------------------------------------------------------------------
 
@@ -248,6 +362,10 @@ class CustomerService:
         return int(match.group(1)) if match else None
 
     def get_by_phone(self, e164: str) -> CustomerItem | None:
+        item = self._get_item(e164)
+        return self._settled(item) if item is not None else None
+
+    def _get_item(self, e164: str) -> CustomerItem | None:
         try:
             return CustomerItem.get(*table.phone_key(e164), consistent_read=True)
         except DoesNotExist:
@@ -392,7 +510,7 @@ def _from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:
 
 
 def _copy(item: CustomerItem) -> CustomerItem:
-    return _from_raw(CustomerItem, item.serialize())
+    return _from_raw(CustomerItem, item.serialize(null_check=False))
 
 
 def _fields(item: CustomerItem) -> dict[str, Any]:

@@ -151,7 +151,9 @@ CUSTOMERS_PARTITION = "CUSTOMERS"
 
 class CustomerItem(TableItem, discriminator="customer"):
     customer_id = UnicodeAttribute()
-    customer_number = NumberAttribute()
+    # Null only while a contended create is between claiming the phone and taking its number.
+    customer_number = NumberAttribute(null=True)
+    pending_since = NumberAttribute(null=True)
     phone = UnicodeAttribute()
     phone_raw = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
@@ -170,6 +172,9 @@ class CustomerItem(TableItem, discriminator="customer"):
     def refresh_keys(self) -> None:
         """Derive the primary and index keys from the customer's fields."""
         self.pk, self.sk = phone_key(self.phone)
+        if self.customer_number is None:  # a claim: listed nowhere until it has its number
+            self.gsi1pk = self.gsi1sk = self.gsi2pk = self.gsi2sk = self.gsi3pk = self.gsi3sk = None
+            return
         padded = padded_number(int(self.customer_number))
         self.gsi1pk, self.gsi1sk = CUSTOMERS_PARTITION, padded
         self.gsi2pk, self.gsi2sk = f"STATUS#{self.status}", padded
@@ -202,10 +207,9 @@ def alias_item(key: tuple[str, str], *, kind: str, customer_id: str, phone: str,
 
 def alias_keys_of(customer: CustomerItem) -> list[tuple[str, tuple[str, str]]]:
     """Every marker that names ``customer``, as (kind, key)."""
-    keys = [
-        ("customer_id", customer_id_key(customer.customer_id)),
-        ("customer_number", number_key(int(customer.customer_number))),
-    ]
+    keys = [("customer_id", customer_id_key(customer.customer_id))]
+    if customer.customer_number is not None:
+        keys.append(("customer_number", number_key(int(customer.customer_number))))
     if customer.email:
         keys.append(("email", email_key(customer.email)))
     keys.extend(("legacy_id", legacy_key(legacy)) for legacy in sorted(customer.legacy_ids or ()))
