@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -116,17 +118,45 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 class SerializedApp:
-    """WSGI middleware: one request at a time through moto; notes when a write went through."""
+    """WSGI middleware: one request at a time through moto; notes when a write went through.
+
+    It also gives ``TransactWriteItems`` DynamoDB's idempotency: a request repeating the
+    ``ClientRequestToken`` of a transaction that succeeded in the last 10 minutes succeeds again
+    without being applied twice (the SDK retries with the same token after a lost response).
+    """
+
+    TOKEN_TTL_SECONDS = 600
 
     def __init__(self, app: Callable[..., Iterable[bytes]], on_write: Callable[[], None]) -> None:
         self._app = app
         self._on_write = on_write
         self.lock = threading.Lock()
+        self._succeeded_tokens: dict[str, float] = {}
+        self.replayed_tokens = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+        token = None
+        if operation == "TransactWriteItems":
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(raw)
+            token = json.loads(raw or b"{}").get("ClientRequestToken")
+        status: list[str] = []
+
+        def capture(code: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *args)
+
         with self.lock:
-            body = list(self._app(environ, start_response))
+            now = time.monotonic()
+            if token and now - self._succeeded_tokens.get(token, -self.TOKEN_TTL_SECONDS) < self.TOKEN_TTL_SECONDS:
+                self.replayed_tokens += 1
+                print(f"replayed transaction token {token}", file=sys.stderr, flush=True)
+                start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0")])
+                return [b"{}"]
+            body = list(self._app(environ, capture))
+            if token and status and status[0].startswith("200"):
+                self._succeeded_tokens[token] = now
         if operation and operation not in READ_ONLY_OPERATIONS:
             self._on_write()
         return body

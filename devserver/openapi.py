@@ -48,7 +48,7 @@ def swagger_html(spec_json: str) -> str:
     )
 
 
-def _load_apps() -> list[Any]:
+def load_apps() -> list[Any]:
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("AWS_REGION", "us-east-1")
@@ -69,7 +69,7 @@ def _load_apps() -> list[Any]:
 
 
 def render() -> str:
-    return json.dumps(build_document(_load_apps()), indent=2) + "\n"
+    return json.dumps(build_document(load_apps()), indent=2) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,15 +1,18 @@
 """A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
 
 Routes come from ``template.yaml``. Like Lambda, each function has a pool of execution
-environments; one handles one request at a time and a busy pool grows by a cold start (a fresh
-import of the handler module). Without ``DYNAMODB_ENDPOINT`` an embedded emulator is started as a
-child process, its tables persisted under ``LOCAL_DATA_DIR`` (default ``.local/``).
+environments, each a process of its own that handles one request at a time; a busy pool grows by
+a cold start (a process forked from a server that has already imported the layer), up to
+``LOCAL_CONCURRENCY`` environments per function (default 32). Without ``DYNAMODB_ENDPOINT`` an
+embedded emulator is started as a child process, its tables persisted under ``LOCAL_DATA_DIR``
+(default ``.local/``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import multiprocessing
 import os
 import queue
 import subprocess
@@ -19,8 +22,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,10 +31,10 @@ import boto3
 from botocore.exceptions import ClientError
 
 from devserver import template
-from devserver.openapi import build_document, swagger_html
+from devserver.openapi import build_document, load_apps, swagger_html
 
 STAGE = "local"
-MAX_ENVIRONMENTS_PER_FUNCTION = 128
+MAX_ENVIRONMENTS_PER_FUNCTION = int(os.environ.get("LOCAL_CONCURRENCY", "32"))
 
 
 @dataclass
@@ -51,57 +54,106 @@ class LambdaContext:
         return max(0, self.timeout_ms - int((time.monotonic() - self.started) * 1000))
 
 
+def _environment_main(connection: Connection, code_path: str, handler: str, function_name: str) -> None:
+    """One execution environment (a child process): import the handler once, then invoke it per event."""
+    module_name, _, function_attr = handler.rpartition(".")
+    spec = importlib.util.spec_from_file_location(f"_lambda_{function_name}", Path(code_path) / f"{module_name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, function_attr)
+    while True:
+        try:
+            event = connection.recv()
+        except EOFError:
+            return
+        try:
+            result: Any = ("ok", function(event, LambdaContext(function_name=function_name)))
+        except Exception as error:  # noqa: BLE001 - reported to the caller as a failed invocation
+            result = ("error", repr(error))
+        connection.send(result)
+
+
+class Environment:
+    def __init__(self, context: Any, route: template.Route) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_environment_main,
+            args=(child, str(route.code_dir), route.handler, route.function),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.connection.send(event)
+        status, result = self.connection.recv()
+        if status != "ok":
+            raise RuntimeError(result)
+        return result
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.process.terminate()
+
+
 class FunctionPool:
-    """Execution environments of one function: each is its own import of the handler module."""
+    """Execution environments of one function. As in Lambda, each is a process of its own that
+    handles one request at a time (Powertools keeps the current event in class attributes, so
+    invocations must never share a process); a busy pool grows by a cold start, up to a limit."""
 
-    def __init__(self, route: template.Route) -> None:
+    def __init__(self, route: template.Route, context: Any, max_environments: int) -> None:
         self.route = route
-        self._idle: queue.SimpleQueue[ModuleType] = queue.SimpleQueue()
-        self._slots = threading.BoundedSemaphore(MAX_ENVIRONMENTS_PER_FUNCTION)
-        self._count = 0
+        self._context = context
+        self._idle: queue.SimpleQueue[Environment] = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(max_environments)
+        self._all: list[Environment] = []
         self._lock = threading.Lock()
-
-    def _cold_start(self) -> ModuleType:
-        module_name, _, _ = self.route.handler.rpartition(".")
-        with self._lock:
-            self._count += 1
-            unique = f"_lambda_{self.route.function}_{self._count}"
-        spec = importlib.util.spec_from_file_location(unique, self.route.code_dir / f"{module_name}.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._slots:
             try:
-                module = self._idle.get_nowait()
+                environment = self._idle.get_nowait()
             except queue.Empty:
-                module = self._cold_start()
+                environment = Environment(self._context, self.route)
+                with self._lock:
+                    self._all.append(environment)
             try:
-                function = getattr(module, self.route.handler.rpartition(".")[2])
-                return function(event, LambdaContext(function_name=self.route.function))
-            finally:
-                self._idle.put(module)
+                result = environment.invoke(event)
+            except (EOFError, OSError):
+                environment.stop()  # it died: never reuse it
+                raise
+            self._idle.put(environment)
+            return result
 
-    def module(self) -> ModuleType:
-        """An environment to read from (for the OpenAPI document); returned to the pool."""
-        module = self._cold_start()
-        self._idle.put(module)
-        return module
+    def stop(self) -> None:
+        with self._lock:
+            for environment in self._all:
+                environment.stop()
+
+
+# Imported once by the fork server, so that each environment's cold start only imports its handler.
+PRELOAD = ["customer_identity.api", "customer_identity.runtime", "boto3", "botocore.session"]
 
 
 class LocalApi:
-    def __init__(self, routes: list[template.Route]) -> None:
+    def __init__(self, routes: list[template.Route], max_environments: int = MAX_ENVIRONMENTS_PER_FUNCTION) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
         self.routes = routes
-        self.pools = {route.function: FunctionPool(route) for route in routes}
+        self.pools = {route.function: FunctionPool(route, context, max_environments) for route in routes}
         self._openapi: str | None = None
+        self._openapi_lock = threading.Lock()
 
     def openapi_json(self) -> str:
-        if self._openapi is None:
-            apps = [self.pools[route.function].module().app for route in self.routes]
-            self._openapi = json.dumps(build_document(apps), indent=2)
+        with self._openapi_lock:
+            if self._openapi is None:
+                self._openapi = json.dumps(build_document(load_apps()), indent=2)
         return self._openapi
+
+    def stop(self) -> None:
+        for pool in self.pools.values():
+            pool.stop()
 
     def match(self, method: str, raw_path: str) -> tuple[template.Route | None, dict[str, str], bool]:
         """(route, decoded path parameters, whether the path exists for another method)."""
@@ -317,6 +369,7 @@ def main() -> None:
         pass
     finally:
         server.server_close()
+        api.stop()
         if emulator is not None:
             emulator.terminate()
             emulator.wait(timeout=30)
