@@ -32,6 +32,7 @@ from customer_identity.errors import (
     EmailTaken,
     InvalidCursor,
     InvalidInput,
+    LegacyIdTaken,
     NextNumberTooLow,
     PhoneTaken,
 )
@@ -53,6 +54,7 @@ MAX_REF_LENGTH = 256
 MAX_PAGE_SIZE = 100
 # A claim (a customer without its number yet) older than this was abandoned by a failed request.
 ABANDONED_CLAIM_SECONDS = 10.0
+MAX_LEGACY_IDS_PER_CALL = 90  # one transaction holds at most 100 writes
 _OPTIONAL_FIELDS = ("name", "email", "address", "area")
 
 
@@ -454,6 +456,52 @@ class CustomerService:
                 )
                 tx.put("new_email", alias, condition=AliasItem.pk.does_not_exist())
         tx.commit()
+
+    # --- legacy identifiers -------------------------------------------------------------------
+
+    def attach_legacy_ids(self, ref: str, legacy_ids: list[str]) -> Customer:
+        """Make each of ``legacy_ids`` resolve to the customer ``ref`` names (idempotent).
+
+        An id already attached to another customer is refused (:class:`LegacyIdTaken`); nothing
+        is written then. At most ``MAX_LEGACY_IDS_PER_CALL`` ids per call (one transaction).
+        """
+        wanted = sorted({legacy.strip() for legacy in legacy_ids if legacy and legacy.strip()})
+        if len(wanted) > MAX_LEGACY_IDS_PER_CALL:
+            raise InvalidInput(
+                f"at most {MAX_LEGACY_IDS_PER_CALL} legacy ids per call", field="legacy_ids", code="invalid_legacy_ids"
+            )
+        for legacy in wanted:
+            if len(legacy) > MAX_REF_LENGTH or legacy.startswith(CUSTOMER_ID_PREFIX):
+                raise InvalidInput(f"{legacy!r} cannot be a legacy id", field="legacy_ids", code="invalid_legacy_ids")
+        contention = Contention(self.settings.contention_budget_seconds)
+        while True:
+            current = self.resolve(ref).item
+            new = [legacy for legacy in wanted if legacy not in (current.legacy_ids or set())]
+            if not new:
+                return self.to_customer(current)
+            updated = _copy(current)
+            updated.legacy_ids = set(current.legacy_ids or ()) | set(new)
+            updated.revision = int(current.revision or 0) + 1
+            updated.updated_at = utc_now()
+            tx = table.Transaction()
+            tx.put("customer", updated, condition=CustomerItem.revision == current.revision)
+            for legacy in new:
+                alias = table.alias_item(
+                    table.legacy_key(legacy),
+                    kind="legacy_id",
+                    customer_id=current.customer_id,
+                    phone=current.phone,
+                    now=updated.updated_at,
+                )
+                tx.put(f"legacy:{legacy}", alias, condition=AliasItem.pk.does_not_exist())
+            try:
+                tx.commit()
+                return self.to_customer(updated)
+            except TransactionCancelled as cancelled:
+                taken = [legacy for legacy in new if cancelled.failed(f"legacy:{legacy}")]
+                if taken:
+                    raise LegacyIdTaken(taken[0]) from cancelled
+                contention.wait()
 
     # --- listing ------------------------------------------------------------------------------
 

@@ -65,6 +65,13 @@ class EmailTaken(Conflict):
         super().__init__("another customer already has this email address", field="email")
 
 
+class LegacyIdTaken(Conflict):
+    code = "legacy_id_taken"
+
+    def __init__(self, legacy_id: str) -> None:
+        super().__init__(f"legacy id {legacy_id!r} already belongs to another customer", field="legacy_ids")
+
+
 class NextNumberTooLow(Conflict):
     code = "next_number_too_low"
 

@@ -13,7 +13,7 @@ from customer_identity.errors import InvalidPhone
 _USER_PREFIX = re.compile(r"^user_", re.IGNORECASE)
 # Only digits and the punctuation people put between them. Letters are refused up front so that
 # an id like ``CUST-7F3A`` is never read as a vanity number.
-_PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
+_PHONE_SHAPE = re.compile(r"^\+?[0-9(][0-9 ().\-]*$")
 MAX_RAW_LENGTH = 64
 
 
