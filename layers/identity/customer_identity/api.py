@@ -6,6 +6,7 @@ Handlers build their resolver with :func:`create_app`, declare their route, and 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +24,8 @@ from customer_identity.models import ErrorBody
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# Routes add metrics only for business events; an invocation without one is normal, not a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 # Responses every route documents in the OpenAPI file.
 ERROR_RESPONSES: dict[int, dict[str, Any]] = {

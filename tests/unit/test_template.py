@@ -1,0 +1,56 @@
+"""template.yaml is the single source of the table, the routes and the layer."""
+
+import re
+from pathlib import Path
+
+from customer_identity.table import TableItem
+from devserver.template import PROJECT_ROOT, load_template, resources, routes, table_definition
+
+
+def test_the_entities_use_exactly_the_keys_and_indexes_the_template_deploys() -> None:
+    definition = table_definition()
+    schema = TableItem._get_schema()
+    assert {k["AttributeName"]: k["KeyType"] for k in definition["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
+    deployed = {
+        index["IndexName"]: {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]}
+        for index in definition["GlobalSecondaryIndexes"]
+    }
+    modelled = {
+        index["index_name"]: {k["AttributeName"]: k["KeyType"] for k in index["key_schema"]}
+        for index in schema["global_secondary_indexes"]
+    }
+    assert deployed == modelled
+    assert all(index["Projection"]["ProjectionType"] == "ALL" for index in definition["GlobalSecondaryIndexes"])
+
+
+def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> None:
+    template = load_template()
+    assert template["Globals"]["Function"]["Runtime"] == "python3.12"
+    readers = {"GetCustomerFunction", "ListCustomersFunction"}
+    for name, function in resources("AWS::Serverless::Function").items():
+        policies = function["Properties"].get("Policies", [])
+        kinds = {next(iter(policy)) for policy in policies}
+        if name in readers:
+            assert kinds == {"DynamoDBReadPolicy"}, name
+        elif name == "HealthFunction":
+            assert kinds == set(), name
+        else:
+            assert kinds == {"DynamoDBCrudPolicy"}, name
+        assert (PROJECT_ROOT / function["Properties"]["CodeUri"] / "app.py").exists()
+
+
+def test_routes_are_unique() -> None:
+    keys = [(route.method, route.path) for route in routes()]
+    assert len(keys) == len(set(keys))
+
+
+def test_layer_dependencies_are_pinned() -> None:
+    lines = (PROJECT_ROOT / "layers/identity/requirements.txt").read_text().splitlines()
+    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert requirements and all(re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+$", line) for line in requirements)
+
+
+def test_handlers_hold_no_domain_logic() -> None:
+    for path in Path(PROJECT_ROOT / "functions").glob("*/app.py"):
+        source = path.read_text()
+        assert "os.environ" not in source and "boto3" not in source and "pynamodb" not in source, path
