@@ -2,7 +2,6 @@
 
 import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -30,7 +29,8 @@ def load_handler(route: Route) -> ModuleType:
 @pytest.fixture
 def invoke(aws: None, settings, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TABLE_NAME", settings.table_name)
-    from customer_identity import runtime, settings as settings_module
+    from customer_identity import runtime
+    from customer_identity import settings as settings_module
 
     settings_module.settings.cache_clear()
     runtime.customer_service.cache_clear()
