@@ -13,10 +13,15 @@ from devserver.template import PROJECT_ROOT
 
 
 @contextmanager
-def local_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve the API on a free port with the embedded emulator; yield its base URL."""
-    env = {**os.environ, "PORT": "0", "LOCAL_DATA_DIR": str(data_dir), **(extra_env or {})}
+def local_server(data_dir: Path, *, endpoint: str | None = None) -> Iterator[str]:
+    """Serve the API on a free port; yield its base URL.
+
+    With ``endpoint`` it uses that DynamoDB endpoint, else its own embedded emulator over ``data_dir``.
+    """
+    env = {**os.environ, "PORT": "0", "LOCAL_DATA_DIR": str(data_dir)}
     env.pop("DYNAMODB_ENDPOINT", None)
+    if endpoint:
+        env["DYNAMODB_ENDPOINT"] = endpoint
     process = subprocess.Popen(
         [sys.executable, "-m", "devserver.server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True
     )

@@ -355,7 +355,8 @@ def main() -> None:
     if endpoint is None and not os.environ.get("USE_AWS"):
         emulator, endpoint = start_emulator(data_dir / "dynamodb.json")
     env = configure_environment(endpoint)
-    ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+    if endpoint:  # an emulator or DynamoDB Local: create the table; a real account deploys it with SAM
+        ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
     api = LocalApi(template.routes())
     server = LocalServer((host, port), make_handler(api))
     backend = f"embedded emulator at {endpoint}" if emulator else (endpoint or f"AWS {env['AWS_REGION']}")

@@ -1,0 +1,170 @@
+"""Benchmark: DynamoDB requests per operation, cold-import cost, and throughput through the local server.
+
+Run with ``make bench`` (or ``.venv/bin/python bench/benchmark.py``). Every figure is printed as a
+ratio against a baseline measured in the same run, on the same machine:
+
+1. requests per operation (moto in-process, counted with a botocore event hook);
+2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
+3. requests/second of find-or-create through the local server vs raw boto3 ``PutItem`` against the
+   same emulator, with the same number of concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import httpx
+
+from devserver.process import local_server
+from devserver.template import PROJECT_ROOT, table_definition
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def request_counts() -> list[tuple[str, Counter[str]]]:
+    from moto import mock_aws
+
+    from customer_identity import table
+    from customer_identity.customers import CustomerService
+    from customer_identity.models import CustomerChanges, NewCustomer
+    from customer_identity.settings import Settings
+
+    rows: list[tuple[str, Counter[str]]] = []
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
+        service = CustomerService(Settings(table_name="bench"))
+        counts: Counter[str] = Counter()
+        table.dynamodb_client().meta.events.register(
+            "before-call.dynamodb", lambda model, **_: counts.update([model.name])
+        )
+
+        def measure(name: str, operation: Callable[[], object]) -> None:
+            counts.clear()
+            operation()
+            rows.append((name, Counter(counts)))
+
+        for i in range(3):
+            service.find_or_create(NewCustomer(phone=f"980000000{i}"))
+        measure("find-or-create, new phone", lambda: service.find_or_create(NewCustomer(phone="9717619183")))
+        measure("find-or-create, existing phone", lambda: service.find_or_create(NewCustomer(phone="09717619183")))
+        measure("resolve by phone", lambda: service.resolve("user_9717619183"))
+        measure("resolve by customer number", lambda: service.resolve("PL4"))
+        measure("update (no phone change)", lambda: service.update("PL4", CustomerChanges(name="Asha")))
+        measure("update (phone change)", lambda: service.update("PL4", CustomerChanges(phone="9811111111")))
+        measure("list one page", lambda: service.list_customers(status=None, area=None, limit=20, cursor=None))
+    return rows
+
+
+def import_seconds(statement: str, runs: int) -> float:
+    """Median wall time of ``statement`` in fresh interpreters (imports only, no network)."""
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "TABLE_NAME": "bench"}
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def throughput(requests: int, clients: int, send: Callable[[int], None]) -> float:
+    done = iter(range(requests))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(done, None)
+            if i is None:
+                return
+            send(i)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(worker) for _ in range(clients)]:
+            future.result()
+    return requests / (time.perf_counter() - start)
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([sys.executable, "-m", "devserver.emulator"], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, f"http://127.0.0.1:{int(process.stdout.readline().split()[1])}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--import-runs", type=int, default=7)
+    args = parser.parse_args()
+
+    print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
+    print("| operation | requests | calls |")
+    print("|---|---|---|")
+    for name, counts in request_counts():
+        detail = ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
+        print(f"| {name} | {sum(counts.values())} | {detail} |")
+
+    print(f"\n## Cold import (median of {args.import_runs} fresh interpreters)\n")
+    baseline = import_seconds(
+        "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
+        args.import_runs,
+    )
+    handler_path = PROJECT_ROOT / "functions" / "create_customer" / "app.py"
+    handler = import_seconds(
+        "import importlib.util as u; "
+        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)",
+        args.import_runs,
+    )
+    print("| import | seconds | ratio |")
+    print("|---|---|---|")
+    print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 |")
+    print(f"| functions/create_customer/app.py | {handler:.3f} | {handler / baseline:.2f} |")
+
+    print(f"\n## Throughput, {args.requests} requests, {args.clients} concurrent clients, one emulator\n")
+    emulator, endpoint = start_emulator()
+    try:
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+        client.create_table(TableName="raw", **table_definition())
+        raw = throughput(
+            args.requests,
+            args.clients,
+            lambda i: client.put_item(TableName="raw", Item={"pk": {"S": f"RAW#{i}"}, "sk": {"S": "X"}}),
+        )
+        with tempfile.TemporaryDirectory() as data, local_server(Path(data), endpoint=endpoint) as url:
+            http = httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=args.clients))
+            http.post("/customers", json={"phone": "9000000000"})  # warm one environment
+            created = throughput(
+                args.requests, args.clients, lambda i: http.post("/customers", json={"phone": f"98{i:08d}"})
+            )
+            existing = throughput(
+                args.requests, args.clients, lambda i: http.post("/customers", json={"phone": f"98{i:08d}"})
+            )
+            resolved = throughput(args.requests, args.clients, lambda i: http.get(f"/customers/98{i:08d}"))
+    finally:
+        emulator.terminate()
+    print("| operation | requests/s | ratio to raw PutItem |")
+    print("|---|---|---|")
+    print(f"| raw boto3 PutItem (baseline) | {raw:.0f} | 1.00 |")
+    print(f"| POST /customers, new phone | {created:.0f} | {created / raw:.2f} |")
+    print(f"| POST /customers, existing phone | {existing:.0f} | {existing / raw:.2f} |")
+    print(f"| GET /customers/{{phone}} | {resolved:.0f} | {resolved / raw:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
