@@ -128,7 +128,8 @@ def main() -> None:
     handler_path = PROJECT_ROOT / "functions" / "create_customer" / "app.py"
     handler = import_seconds(
         "import importlib.util as u; "
-        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)",
+        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); "
+        "m = u.module_from_spec(s); s.loader.exec_module(m)",
         args.import_runs,
     )
     print("| import | seconds | ratio |")
