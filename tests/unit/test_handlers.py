@@ -65,6 +65,16 @@ def test_sample_events_run_against_their_handlers(invoke) -> None:
     assert status == 200 and [c["customer_number"] for c in body["items"]] == ["PL1"]
     status, body = invoke("set_next_customer_number")
     assert status == 200 and body["next_customer_number"] == "PL24"
+    status, body = invoke("create_booking")
+    assert status == 201 and body["booking"]["customer_number"] == "PL1" and body["booking"]["amount"] == "249.50"
+    booking_id = body["booking"]["booking_id"]
+    assert invoke("create_booking")[1]["booking"]["booking_id"] == booking_id  # same Idempotency-Key
+    status, body = invoke("list_customer_bookings")
+    assert status == 200 and [b["booking_id"] for b in body["items"]] == [booking_id]
+    event = load_event("update_booking")
+    event = event | {"path": f"/bookings/{booking_id}", "pathParameters": {"booking_id": booking_id}}
+    status, body = invoke("update_booking", event)
+    assert status == 200 and body["booking"]["status"] == "completed"
 
 
 def test_bad_input_gets_a_4xx_naming_the_field(invoke) -> None:

@@ -11,9 +11,6 @@ Every uniqueness rule is enforced by a conditional write inside one ``TransactWr
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import time
 import uuid
@@ -30,7 +27,6 @@ from customer_identity.contention import Contention
 from customer_identity.errors import (
     CustomerNotFound,
     EmailTaken,
-    InvalidCursor,
     InvalidInput,
     LegacyIdTaken,
     NextNumberTooLow,
@@ -45,6 +41,7 @@ from customer_identity.models import (
     NewCustomer,
     NumberingState,
 )
+from customer_identity.paging import decode_cursor, encode_cursor
 from customer_identity.phones import looks_like_phone, normalise_phone
 from customer_identity.settings import Settings
 from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem, TransactionCancelled
@@ -105,7 +102,17 @@ class CustomerService:
     # --- find-or-create -----------------------------------------------------------------------
 
     def find_or_create(self, new: NewCustomer) -> CustomerResult:
-        """Return the customer of ``new.phone``, creating it (with the next number) if there is none.
+        """Return the customer of ``new.phone``, creating it (with the next number) if there is none."""
+        item, created = self.find_or_create_item(new)
+        if created:
+            return CustomerResult(created=True, customer=self.to_customer(item))
+        email = normalise_email(new.email)
+        return CustomerResult(
+            created=False, customer=self.to_customer(item), ignored_fields=_ignored_fields(new, email, item)
+        )
+
+    def find_or_create_item(self, new: NewCustomer) -> tuple[CustomerItem, bool]:
+        """(the customer of ``new.phone``, whether this call created it).
 
         One request when the customer exists; two when it is created without contention: a
         transaction that creates the customer and its markers and moves the counter only if it
@@ -122,12 +129,9 @@ class CustomerService:
             if created is None and existing is None:
                 created, existing = self._create_claimed(draft, counter_exists=counter is not None)
             if created is not None:
-                return CustomerResult(created=True, customer=self.to_customer(created))
+                return created, True
         assert existing is not None
-        existing = self._settled(existing)
-        return CustomerResult(
-            created=False, customer=self.to_customer(existing), ignored_fields=_ignored_fields(new, email, existing)
-        )
+        return self._settled(existing), False
 
     def _draft(self, new: NewCustomer, e164: str, raw: str, email: str | None) -> CustomerItem:
         now = utc_now()
@@ -522,7 +526,7 @@ class CustomerService:
             index, hash_attr, range_attr = TableItem.by_number, "gsi1pk", "gsi1sk"
             hash_key = table.CUSTOMERS_PARTITION
         query_id = f"{index.Meta.index_name}|{hash_key}|{status or ''}"
-        start_key = _decode_cursor(cursor, query_id, (hash_attr, range_attr)) if cursor else None
+        start_key = decode_cursor(cursor, query_id, {"pk", "sk", hash_attr, range_attr}) if cursor else None
         results = index.query(
             hash_key,
             range_key_condition=range_condition,
@@ -535,7 +539,7 @@ class CustomerService:
         if len(items) > limit:
             items = items[:limit]
             last = items[-1]
-            next_cursor = _encode_cursor(
+            next_cursor = encode_cursor(
                 query_id,
                 {
                     "pk": last.pk,
@@ -570,21 +574,3 @@ def _ignored_fields(new: NewCustomer, email: str | None, existing: CustomerItem)
     if email is not None:
         sent["email"] = email
     return sorted(name for name, value in sent.items() if getattr(existing, name) != value)
-
-
-def _encode_cursor(query_id: str, key: dict[str, str]) -> str:
-    payload = json.dumps({"q": query_id, "k": key}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, query_id: str, index_attrs: tuple[str, str]) -> dict[str, Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        key = payload["k"]
-        names = {"pk", "sk", *index_attrs}
-        valid = payload["q"] == query_id and set(key) == names and all(isinstance(v, str) for v in key.values())
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        valid = False
-    if not valid:
-        raise InvalidCursor()
-    return {name: {"S": value} for name, value in key.items()}

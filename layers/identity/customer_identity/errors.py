@@ -46,6 +46,14 @@ class CustomerNotFound(DomainError):
         super().__init__(f"no customer matches {ref!r}")
 
 
+class BookingNotFound(DomainError):
+    status = 404
+    code = "booking_not_found"
+
+    def __init__(self, booking_id: str) -> None:
+        super().__init__(f"no booking {booking_id!r}")
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"
@@ -81,6 +89,21 @@ class NextNumberTooLow(Conflict):
             field="next",
         )
         self.last_issued = last_issued
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"a {current} booking cannot become {wanted}", field="status")
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used for a different request", field="Idempotency-Key")
 
 
 class Busy(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -92,6 +93,58 @@ class NumberingState(BaseModel):
     next_number: int
     next_customer_number: str
     last_issued: str | None
+
+
+BookingStatus = Literal["scheduled", "completed", "cancelled"]
+# Exact money: a decimal with at most 2 places, never negative (JSON numbers or strings).
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
+
+class NewBooking(_Input):
+    """Body of ``POST /bookings``."""
+
+    customer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)] = Field(
+        description="Any reference: phone in any shape, user_<phone>, customer number, customer id, legacy id. "
+        "A phone without a customer yet creates one."
+    )
+    name: Name | None = Field(default=None, description="Name for a customer created by this booking")
+    service: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    amount: Money
+    scheduled_for: datetime | None = None
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class BookingChanges(_Input):
+    """Body of ``PATCH /bookings/{booking_id}``."""
+
+    status: BookingStatus
+
+
+class Booking(BaseModel):
+    booking_id: str
+    customer_id: str
+    customer_number: str
+    service: str
+    amount: Decimal = Field(description="Exact decimal, 2 places")
+    status: BookingStatus
+    scheduled_for: str | None
+    notes: str | None
+    created_at: str
+    updated_at: str
+
+
+class BookingResult(BaseModel):
+    booking: Booking
+    customer_created: bool
+
+
+class BookingEnvelope(BaseModel):
+    booking: Booking
+
+
+class BookingPage(BaseModel):
+    items: list[Booking]
+    next_cursor: str | None
 
 
 class Health(BaseModel):

@@ -7,6 +7,9 @@ Item types (``pk`` / ``sk``):
   ``LEGACY#<id>`` / ``ALIAS`` -- marker items. Each one exists at most once (``attribute_not_exists``)
   and names the customer (``customer_id``) and the phone its item lives under.
 * ``COUNTER#customer_number`` / ``COUNTER`` -- the customer-number counter.
+* ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking, in its customer's
+  item collection (history is one strongly consistent query); ``BOOKING#<booking_id>`` / ``BOOKING``
+  -- finds a booking by id.
 
 Global secondary indexes (sparse, customers only) serve listing without scans:
 ``by_number`` (all customers in number order), ``by_status`` and ``by_area`` (area, then status).
@@ -64,6 +67,20 @@ def legacy_key(legacy_id: str) -> tuple[str, str]:
 
 
 COUNTER_KEY = ("COUNTER#customer_number", COUNTER_SK)
+BOOKING_PREFIX = "BOOKING#"
+
+
+def bookings_partition(customer_id: str) -> str:
+    """The item collection holding a customer's bookings (newest last in sort order)."""
+    return f"CUSTOMER#{customer_id}"
+
+
+def booking_key(customer_id: str, created_at: str, booking_id: str) -> tuple[str, str]:
+    return bookings_partition(customer_id), f"{BOOKING_PREFIX}{created_at}#{booking_id}"
+
+
+def booking_ref_key(booking_id: str) -> tuple[str, str]:
+    return f"BOOKING#{booking_id}", "BOOKING"
 
 
 def padded_number(number: int) -> str:
@@ -198,7 +215,28 @@ class CounterItem(TableItem, discriminator="counter"):
     last_issued = NumberAttribute(null=True)
 
 
-ENTITIES: tuple[type[TableItem], ...] = (CustomerItem, AliasItem, CounterItem)
+class BookingItem(TableItem, discriminator="booking"):
+    """A booking, in its customer's item collection (``CUSTOMER#<customer_id>``)."""
+
+    booking_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    amount = DecimalAttribute()
+    status = UnicodeAttribute()
+    scheduled_for = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class BookingRefItem(TableItem, discriminator="booking_ref"):
+    """Finds a booking by its id: the customer whose collection holds it, and its sort key."""
+
+    customer_id = UnicodeAttribute()
+    booking_sk = UnicodeAttribute()
+
+
+ENTITIES: tuple[type[TableItem], ...] = (CustomerItem, AliasItem, CounterItem, BookingItem, BookingRefItem)
 
 
 def alias_item(key: tuple[str, str], *, kind: str, customer_id: str, phone: str, now: str) -> AliasItem:

@@ -1,0 +1,81 @@
+"""Retry safety for ``POST /bookings``: the same ``Idempotency-Key`` returns the first booking.
+
+Powertools idempotency with DynamoDB persistence, in the service's own table
+(``pk = IDEMPOTENCY#create_booking``, ``sk`` = hash of the key; records expire after 24 h through
+the table's TTL on ``expiration``). Concurrent requests with one key wait for the first to finish
+and return its result; a key reused with a different body is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from customer_identity.bookings import BookingService
+from customer_identity.contention import Contention
+from customer_identity.errors import IdempotencyKeyReused, InvalidInput
+from customer_identity.models import BookingResult, NewBooking
+
+KEY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+RECORD_PARTITION = "IDEMPOTENCY#create_booking"
+EXPIRES_AFTER_SECONDS = 24 * 3600
+
+
+class IdempotentBookings:
+    def __init__(self, bookings: BookingService) -> None:
+        self.bookings = bookings
+        settings = bookings.customers.settings
+        client = boto3.client("dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint)
+        store = DynamoDBPersistenceLayer(
+            table_name=settings.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value=RECORD_PARTITION,
+            boto3_client=client,
+        )
+        self.config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="request",
+            expires_after_seconds=EXPIRES_AFTER_SECONDS,
+        )
+
+        @idempotent_function(data_keyword_argument="call", persistence_store=store, config=self.config)
+        def create_once(call: dict[str, Any]) -> dict[str, Any]:
+            return bookings.create(NewBooking.model_validate(call["request"])).model_dump(mode="json")
+
+        self._create_once = create_once
+
+    def register_context(self, context: Any) -> None:
+        """Lets an in-progress record expire with the invocation (so a crash does not block the key)."""
+        if context is not None:
+            self.config.register_lambda_context(context)
+
+    def create(self, new: NewBooking, key: str | None) -> BookingResult:
+        if key is None:
+            return self.bookings.create(new)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInput(
+                f"{KEY_HEADER} must be 1 to {MAX_KEY_LENGTH} characters",
+                field=KEY_HEADER,
+                code="invalid_idempotency_key",
+            )
+        call = {"key": key, "request": new.model_dump(mode="json")}
+        contention = Contention(self.bookings.customers.settings.contention_budget_seconds)
+        while True:
+            try:
+                return BookingResult.model_validate(self._create_once(call=call))
+            except IdempotencyAlreadyInProgressError:
+                contention.wait()  # the first request with this key is still running
+            except IdempotencyValidationError as error:
+                raise IdempotencyKeyReused() from error

@@ -1,0 +1,28 @@
+"""Opaque page cursors: the last item's key, bound to the query it came from."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from customer_identity.errors import InvalidCursor
+
+
+def encode_cursor(query_id: str, key: dict[str, str]) -> str:
+    payload = json.dumps({"q": query_id, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, query_id: str, key_attrs: set[str]) -> dict[str, Any]:
+    """The ``ExclusiveStartKey`` in ``cursor``, or :class:`InvalidCursor` if it is not one of ours."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = payload["k"]
+        valid = payload["q"] == query_id and set(key) == key_attrs and all(isinstance(v, str) for v in key.values())
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidCursor()
+    return {name: {"S": value} for name, value in key.items()}
