@@ -39,8 +39,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
     from moto import mock_aws
 
     from customer_identity import table
+    from customer_identity.bookings import BookingService
     from customer_identity.customers import CustomerService
-    from customer_identity.models import CustomerChanges, NewCustomer
+    from customer_identity.models import CustomerChanges, NewBooking, NewCustomer
     from customer_identity.settings import Settings
 
     rows: list[tuple[str, Counter[str]]] = []
@@ -66,6 +67,15 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("update (no phone change)", lambda: service.update("PL4", CustomerChanges(name="Asha")))
         measure("update (phone change)", lambda: service.update("PL4", CustomerChanges(phone="9811111111")))
         measure("list one page", lambda: service.list_customers(status=None, area=None, limit=20, cursor=None))
+        bookings = BookingService(service)
+
+        def booking(ref: str) -> NewBooking:
+            return NewBooking(customer=ref, service="Wash & fold", amount="249.50")  # type: ignore[arg-type]
+
+        measure("booking, existing customer by phone", lambda: bookings.create(booking("user_9811111111")))
+        measure("booking, existing customer by number", lambda: bookings.create(booking("PL4")))
+        measure("booking, new phone", lambda: bookings.create(booking("9822222222")))
+        measure("booking history page", lambda: bookings.history("9811111111", limit=20, cursor=None))
     return rows
 
 
@@ -157,6 +167,11 @@ def main() -> None:
                 args.requests, args.clients, lambda i: http.post("/customers", json={"phone": f"98{i:08d}"})
             )
             resolved = throughput(args.requests, args.clients, lambda i: http.get(f"/customers/98{i:08d}"))
+            booked = throughput(
+                args.requests,
+                args.clients,
+                lambda i: http.post("/bookings", json={"customer": f"98{i:08d}", "service": "x", "amount": "1.50"}),
+            )
     finally:
         emulator.terminate()
     print("| operation | requests/s | ratio to raw PutItem |")
@@ -165,6 +180,7 @@ def main() -> None:
     print(f"| POST /customers, new phone | {created:.0f} | {created / raw:.2f} |")
     print(f"| POST /customers, existing phone | {existing:.0f} | {existing / raw:.2f} |")
     print(f"| GET /customers/{{phone}} | {resolved:.0f} | {resolved / raw:.2f} |")
+    print(f"| POST /bookings, existing customer by phone | {booked:.0f} | {booked / raw:.2f} |")
 
 
 if __name__ == "__main__":
