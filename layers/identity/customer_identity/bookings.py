@@ -17,7 +17,7 @@ from customer_identity.contention import Contention
 from customer_identity.customers import CustomerService, utc_now
 from customer_identity.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
 from customer_identity.models import Booking, BookingPage, BookingResult, NewBooking, NewCustomer
-from customer_identity.paging import decode_cursor, encode_cursor
+from customer_identity.paging import decode_cursor, page_of
 from customer_identity.phones import looks_like_phone
 from customer_identity.table import BookingItem, BookingRefItem, CustomerItem, TransactionCancelled
 
@@ -121,7 +121,8 @@ class BookingService:
         customer = self.customers.resolve(ref).item
         partition = table.bookings_partition(customer.customer_id)
         query_id = f"bookings|{customer.customer_id}"
-        start_key = decode_cursor(cursor, query_id, {"pk", "sk"}) if cursor else None
+        key_attrs = ("pk", "sk")
+        start_key = decode_cursor(cursor, query_id, set(key_attrs)) if cursor else None
         results = BookingItem.query(
             partition,
             range_key_condition=BookingItem.sk.startswith(table.BOOKING_PREFIX),
@@ -131,11 +132,7 @@ class BookingService:
             page_size=limit + 1,
             last_evaluated_key=start_key,
         )
-        items = [item for item in results if isinstance(item, BookingItem)]
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            next_cursor = encode_cursor(query_id, {"pk": items[-1].pk, "sk": items[-1].sk})
+        items, next_cursor = page_of(results, BookingItem, limit=limit, query_id=query_id, key_attrs=key_attrs)
         return BookingPage(
             items=[self.to_booking(item, customer.customer_number) for item in items], next_cursor=next_cursor
         )

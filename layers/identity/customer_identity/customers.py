@@ -41,7 +41,7 @@ from customer_identity.models import (
     NewCustomer,
     NumberingState,
 )
-from customer_identity.paging import decode_cursor, encode_cursor
+from customer_identity.paging import decode_cursor, page_of
 from customer_identity.phones import looks_like_phone, normalise_phone
 from customer_identity.settings import Settings
 from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem, TransactionCancelled
@@ -526,7 +526,8 @@ class CustomerService:
             index, hash_attr, range_attr = TableItem.by_number, "gsi1pk", "gsi1sk"
             hash_key = table.CUSTOMERS_PARTITION
         query_id = f"{index.Meta.index_name}|{hash_key}|{status or ''}"
-        start_key = decode_cursor(cursor, query_id, {"pk", "sk", hash_attr, range_attr}) if cursor else None
+        key_attrs = ("pk", "sk", hash_attr, range_attr)
+        start_key = decode_cursor(cursor, query_id, set(key_attrs)) if cursor else None
         results = index.query(
             hash_key,
             range_key_condition=range_condition,
@@ -534,20 +535,7 @@ class CustomerService:
             page_size=limit + 1,
             last_evaluated_key=start_key,
         )
-        items = [item for item in results if isinstance(item, CustomerItem)]
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            last = items[-1]
-            next_cursor = encode_cursor(
-                query_id,
-                {
-                    "pk": last.pk,
-                    "sk": last.sk,
-                    hash_attr: getattr(last, hash_attr),
-                    range_attr: getattr(last, range_attr),
-                },
-            )
+        items, next_cursor = page_of(results, CustomerItem, limit=limit, query_id=query_id, key_attrs=key_attrs)
         return CustomerPage(items=[self.to_customer(item) for item in items], next_cursor=next_cursor)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from customer_identity.errors import InvalidCursor
@@ -26,3 +27,14 @@ def decode_cursor(cursor: str, query_id: str, key_attrs: set[str]) -> dict[str, 
     if not valid:
         raise InvalidCursor()
     return {name: {"S": value} for name, value in key.items()}
+
+
+def page_of[T](
+    results: Iterable[object], cls: type[T], *, limit: int, query_id: str, key_attrs: Sequence[str]
+) -> tuple[list[T], str | None]:
+    """The first ``limit`` items of a query run with ``limit + 1``, and the cursor to the rest (None at the end)."""
+    items = [item for item in results if isinstance(item, cls)]
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, encode_cursor(query_id, {name: getattr(items[-1], name) for name in key_attrs})
