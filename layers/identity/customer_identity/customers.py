@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -212,17 +211,18 @@ class CustomerService:
                     raise EmailTaken() from cancelled
                 contention.wait()  # a transaction conflict in flight (DynamoDB, not the emulator)
         if not counter_exists:
-            self._ensure_counter()
+            self._create_counter(self.settings.customer_number_start)
         return self._finalize(claim, self._take_number()), None
 
-    def _ensure_counter(self) -> None:
+    def _create_counter(self, next_number: int) -> bool:
+        """Create the counter with ``next_number`` unless it exists; True if this call created it."""
         try:
-            CounterItem(*table.COUNTER_KEY, next_number=self.settings.customer_number_start).save(
-                condition=CounterItem.pk.does_not_exist()
-            )
+            CounterItem(*table.COUNTER_KEY, next_number=next_number).save(condition=CounterItem.pk.does_not_exist())
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
+            return False
+        return True
 
     def _take_number(self) -> int:
         """Issue the next number atomically (one request, never contended away)."""
@@ -275,7 +275,7 @@ class CustomerService:
             )
         except UpdateError:
             return None
-        self._ensure_counter()
+        self._create_counter(self.settings.customer_number_start)
         return self._finalize(item, self._take_number())
 
     def _add_markers(self, tx: table.Transaction, item: CustomerItem, *, kinds: set[str]) -> None:
@@ -330,12 +330,9 @@ class CustomerService:
                 counter = cancelled.old_item("counter", CounterItem)
                 if counter is not None:
                     raise NextNumberTooLow(next_number, int(counter.last_issued)) from cancelled
-            try:  # no counter yet: create it, unless a first customer got there first
-                CounterItem(*table.COUNTER_KEY, next_number=next_number).save(condition=CounterItem.pk.does_not_exist())
+            # No counter yet: create it, unless a first customer got there first (then decide again).
+            if self._create_counter(next_number):
                 return self.numbering_state()
-            except PutError as error:  # a first customer created the counter meanwhile: decide again
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
             contention.wait()
 
     # --- resolution ---------------------------------------------------------------------------
@@ -413,7 +410,7 @@ class CustomerService:
                     updated.email = normalise_email(value)
                 else:
                     setattr(updated, name, value)
-            if _fields(updated) == _fields(current):
+            if updated.attribute_values == current.attribute_values:
                 return self.to_customer(current)
             updated.revision = int(current.revision or 0) + 1
             updated.updated_at = utc_now()
@@ -542,19 +539,8 @@ class CustomerService:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:
-    item = TableItem.from_raw_data(raw)
-    if not isinstance(item, cls):
-        raise TypeError(f"expected {cls.__name__}, got {type(item).__name__}")
-    return item
-
-
 def _copy(item: CustomerItem) -> CustomerItem:
-    return _from_raw(CustomerItem, item.serialize(null_check=False))
-
-
-def _fields(item: CustomerItem) -> dict[str, Any]:
-    return item.attribute_values
+    return table.from_raw(CustomerItem, item.serialize(null_check=False))
 
 
 def _ignored_fields(new: NewCustomer, email: str | None, existing: CustomerItem) -> list[str]:

@@ -276,6 +276,14 @@ def dynamodb_client() -> Any:
     return TableItem._get_connection().connection.client
 
 
+def from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:
+    """An item in DynamoDB's wire format as the entity ``cls`` (TypeError if it is another entity)."""
+    item = TableItem.from_raw_data(raw)
+    if not isinstance(item, cls):
+        raise TypeError(f"expected {cls.__name__}, got {type(item).__name__}")
+    return item
+
+
 # --- transactions -----------------------------------------------------------------------------
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -299,10 +307,7 @@ class TransactionCancelled(Exception):
         reason = self.reasons.get(label)
         if reason is None or not reason.raw_item:
             return None
-        item = TableItem.from_raw_data(reason.raw_item)
-        if not isinstance(item, cls):
-            raise TypeError(f"{label}: expected {cls.__name__}, got {type(item).__name__}")
-        return item
+        return from_raw(cls, reason.raw_item)
 
 
 class Transaction:
