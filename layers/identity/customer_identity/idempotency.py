@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from customer_identity import table
 from customer_identity.bookings import BookingService
 from customer_identity.contention import Contention
 from customer_identity.errors import IdempotencyKeyReused, InvalidInput
@@ -35,14 +35,12 @@ EXPIRES_AFTER_SECONDS = 24 * 3600
 class IdempotentBookings:
     def __init__(self, bookings: BookingService) -> None:
         self.bookings = bookings
-        settings = bookings.customers.settings
-        client = boto3.client("dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint)
         store = DynamoDBPersistenceLayer(
-            table_name=settings.table_name,
+            table_name=bookings.customers.settings.table_name,
             key_attr="pk",
             sort_key_attr="sk",
             static_pk_value=RECORD_PARTITION,
-            boto3_client=client,
+            boto3_client=table.dynamodb_client(),  # the entities' client: no second one at cold start
         )
         self.config = IdempotencyConfig(
             event_key_jmespath="key",
