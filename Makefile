@@ -11,11 +11,12 @@ BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
 PORT ?= 3000
 
-.PHONY: help install run reset test lint template-lint openapi bench clean
+.PHONY: help install run reset token test lint template-lint openapi bench clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB emulator, data in .local/)"
 	@echo "make reset    forget the local data"
+	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make bench    run the benchmark (bench/benchmark.py)"
@@ -41,6 +42,10 @@ run: install
 
 reset:
 	rm -rf .local
+
+ROLE ?= admin
+token: install
+	@$(BIN)/python -m devserver.token --role $(ROLE)
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,14 +22,27 @@ VERSION = "0.1.0"
 DOCUMENT_PATH = template.PROJECT_ROOT / "docs" / "openapi.json"
 
 
-def build_document(apps: list[Any]) -> dict[str, Any]:
+BEARER = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "From POST /auth/otp/verify, /auth/login or /auth/password/reset (locally: make token)",
+    }
+}
+
+
+def build_document(apps: list[tuple[Any, bool]]) -> dict[str, Any]:
+    """Merge the handlers' documents; ``apps`` pairs each resolver with whether it needs a token."""
     document: dict[str, Any] = {}
-    for app in apps:
+    for app, requires_token in apps:
         part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
         if not document:
             document = {key: value for key, value in part.items() if key not in {"paths", "components"}}
-            document["paths"], document["components"] = {}, {"schemas": {}}
+            document["paths"], document["components"] = {}, {"schemas": {}, "securitySchemes": BEARER}
         for path, operations in part.get("paths", {}).items():
+            for operation in operations.values():
+                operation["security"] = [{"bearerAuth": []}] if requires_token else []
             document["paths"].setdefault(path, {}).update(operations)
         document["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
     document["paths"] = dict(sorted(document["paths"].items()))
@@ -48,10 +61,13 @@ def swagger_html(spec_json: str) -> str:
     )
 
 
-def load_apps() -> list[Any]:
+def load_apps() -> list[tuple[Any, bool]]:
+    """Every handler's resolver, and whether its function needs a token."""
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("AWS_REGION", "us-east-1")
+    if not os.environ.get("JWT_SIGNING_KEY_SECRET"):  # importing a handler builds its services
+        os.environ.setdefault("JWT_SIGNING_KEY", "only-for-reading-the-routes-" + "0" * 32)
     apps, seen = [], set()
     for route in template.routes():
         if route.function in seen:
@@ -64,7 +80,7 @@ def load_apps() -> list[Any]:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        apps.append(module.app)
+        apps.append((module.app, getattr(module.handler, "requires_token", True)))
     return apps
 
 

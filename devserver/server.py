@@ -1,11 +1,13 @@
 """A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
 
-Routes come from ``template.yaml``. Like Lambda, each function has a pool of execution
+Routes come from ``template.yaml``, plus ``GET /dev/outbox`` (local only: the messages the
+outbox sender kept instead of sending SMS and email). Like Lambda, each function has a pool of execution
 environments, each a process of its own that handles one request at a time; a busy pool grows by
 a cold start (a process forked from a server that has already imported the layer), up to
 ``LOCAL_CONCURRENCY`` environments per function (default 32). Without ``DYNAMODB_ENDPOINT`` an
 embedded emulator is started as a child process, its tables persisted under ``LOCAL_DATA_DIR``
-(default ``.local/``).
+(default ``.local/``), beside the generated token signing key (``jwt-signing-key``) and
+``server.json`` (where this server and its emulator listen, for ``make token``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import multiprocessing
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import threading
@@ -32,6 +35,7 @@ from botocore.exceptions import ClientError
 
 from devserver import template
 from devserver.openapi import build_document, load_apps, swagger_html
+from devserver.outbox import outbox_response
 
 STAGE = "local"
 MAX_ENVIRONMENTS_PER_FUNCTION = int(os.environ.get("LOCAL_CONCURRENCY", "32"))
@@ -245,6 +249,9 @@ def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET" and raw_path == "/swagger":
                 self._respond(200, {"Content-Type": "text/html"}, swagger_html(api.openapi_json()).encode())
                 return
+            if self.command == "GET" and raw_path == "/dev/outbox":
+                self._respond(*outbox_response(parts.query))
+                return
             route, params, path_exists = api.match(self.command, raw_path)
             if route is None:
                 if path_exists:
@@ -325,9 +332,25 @@ def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
             )
 
 
-def configure_environment(endpoint: str | None) -> dict[str, str]:
+def local_signing_key(data_dir: Path) -> str:
+    """The token signing key of local runs: generated once into the (git-ignored) data folder."""
+    path = data_dir / "jwt-signing-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def configure_environment(endpoint: str | None, data_dir: Path) -> dict[str, str]:
     """Environment of the local functions: the template's, then the developer's own overrides."""
     env = template.function_environment()
+    env.pop("JWT_SIGNING_KEY_SECRET", None)
+    env.update(
+        JWT_SIGNING_KEY=local_signing_key(data_dir),
+        NOTIFICATION_SENDER="outbox",
+    )
     env.update(
         TABLE_NAME=os.environ.get("TABLE_NAME", "customer-identity"),
         POWERTOOLS_TRACE_DISABLED="true",
@@ -339,28 +362,42 @@ def configure_environment(endpoint: str | None) -> dict[str, str]:
         env["DYNAMODB_ENDPOINT"] = endpoint
         env.setdefault("AWS_ACCESS_KEY_ID", "local")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    for key in list(env):
-        if key in os.environ and key not in {"DYNAMODB_ENDPOINT", "AWS_REGION"}:
+    for key in [*env, "JWT_SIGNING_KEY_SECRET", "EMAIL_FROM"]:
+        if os.environ.get(key) and key not in {"DYNAMODB_ENDPOINT", "AWS_REGION"}:
             env[key] = os.environ[key]
+    if env.get("JWT_SIGNING_KEY_SECRET") and not os.environ.get("JWT_SIGNING_KEY"):
+        env.pop("JWT_SIGNING_KEY")  # the developer chose a Secrets Manager key
     os.environ.update(env)
     return env
+
+
+def resolve_endpoint(data_dir: Path) -> tuple[subprocess.Popen[str] | None, str | None]:
+    """(the embedded emulator if this call started one, the DynamoDB endpoint; None means AWS)."""
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
+    if endpoint is None and not os.environ.get("USE_AWS"):
+        return start_emulator(data_dir / "dynamodb.json")
+    return None, endpoint
+
+
+def local_data_dir() -> Path:
+    return Path(os.environ.get("LOCAL_DATA_DIR", template.PROJECT_ROOT / ".local"))
 
 
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))
-    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", template.PROJECT_ROOT / ".local"))
-    emulator = None
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
-    if endpoint is None and not os.environ.get("USE_AWS"):
-        emulator, endpoint = start_emulator(data_dir / "dynamodb.json")
-    env = configure_environment(endpoint)
+    data_dir = local_data_dir()
+    emulator, endpoint = resolve_endpoint(data_dir)
+    env = configure_environment(endpoint, data_dir)
     if endpoint:  # an emulator or DynamoDB Local: create the table; a real account deploys it with SAM
         ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
     api = LocalApi(template.routes())
     server = LocalServer((host, port), make_handler(api))
+    url = f"http://{host}:{server.server_address[1]}"
+    state_file = data_dir / "server.json"
+    state_file.write_text(json.dumps({"url": url, "endpoint": endpoint, "pid": os.getpid()}))
     backend = f"embedded emulator at {endpoint}" if emulator else (endpoint or f"AWS {env['AWS_REGION']}")
-    print(f"serving http://{host}:{server.server_address[1]} (table {env['TABLE_NAME']} on {backend})", flush=True)
+    print(f"serving {url} (table {env['TABLE_NAME']} on {backend})", flush=True)
     try:
         import signal
 
@@ -369,6 +406,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        state_file.unlink(missing_ok=True)
         server.server_close()
         api.stop()
         if emulator is not None:

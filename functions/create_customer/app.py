@@ -3,7 +3,16 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler, metrics
+from customer_identity.access import require_admin
+from customer_identity.api import (
+    AUTH_RESPONSES,
+    ERROR_RESPONSES,
+    create_app,
+    json_response,
+    lambda_handler,
+    metrics,
+    principal,
+)
 from customer_identity.models import CustomerResult, NewCustomer
 from customer_identity.runtime import customer_service
 
@@ -13,8 +22,9 @@ service = customer_service()
 
 @app.post(
     "/customers",
-    summary="Find or create the customer of a phone number",
-    description="201 with the new customer, or 200 with the existing one (which POST never changes).",
+    summary="Find or create the customer of a phone number (admins)",
+    description="201 with the new customer, or 200 with the existing one (which POST never changes). "
+    "Customers sign themselves up with a phone code instead (POST /auth/otp/verify).",
     tags=["customers"],
     responses={
         200: {
@@ -24,9 +34,11 @@ service = customer_service()
         201: {"description": "Created", "content": {"application/json": {"model": CustomerResult}}},
         409: ERROR_RESPONSES[422] | {"description": "email_taken"},
         **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
     },
 )
 def create_customer(body: NewCustomer) -> Response[CustomerResult]:
+    require_admin(principal(app))
     result = service.find_or_create(body)
     if result.created:
         metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)

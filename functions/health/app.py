@@ -11,4 +11,4 @@ def health() -> Health:
     return Health(status="ok")
 
 
-handler = lambda_handler(app)
+handler = lambda_handler(app, public=True)

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler, path_parameter
+from customer_identity.access import ensure_can_read
+from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.models import BookingPage
 from customer_identity.runtime import booking_service
 
@@ -16,14 +17,17 @@ bookings = booking_service()
     "/customers/<ref>/bookings",
     summary="Booking history of a customer (one query per page, newest first)",
     tags=["bookings"],
-    responses={404: ERROR_RESPONSES[422] | {"description": "customer_not_found"}, **ERROR_RESPONSES},
+    responses={404: ERROR_RESPONSES[422] | {"description": "customer_not_found"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
 )
 def list_customer_bookings(
     ref: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BookingPage:
-    return bookings.history(path_parameter(app, "ref"), limit=limit, cursor=cursor)
+    reference, caller = path_parameter(app, "ref"), principal(app)
+    return bookings.history(
+        reference, limit=limit, cursor=cursor, authorize=lambda customer: ensure_can_read(caller, customer, reference)
+    )
 
 
 handler = lambda_handler(app)

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
+from customer_identity.access import list_scope
+from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
 from customer_identity.models import CustomerPage, CustomerStatus
 from customer_identity.runtime import customer_service
 
@@ -13,7 +14,11 @@ service = customer_service()
 
 
 @app.get(
-    "/customers", summary="List customers (one index query per page)", tags=["customers"], responses=ERROR_RESPONSES
+    "/customers",
+    summary="List customers (one index query per page)",
+    description="Admins see every customer; a delivery person sees the customers assigned to them.",
+    tags=["customers"],
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
 )
 def list_customers(
     status: Annotated[CustomerStatus | None, Query()] = None,
@@ -21,7 +26,8 @@ def list_customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> CustomerPage:
-    return service.list_customers(status=status, area=area, limit=limit, cursor=cursor)
+    scope = list_scope(principal(app))
+    return service.list_customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope)
 
 
 handler = lambda_handler(app)

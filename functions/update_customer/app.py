@@ -1,6 +1,7 @@
 """PATCH /customers/{ref}: change a customer's fields, including its phone."""
 
-from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler, path_parameter
+from customer_identity.access import ensure_can_update
+from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.models import CustomerChanges, CustomerEnvelope
 from customer_identity.runtime import customer_service
 
@@ -11,15 +12,22 @@ service = customer_service()
 @app.patch(
     "/customers/<ref>",
     summary="Update a customer; a phone change keeps its id and number",
+    description="Admins may change every field, including `delivery_person_id`; a customer may change "
+    "its own name, address and area.",
     tags=["customers"],
     responses={
         404: ERROR_RESPONSES[422] | {"description": "customer_not_found"},
         409: ERROR_RESPONSES[422] | {"description": "phone_taken or email_taken"},
         **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
     },
 )
 def update_customer(ref: str, body: CustomerChanges) -> CustomerEnvelope:
-    return CustomerEnvelope(customer=service.update(path_parameter(app, "ref"), body))
+    reference, caller, fields = path_parameter(app, "ref"), principal(app), set(body.model_fields_set)
+    customer = service.update(
+        reference, body, authorize=lambda current: ensure_can_update(caller, current, reference, fields)
+    )
+    return CustomerEnvelope(customer=customer)
 
 
 handler = lambda_handler(app)

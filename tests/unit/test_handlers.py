@@ -9,8 +9,10 @@ import pytest
 
 from devserver.server import LambdaContext
 from devserver.template import PROJECT_ROOT, Route, routes
+from tests.unit.conftest import TEST_ENVIRONMENT, code_in, reset_token_in
 
 EVENTS = PROJECT_ROOT / "events"
+PLACEHOLDER = "Bearer <paste the output of: make -s token ROLE=admin>"
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -26,23 +28,42 @@ def load_handler(route: Route) -> ModuleType:
     return module
 
 
-@pytest.fixture
-def invoke(aws: None, settings, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TABLE_NAME", settings.table_name)
+def _clear_caches() -> None:
     from customer_identity import runtime
     from customer_identity import settings as settings_module
 
     settings_module.settings.cache_clear()
-    runtime.customer_service.cache_clear()
-    handlers = {route.code_dir.name: load_handler(route) for route in routes()}
+    for built in (
+        runtime.customer_service,
+        runtime.booking_service,
+        runtime.idempotent_bookings,
+        runtime.tokens,
+        runtime.account_service,
+    ):
+        built.cache_clear()
 
-    def call(name: str, event: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-        result = handlers[name].handler(event or load_event(name), LambdaContext(function_name=name))
+
+@pytest.fixture
+def invoke(aws: None, monkeypatch: pytest.MonkeyPatch):
+    """Call a handler with its sample event (or another); the placeholder token becomes a real one."""
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    _clear_caches()
+    handlers = {route.code_dir.name: load_handler(route) for route in routes()}
+    from customer_identity.runtime import tokens
+
+    admin = tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
+
+    def call(name: str, event: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
+        event = json.loads(json.dumps(event or load_event(name)))
+        headers = event.get("headers") or {}
+        if headers.get("Authorization") == PLACEHOLDER:
+            headers["Authorization"] = f"Bearer {token or admin}"
+        result = handlers[name].handler(event, LambdaContext(function_name=name))
         return result["statusCode"], json.loads(result["body"])
 
     yield call
-    settings_module.settings.cache_clear()
-    runtime.customer_service.cache_clear()
+    _clear_caches()
 
 
 def test_every_route_has_a_sample_event_and_a_thin_handler() -> None:
@@ -50,7 +71,9 @@ def test_every_route_has_a_sample_event_and_a_thin_handler() -> None:
         event = load_event(route.code_dir.name)
         assert (event["httpMethod"], event["resource"]) == (route.method, route.path)
         source = (route.code_dir / "app.py").read_text()
-        assert len(source.splitlines()) < 45, f"{route.code_dir.name} handler is not thin"
+        assert len(source.splitlines()) < 50, f"{route.code_dir.name} handler is not thin"
+        public = route.path == "/health" or route.path.startswith("/auth/")
+        assert ("Authorization" in event["headers"]) != public, route.path
 
 
 def test_sample_events_run_against_their_handlers(invoke) -> None:
@@ -75,6 +98,46 @@ def test_sample_events_run_against_their_handlers(invoke) -> None:
     event = event | {"path": f"/bookings/{booking_id}", "pathParameters": {"booking_id": booking_id}}
     status, body = invoke("update_booking", event)
     assert status == 200 and body["booking"]["status"] == "completed"
+
+
+def test_account_sample_events_run_against_their_handlers(invoke, outbox) -> None:
+    assert invoke("request_otp") == (
+        202,
+        {"status": "accepted", "message": "If this number can receive SMS, a sign-in code is on its way."},
+    )
+    verify = load_event("verify_otp")
+    verify["body"] = json.dumps({"phone": "+919717619183", "code": code_in(outbox("+919717619183"))})
+    status, body = invoke("verify_otp", verify)
+    assert status == 200 and body["created"] is True and body["customer"]["customer_number"] == "PL1"
+    customer_token = body["token"]
+    status, body = invoke("set_credentials", token=customer_token)
+    assert status == 200 and body["account"]["email"] == "asha@example.com" and body["account"]["has_password"]
+    status, body = invoke("login")
+    assert status == 200 and body["token_type"] == "Bearer"
+    status, body = invoke("get_me", token=body["token"])
+    assert status == 200 and body["customer"]["customer_number"] == "PL1" and body["account"]["role"] == "customer"
+    assert invoke("forgot_password")[0] == 202
+    reset = load_event("reset_password")
+    reset["body"] = json.dumps({"token": reset_token_in(outbox("asha@example.com")), "password": "a new long password"})
+    assert invoke("reset_password", reset)[0] == 200
+    status, body = invoke("create_staff")
+    assert status == 201 and body["account"]["role"] == "delivery_person"
+    status, body = invoke("get_me")  # the admin token of the placeholder
+    assert status == 401  # its account was never created: tokens name real accounts
+
+
+def test_protected_handlers_refuse_requests_without_a_valid_token(invoke) -> None:
+    for route in routes():
+        name = route.code_dir.name
+        event = load_event(name)
+        if "Authorization" not in event["headers"]:
+            continue
+        for header in (None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz"):
+            headers = {k: v for k, v in event["headers"].items() if k != "Authorization"}
+            if header:
+                headers["Authorization"] = header
+            status, body = invoke(name, {**event, "headers": headers, "body": "{not json"})
+            assert (status, body["error"]["code"]) == (401, "unauthenticated"), (name, header)
 
 
 def test_bad_input_gets_a_4xx_naming_the_field(invoke) -> None:

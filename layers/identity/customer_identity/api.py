@@ -2,10 +2,15 @@
 
 Handlers build their resolver with :func:`create_app`, declare their route, and export
 ``handler = lambda_handler(app)``; everything else lives here or deeper in the layer.
+
+Authentication happens here, in one place, before routing: every handler except the public ones
+(``lambda_handler(app, public=True)``: health and ``/auth/*``) needs a valid bearer token, and its
+route reads the caller with :func:`principal`. What the caller may do is decided in ``access.py``.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from http import HTTPStatus
@@ -18,10 +23,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from customer_identity.errors import DomainError
+from customer_identity.errors import DomainError, Unauthenticated
 from customer_identity.models import ErrorBody
+from customer_identity.redaction import RedactingFilter
+from customer_identity.tokens import Principal, bearer_token
 
 logger = Logger()
+logger.addFilter(RedactingFilter())
 tracer = Tracer()
 metrics = Metrics()
 # Routes add metrics only for business events; an invocation without one is normal, not a warning.
@@ -35,13 +43,20 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
         "content": {"application/json": {"model": ErrorBody}},
     },
 }
+AUTH_RESPONSES: dict[int, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired token", "content": {"application/json": {"model": ErrorBody}}},
+    403: {"description": "Your role may not do this", "content": {"application/json": {"model": ErrorBody}}},
+}
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body={"error": {"code": code, "message": message, "field": field}},
+        headers=headers,
     )
 
 
@@ -85,8 +100,8 @@ def create_app() -> APIGatewayRestResolver:
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
         if error.status >= 500:
-            logger.warning("request failed", extra={"code": error.code})
-        return error_response(error.status, error.code, error.message, error.field)
+            logger.warning("request failed", extra={"error_code": error.code})
+        return error_response(error.status, error.code, error.message, error.field, getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
@@ -103,16 +118,54 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-def lambda_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda entry point for ``app``: structured logs, traces and metrics around ``resolve``."""
+def lambda_handler(
+    app: APIGatewayRestResolver, *, public: bool = False
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point for ``app``: structured logs, traces and metrics around ``resolve``.
+
+    Unless ``public``, the bearer token is verified first; without a valid one the answer is 401
+    before any validation or data access.
+    """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if not public:
+            from customer_identity.runtime import tokens
+
+            try:
+                token = bearer_token(event.get("headers"))
+                if token is None:
+                    raise Unauthenticated()
+                caller = tokens().verify(token)
+            except Unauthenticated as error:
+                return _unauthenticated(error)
+            app.append_context(principal=caller)
         return app.resolve(event, context)
 
+    handler.requires_token = not public  # type: ignore[attr-defined]
     return handler
+
+
+def _unauthenticated(error: Unauthenticated) -> dict[str, Any]:
+    """A REST proxy response for a request turned away before routing."""
+    body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+    headers = {"Content-Type": content_types.APPLICATION_JSON, **error.headers}
+    return {
+        "statusCode": error.status,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def principal(app: APIGatewayRestResolver) -> Principal:
+    """The caller of the current request (set by :func:`lambda_handler` from its token)."""
+    caller = app.context.get("principal")
+    if not isinstance(caller, Principal):
+        raise Unauthenticated()
+    return caller
 
 
 def path_parameter(app: APIGatewayRestResolver, name: str) -> str:

@@ -8,6 +8,7 @@ cancelling subtracts the booking from the totals in the same transaction as the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from pynamodb.exceptions import DoesNotExist
@@ -47,12 +48,19 @@ class BookingService:
 
     # --- create -------------------------------------------------------------------------------
 
-    def create(self, new: NewBooking) -> BookingResult:
+    def create(self, new: NewBooking, *, on_behalf_of: str | None = None) -> BookingResult:
         """Book for the customer ``new.customer`` names; a phone without a customer creates one.
 
-        Two requests for an existing customer referenced by phone (resolve, then the transaction).
+        With ``on_behalf_of`` (a customer booking for itself) the reference must name that customer
+        and nothing is created. Two requests for an existing customer referenced by phone (resolve,
+        then the transaction).
         """
-        customer, customer_created = self._customer_for(new)
+        if on_behalf_of is None:
+            customer, customer_created = self._customer_for(new)
+        else:
+            customer, customer_created = self.customers.resolve(new.customer).item, False
+            if customer.customer_id != on_behalf_of:
+                raise CustomerNotFound(new.customer)
         now = utc_now()
         booking_id = f"{BOOKING_ID_PREFIX}{uuid.uuid4().hex}"
         contention = Contention(self.customers.settings.contention_budget_seconds)
@@ -114,11 +122,18 @@ class BookingService:
 
     # --- read ---------------------------------------------------------------------------------
 
-    def history(self, ref: str, *, limit: int, cursor: str | None) -> BookingPage:
-        """The bookings of the customer ``ref`` names, newest first: one strongly consistent query."""
+    def history(
+        self, ref: str, *, limit: int, cursor: str | None, authorize: Callable[[CustomerItem], None] | None = None
+    ) -> BookingPage:
+        """The bookings of the customer ``ref`` names, newest first: one strongly consistent query.
+
+        ``authorize`` sees the customer first and raises if the caller may not read it.
+        """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit", code="invalid_limit")
         customer = self.customers.resolve(ref).item
+        if authorize is not None:
+            authorize(customer)
         partition = table.bookings_partition(customer.customer_id)
         query_id = f"bookings|{customer.customer_id}"
         key_attrs = ("pk", "sk")
@@ -139,17 +154,23 @@ class BookingService:
 
     # --- status -------------------------------------------------------------------------------
 
-    def set_status(self, booking_id: str, status: str) -> Booking:
-        """Move a booking to ``status``; cancelling takes it out of the totals in the same transaction."""
+    def set_status(
+        self, booking_id: str, status: str, *, authorize: Callable[[CustomerItem], None] | None = None
+    ) -> Booking:
+        """Move a booking to ``status``; cancelling takes it out of the totals in the same transaction.
+
+        ``authorize`` sees the booking's customer first and raises if the caller may not do this.
+        """
         contention = Contention(self.customers.settings.contention_budget_seconds)
         while True:
             booking = self._get(booking_id)
+            customer = self.customers.resolve(booking.customer_id).item
+            if authorize is not None:
+                authorize(customer)
             if booking.status == status:
-                customer = self.customers.resolve(booking.customer_id).item
                 return self.to_booking(booking, customer.customer_number)
             if status not in TRANSITIONS[booking.status]:
                 raise InvalidTransition(booking.status, status)
-            customer = self.customers.resolve(booking.customer_id).item
             now = utc_now()
             tx = table.Transaction()
             tx.update(

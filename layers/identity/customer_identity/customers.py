@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from customer_identity.errors import (
     CustomerNotFound,
     EmailTaken,
     InvalidInput,
+    InvalidReference,
     LegacyIdTaken,
     NextNumberTooLow,
     PhoneTaken,
@@ -43,7 +45,14 @@ from customer_identity.models import (
 from customer_identity.paging import decode_cursor, page_of
 from customer_identity.phones import looks_like_phone, normalise_phone
 from customer_identity.settings import Settings
-from customer_identity.table import AliasItem, CounterItem, CustomerItem, TableItem, TransactionCancelled
+from customer_identity.table import (
+    AliasItem,
+    CounterItem,
+    CustomerItem,
+    StaffItem,
+    TableItem,
+    TransactionCancelled,
+)
 
 CUSTOMER_ID_PREFIX = "cus_"
 MAX_REF_LENGTH = 256
@@ -92,6 +101,7 @@ class CustomerService:
             address=item.address,
             area=item.area,
             legacy_ids=sorted(item.legacy_ids or ()),
+            delivery_person_id=item.delivery_person_id,
             total_bookings=int(item.total_bookings or 0),
             total_spent=(item.total_spent or Decimal("0")).quantize(Decimal("0.01")),
             created_at=item.created_at,
@@ -379,8 +389,10 @@ class CustomerService:
         # the marker and then the item can straddle it, so read again when they disagree.
         for _ in range(3):
             try:
-                alias = AliasItem.get(*key, consistent_read=True)
+                alias = TableItem.get(*key, consistent_read=True)
             except DoesNotExist:
+                break
+            if not isinstance(alias, AliasItem):  # e.g. a staff account's email: not a customer
                 break
             item = self.get_by_phone(alias.phone)
             if item is not None and item.customer_id == alias.customer_id:
@@ -389,8 +401,13 @@ class CustomerService:
 
     # --- updates ------------------------------------------------------------------------------
 
-    def update(self, ref: str, changes: CustomerChanges) -> Customer:
-        """Apply ``changes`` to the customer ``ref`` names. A phone change keeps id and number."""
+    def update(
+        self, ref: str, changes: CustomerChanges, *, authorize: Callable[[CustomerItem], None] | None = None
+    ) -> Customer:
+        """Apply ``changes`` to the customer ``ref`` names. A phone change keeps id and number.
+
+        ``authorize`` sees the customer first and raises if the caller may not make these changes.
+        """
         given = changes.model_fields_set
         for required in ("phone", "status"):
             if required in given and getattr(changes, required) is None:
@@ -399,6 +416,8 @@ class CustomerService:
         contention = Contention(self.settings.contention_budget_seconds)
         while True:
             current = self.resolve(ref).item
+            if authorize is not None:
+                authorize(current)
             updated = _copy(current)
             for name in given:
                 value = getattr(changes, name)
@@ -423,12 +442,47 @@ class CustomerService:
                     raise PhoneTaken() from cancelled
                 if cancelled.failed("new_email"):
                     raise EmailTaken() from cancelled
+                if cancelled.failed("delivery_person"):
+                    raise InvalidReference(
+                        f"{updated.delivery_person_id!r} is not a delivery person's account id",
+                        field="delivery_person_id",
+                    ) from cancelled
                 contention.wait()  # the customer changed under us: read it again and reapply
+
+    def set_credentials(self, customer_id: str, *, email: str | None, password_hash: str | None) -> CustomerItem:
+        """Set the login email and/or password hash of a customer; the email marker moves in the same
+        transaction, so an email is never held by two accounts."""
+        contention = Contention(self.settings.contention_budget_seconds)
+        while True:
+            current = self.resolve(customer_id).item
+            updated = _copy(current)
+            now = utc_now()
+            if email is not None:
+                updated.email = normalise_email(email)
+            if password_hash is not None:
+                updated.password_hash, updated.password_changed_at = password_hash, now
+            updated.revision = int(current.revision or 0) + 1
+            updated.updated_at = now
+            updated.refresh_keys()
+            try:
+                self._write_update(current, updated)
+                return updated
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("new_email"):
+                    raise EmailTaken() from cancelled
+                contention.wait()
 
     def _write_update(self, current: CustomerItem, updated: CustomerItem) -> None:
         unchanged_revision = CustomerItem.revision == current.revision
         email_changed = updated.email != current.email
         tx = table.Transaction()
+        if updated.delivery_person_id and updated.delivery_person_id != current.delivery_person_id:
+            tx.check(
+                "delivery_person",
+                StaffItem,
+                table.staff_key(updated.delivery_person_id),
+                condition=StaffItem.role == "delivery_person",
+            )
         if updated.phone != current.phone:
             tx.delete("customer", current, condition=unchanged_revision)
             tx.put("new_phone", updated, condition=CustomerItem.pk.does_not_exist())
@@ -506,12 +560,32 @@ class CustomerService:
 
     # --- listing ------------------------------------------------------------------------------
 
-    def list_customers(self, *, status: str | None, area: str | None, limit: int, cursor: str | None) -> CustomerPage:
-        """One index query per page, in customer-number order; ``next_cursor`` is null on the last page."""
+    def list_customers(
+        self,
+        *,
+        status: str | None,
+        area: str | None,
+        limit: int,
+        cursor: str | None,
+        delivery_person_id: str | None = None,
+    ) -> CustomerPage:
+        """One index query per page, in customer-number order; ``next_cursor`` is null on the last page.
+
+        With ``delivery_person_id`` only that person's customers (status and area then filter the page).
+        """
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit", code="invalid_limit")
         range_condition: Condition | None = None
-        if area:
+        filter_condition: Condition | None = None
+        if delivery_person_id:
+            index, hash_attr, range_attr = TableItem.by_delivery_person, "gsi4pk", "gsi4sk"
+            hash_key = f"DELIVERY#{delivery_person_id}"
+            if status:
+                filter_condition = CustomerItem.status == status
+            if area:
+                area_filter = TableItem.gsi3pk == f"AREA#{table.area_index_value(area)}"
+                filter_condition = area_filter if filter_condition is None else filter_condition & area_filter
+        elif area:
             index, hash_attr, range_attr = TableItem.by_area, "gsi3pk", "gsi3sk"
             hash_key = f"AREA#{table.area_index_value(area)}"
             if status:
@@ -522,12 +596,13 @@ class CustomerService:
         else:
             index, hash_attr, range_attr = TableItem.by_number, "gsi1pk", "gsi1sk"
             hash_key = table.CUSTOMERS_PARTITION
-        query_id = f"{index.Meta.index_name}|{hash_key}|{status or ''}"
+        query_id = f"{index.Meta.index_name}|{hash_key}|{status or ''}|{area or ''}"
         key_attrs = ("pk", "sk", hash_attr, range_attr)
         start_key = decode_cursor(cursor, query_id, set(key_attrs)) if cursor else None
         results = index.query(
             hash_key,
             range_key_condition=range_condition,
+            filter_condition=filter_condition,
             limit=limit + 1,
             page_size=limit + 1,
             last_evaluated_key=start_key,

@@ -30,6 +30,13 @@ class InvalidPhone(InvalidInput):
         super().__init__(message, field=field, code="invalid_phone")
 
 
+class InvalidReference(InvalidInput):
+    """A field names something that does not exist (or is not of the right kind)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message, field=field, code=f"invalid_{field}")
+
+
 class InvalidCursor(DomainError):
     status = 400
     code = "invalid_cursor"
@@ -104,6 +111,73 @@ class IdempotencyKeyReused(DomainError):
 
     def __init__(self) -> None:
         super().__init__("this Idempotency-Key was used for a different request", field="Idempotency-Key")
+
+
+class Unauthenticated(DomainError):
+    """No valid token: missing, malformed, tampered, expired (401 with ``WWW-Authenticate``)."""
+
+    status = 401
+    code = "unauthenticated"
+
+    def __init__(self, message: str = "send a valid bearer token (Authorization: Bearer <token>)") -> None:
+        super().__init__(message, field="Authorization")
+        self.headers = {"WWW-Authenticate": 'Bearer realm="customer-identity"'}
+
+
+class InvalidCredentials(DomainError):
+    """One answer for an unknown login name and a wrong password."""
+
+    status = 401
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        super().__init__("email/phone or password is wrong")
+
+
+class InvalidCode(DomainError):
+    status = 401
+    code = "invalid_code"
+
+    def __init__(self) -> None:
+        super().__init__("the code is wrong, expired or already used; request a new one", field="code")
+
+
+class InvalidResetToken(DomainError):
+    status = 400
+    code = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__("the reset token is wrong, expired or already used; request a new one", field="token")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, message: str = "your role does not allow this", *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        if code:
+            self.code = code
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
+class DeliveryFailed(DomainError):
+    """The SMS or email could not be handed to the provider; nothing else changed."""
+
+    status = 503
+    code = "delivery_failed"
+
+    def __init__(self) -> None:
+        super().__init__("the message could not be sent; retry shortly")
 
 
 class Busy(DomainError):

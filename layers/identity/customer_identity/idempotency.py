@@ -50,7 +50,8 @@ class IdempotentBookings:
 
         @idempotent_function(data_keyword_argument="call", persistence_store=store, config=self.config)
         def create_once(call: dict[str, Any]) -> dict[str, Any]:
-            return bookings.create(NewBooking.model_validate(call["request"])).model_dump(mode="json")
+            request = NewBooking.model_validate(call["request"])
+            return bookings.create(request, on_behalf_of=call.get("on_behalf_of")).model_dump(mode="json")
 
         self._create_once = create_once
 
@@ -59,16 +60,19 @@ class IdempotentBookings:
         if context is not None:
             self.config.register_lambda_context(context)
 
-    def create(self, new: NewBooking, key: str | None) -> BookingResult:
+    def create(
+        self, new: NewBooking, key: str | None, *, caller: str, on_behalf_of: str | None = None
+    ) -> BookingResult:
+        """Book once per (``caller``, ``key``): keys of different callers never collide."""
         if key is None:
-            return self.bookings.create(new)
+            return self.bookings.create(new, on_behalf_of=on_behalf_of)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput(
                 f"{KEY_HEADER} must be 1 to {MAX_KEY_LENGTH} characters",
                 field=KEY_HEADER,
                 code="invalid_idempotency_key",
             )
-        call = {"key": key, "request": new.model_dump(mode="json")}
+        call = {"key": f"{caller}:{key}", "request": new.model_dump(mode="json"), "on_behalf_of": on_behalf_of}
         contention = Contention(self.bookings.customers.settings.contention_budget_seconds)
         while True:
             try:

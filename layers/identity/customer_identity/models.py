@@ -15,6 +15,10 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Long enough to resist guessing, short enough that hashing cannot be used to exhaust a function.
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+OtpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class _Input(BaseModel):
@@ -33,7 +37,10 @@ class NewCustomer(_Input):
 
 
 class CustomerChanges(_Input):
-    """Body of ``PATCH /customers/{ref}``: fields present are set; ``null`` clears an optional field."""
+    """Body of ``PATCH /customers/{ref}``: fields present are set; ``null`` clears an optional field.
+
+    Customers may change only their own name, address and area; the rest is for admins.
+    """
 
     phone: PhoneText | None = None
     name: Name | None = None
@@ -41,6 +48,9 @@ class CustomerChanges(_Input):
     address: Address | None = None
     area: Area | None = None
     status: CustomerStatus | None = None
+    delivery_person_id: AccountId | None = Field(
+        default=None, description="Staff account id of a delivery person (admins only); null unassigns"
+    )
 
 
 class NextNumber(_Input):
@@ -59,6 +69,7 @@ class Customer(BaseModel):
     address: str | None
     area: str | None
     legacy_ids: list[str]
+    delivery_person_id: str | None
     total_bookings: int
     total_spent: Decimal = Field(description="Exact decimal, 2 places")
     created_at: str
@@ -145,6 +156,107 @@ class BookingEnvelope(BaseModel):
 class BookingPage(BaseModel):
     items: list[Booking]
     next_cursor: str | None
+
+
+# --- accounts and access ------------------------------------------------------------------------
+
+
+class OtpRequest(_Input):
+    """Body of ``POST /auth/otp/request``."""
+
+    phone: PhoneText
+
+
+class OtpVerification(_Input):
+    """Body of ``POST /auth/otp/verify``."""
+
+    phone: PhoneText
+    code: OtpCode = Field(description="The 6 digits sent by SMS")
+
+
+class LoginName(_Input):
+    """Either ``email`` or ``phone`` (exactly one)."""
+
+    email: EmailStr | None = None
+    phone: PhoneText | None = None
+
+
+class Login(LoginName):
+    """Body of ``POST /auth/login``."""
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class PasswordForgotten(LoginName):
+    """Body of ``POST /auth/password/forgot``."""
+
+
+class PasswordReset(_Input):
+    """Body of ``POST /auth/password/reset``."""
+
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    password: Password
+
+
+class CredentialsChange(_Input):
+    """Body of ``PUT /me/credentials``: set or change the login email and/or the password."""
+
+    email: EmailStr | None = None
+    password: Password | None = None
+    current_password: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        default=None,
+        description="Required to change existing credentials, unless the token came from a sign-in code "
+        "or a reset link",
+    )
+
+
+StaffRoleInput = Literal["delivery_person", "delivery_boy", "supplier", "marketing_staff", "admin"]
+
+
+class NewStaff(_Input):
+    """Body of ``POST /admin/staff``. Without a password the person sets one with a reset link."""
+
+    email: EmailStr
+    role: StaffRoleInput = Field(description="`delivery_boy` (legacy name) is stored as `delivery_person`")
+    name: Name | None = None
+    phone: PhoneText | None = None
+    password: Password | None = None
+
+
+class Token(BaseModel):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class OtpVerified(Token):
+    customer: Customer
+    created: bool = Field(description="True when this sign-in created the customer")
+
+
+class Account(BaseModel):
+    account_id: str
+    role: Literal["customer", "delivery_person", "supplier", "marketing_staff", "admin"]
+    email: str | None
+    phone: str | None
+    name: str | None
+    has_password: bool
+    phone_verified: bool
+    created_at: str
+
+
+class AccountEnvelope(BaseModel):
+    account: Account
+
+
+class Me(BaseModel):
+    account: Account
+    customer: Customer | None
+
+
+class Accepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    message: str
 
 
 class Health(BaseModel):

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
+from customer_identity.accounts import AccountService
 from customer_identity.bookings import BookingService
 from customer_identity.customers import CustomerService
 from customer_identity.idempotency import IdempotentBookings
+from customer_identity.notifications import sender_for
+from customer_identity.passwords import Passwords
 from customer_identity.settings import settings
+from customer_identity.tokens import Tokens, signing_key
 
 
 @cache
@@ -23,3 +27,16 @@ def booking_service() -> BookingService:
 @cache
 def idempotent_bookings() -> IdempotentBookings:
     return IdempotentBookings(booking_service())
+
+
+@cache
+def tokens() -> Tokens:
+    config = settings()
+    return Tokens(signing_key(config), ttl_seconds=config.token_ttl_seconds)
+
+
+@cache
+def account_service() -> AccountService:
+    config = settings()
+    passwords = Passwords(memory_kib=config.password_hash_memory_kib, time_cost=config.password_hash_time_cost)
+    return AccountService(customer_service(), tokens(), sender_for(config), passwords)

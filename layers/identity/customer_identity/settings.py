@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class Settings(BaseModel):
@@ -23,6 +24,18 @@ class Settings(BaseModel):
     customer_number_start: int = Field(default=1, ge=1)
     # How long a create may keep retrying under contention before answering 503.
     contention_budget_seconds: float = Field(default=10.0, gt=0)
+
+    # Token signing key (HS256, at least 32 bytes): given directly (local runs), or the name/ARN of a
+    # Secrets Manager secret holding it (deployed; read once per environment, cached 5 minutes).
+    jwt_signing_key: SecretStr | None = None
+    jwt_signing_key_secret: str | None = None
+    token_ttl_seconds: int = Field(default=900, ge=60, le=24 * 3600)
+    # "aws": SMS through SNS, email through SES. "outbox": kept in the table for GET /dev/outbox.
+    notification_sender: Literal["aws", "outbox"] = "aws"
+    email_from: str | None = None
+    # argon2id cost (RFC 9106 second recommendation by default).
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_time_cost: int = Field(default=3, ge=1)
 
     @field_validator("default_region")
     @classmethod
@@ -44,6 +57,13 @@ class Settings(BaseModel):
             "customer_number_prefix": "CUSTOMER_NUMBER_PREFIX",
             "customer_number_start": "CUSTOMER_NUMBER_START",
             "contention_budget_seconds": "CONTENTION_BUDGET_SECONDS",
+            "jwt_signing_key": "JWT_SIGNING_KEY",
+            "jwt_signing_key_secret": "JWT_SIGNING_KEY_SECRET",
+            "token_ttl_seconds": "TOKEN_TTL_SECONDS",
+            "notification_sender": "NOTIFICATION_SENDER",
+            "email_from": "EMAIL_FROM",
+            "password_hash_memory_kib": "PASSWORD_HASH_MEMORY_KIB",
+            "password_hash_time_cost": "PASSWORD_HASH_TIME_COST",
         }
         values: dict[str, str] = {field: env[var] for field, var in names.items() if env.get(var)}
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")

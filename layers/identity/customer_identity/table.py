@@ -7,12 +7,21 @@ Item types (``pk`` / ``sk``):
   ``LEGACY#<id>`` / ``ALIAS`` -- marker items. Each one exists at most once (``attribute_not_exists``)
   and names the customer (``customer_id``) and the phone its item lives under.
 * ``COUNTER#customer_number`` / ``COUNTER`` -- the customer-number counter.
+* ``STAFF#<account_id>`` / ``ACCOUNT`` -- a staff account (an identity without a customer number).
+  Its email marker (``EMAIL#<email>`` / ``ALIAS``, entity ``staff_email``) shares the customers'
+  email namespace, so one email is unique across all accounts.
+* ``OTP#<e164>`` / ``OTP`` -- the current sign-in code of a phone (hashed), with its attempts.
+* ``SENDS#<purpose>#<to>`` / ``SENDS`` -- when codes or reset links were last sent (rate limits).
+* ``LOGIN#<identifier>`` / ``GUARD`` -- failed password attempts and lockouts of one login name.
+* ``RESET#<sha256 of token>`` / ``RESET`` -- a password-reset token (single use, 1 h).
+* ``OUTBOX#<to>`` / ``<created_at>#<id>`` -- messages kept by the local outbox sender (never in AWS).
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking, in its customer's
   item collection (history is one strongly consistent query); ``BOOKING#<booking_id>`` / ``BOOKING``
   -- finds a booking by id.
 
 Global secondary indexes (sparse, customers only) serve listing without scans:
-``by_number`` (all customers in number order), ``by_status`` and ``by_area`` (area, then status).
+``by_number`` (all customers in number order), ``by_status``, ``by_area`` (area, then status) and
+``by_delivery_person`` (the customers assigned to one delivery person).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from typing import Any
 from pynamodb.attributes import (
     Attribute,
     DiscriminatorAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -83,6 +93,30 @@ def booking_ref_key(booking_id: str) -> tuple[str, str]:
     return f"BOOKING#{booking_id}", "BOOKING"
 
 
+def staff_key(account_id: str) -> tuple[str, str]:
+    return f"STAFF#{account_id}", "ACCOUNT"
+
+
+def otp_key(e164: str) -> tuple[str, str]:
+    return f"OTP#{e164}", "OTP"
+
+
+def send_log_key(purpose: str, to: str) -> tuple[str, str]:
+    return f"SENDS#{purpose}#{to}", "SENDS"
+
+
+def login_guard_key(identifier: str) -> tuple[str, str]:
+    return f"LOGIN#{identifier}", "GUARD"
+
+
+def reset_token_key(token_hash: str) -> tuple[str, str]:
+    return f"RESET#{token_hash}", "RESET"
+
+
+def outbox_partition(to: str) -> str:
+    return f"OUTBOX#{to}"
+
+
 def padded_number(number: int) -> str:
     return str(number).zfill(NUMBER_WIDTH)
 
@@ -136,6 +170,15 @@ class ByAreaIndex(GlobalSecondaryIndex["TableItem"]):
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
+class ByDeliveryPersonIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "by_delivery_person"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
 class TableItem(Model):
     """Every item in the table; ``entity`` tells which subclass it is."""
 
@@ -157,10 +200,15 @@ class TableItem(Model):
     gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
+    expiration = NumberAttribute(null=True)
 
     by_number = ByNumberIndex()
     by_status = ByStatusIndex()
     by_area = ByAreaIndex()
+    by_delivery_person = ByDeliveryPersonIndex()
 
 
 CUSTOMERS_PARTITION = "CUSTOMERS"
@@ -183,6 +231,12 @@ class CustomerItem(TableItem, discriminator="customer"):
     total_spent = DecimalAttribute(default=lambda: Decimal("0"))
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    delivery_person_id = UnicodeAttribute(null=True)
+    # The login facet of the same identity: a customer is its own account (no orphan can exist).
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UnicodeAttribute(null=True)
+    # Set when someone proved they hold the phone (OTP, or a reset link sent by SMS).
+    phone_verified_at = UnicodeAttribute(null=True)
     # Bumped by every write; writes that replace the item are conditioned on it.
     revision = NumberAttribute(default=0)
 
@@ -191,6 +245,7 @@ class CustomerItem(TableItem, discriminator="customer"):
         self.pk, self.sk = phone_key(self.phone)
         if self.customer_number is None:  # a claim: listed nowhere until it has its number
             self.gsi1pk = self.gsi1sk = self.gsi2pk = self.gsi2sk = self.gsi3pk = self.gsi3sk = None
+            self.gsi4pk = self.gsi4sk = None
             return
         padded = padded_number(int(self.customer_number))
         self.gsi1pk, self.gsi1sk = CUSTOMERS_PARTITION, padded
@@ -199,6 +254,10 @@ class CustomerItem(TableItem, discriminator="customer"):
             self.gsi3pk, self.gsi3sk = f"AREA#{area_index_value(self.area)}", f"{self.status}#{padded}"
         else:
             self.gsi3pk = self.gsi3sk = None
+        if self.delivery_person_id:
+            self.gsi4pk, self.gsi4sk = f"DELIVERY#{self.delivery_person_id}", padded
+        else:
+            self.gsi4pk = self.gsi4sk = None
 
 
 class AliasItem(TableItem, discriminator="alias"):
@@ -236,7 +295,84 @@ class BookingRefItem(TableItem, discriminator="booking_ref"):
     booking_sk = UnicodeAttribute()
 
 
-ENTITIES: tuple[type[TableItem], ...] = (CustomerItem, AliasItem, CounterItem, BookingItem, BookingRefItem)
+class StaffItem(TableItem, discriminator="staff"):
+    """A staff account: delivery person, supplier, marketing staff or admin (no customer number)."""
+
+    account_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    revision = NumberAttribute(default=0)
+
+
+class StaffEmailItem(TableItem, discriminator="staff_email"):
+    """The ``EMAIL#<email>`` marker of a staff account (same key space as customers' emails)."""
+
+    account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class OtpItem(TableItem, discriminator="otp"):
+    """The one live sign-in code of a phone: an HMAC of the code, never the code itself."""
+
+    code_hash = UnicodeAttribute(null=True)  # removed when the code is used
+    expires_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+
+
+class SendLogItem(TableItem, discriminator="send_log"):
+    """Recent sends to one address for one purpose (a sliding-window rate limit)."""
+
+    sent_at = ListAttribute(of=NumberAttribute, default=list)
+    version = NumberAttribute(default=0)
+
+
+class LoginGuardItem(TableItem, discriminator="login_guard"):
+    """Password attempts on one login name since its last success, and how often it was locked."""
+
+    failures = NumberAttribute(default=0)
+    strikes = NumberAttribute(default=0)
+    last_attempt_at = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)
+
+
+class ResetTokenItem(TableItem, discriminator="reset_token"):
+    """A password-reset token, keyed by its SHA-256 (the token itself is only in the message)."""
+
+    account_kind = UnicodeAttribute()  # "customer" or "staff"
+    account_id = UnicodeAttribute()
+    channel = UnicodeAttribute()  # "sms" proves the phone, "email" does not
+    expires_at = NumberAttribute()
+
+
+class OutboxItem(TableItem, discriminator="outbox"):
+    """A message the local outbox sender kept instead of sending it."""
+
+    to = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+ENTITIES: tuple[type[TableItem], ...] = (
+    CustomerItem,
+    AliasItem,
+    CounterItem,
+    BookingItem,
+    BookingRefItem,
+    StaffItem,
+    StaffEmailItem,
+    OtpItem,
+    SendLogItem,
+    LoginGuardItem,
+    ResetTokenItem,
+    OutboxItem,
+)
 
 
 def alias_item(key: tuple[str, str], *, kind: str, customer_id: str, phone: str, now: str) -> AliasItem:
@@ -328,6 +464,11 @@ class Transaction:
         if any(label in labels for labels in self._labels.values()):
             raise ValueError(f"duplicate transaction label {label!r}")
         self._labels[kind].append(label)
+
+    def check(self, label: str, cls: type[TableItem], key: tuple[str, str], condition: Condition) -> None:
+        """Require ``condition`` on the item at ``key`` without writing it."""
+        self._label("check", label)
+        self._tx.condition_check(cls, key[0], key[1], condition=condition)
 
     def put(self, label: str, item: TableItem, condition: Condition | None = None) -> None:
         self._label("put", label)

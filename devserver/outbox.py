@@ -1,0 +1,45 @@
+"""``GET /dev/outbox?to=<E.164 phone or email>``: what the local outbox sender kept, newest first.
+
+Served by ``make run`` only (it is not in ``template.yaml``, so it is never deployed): this is how a
+developer reads sign-in codes and reset tokens without SMS or email.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from urllib.parse import parse_qs
+
+from customer_identity import table
+from customer_identity.errors import InvalidInput
+from customer_identity.notifications import outbox_messages
+from customer_identity.phones import normalise_phone
+from customer_identity.settings import Settings
+
+JSON = {"Content-Type": "application/json"}
+
+
+@cache
+def _bound() -> Settings:
+    settings = Settings.from_env()
+    table.bind(settings)
+    return settings
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    return status, JSON, json.dumps({"error": {"code": code, "message": message, "field": "to"}}).encode()
+
+
+def outbox_response(query: str) -> tuple[int, dict[str, str], bytes]:
+    settings = _bound()
+    to = (parse_qs(query).get("to") or [""])[-1].strip()
+    if not to:
+        return _error(422, "missing_field", "to is required: an E.164 phone number or an email address")
+    if "@" in to:
+        address = to.lower()
+    else:
+        try:
+            address = normalise_phone(to, settings.default_region).e164
+        except InvalidInput as error:
+            return _error(422, "invalid_to", error.message)
+    return 200, JSON, json.dumps({"messages": outbox_messages(address)}).encode()

@@ -1,0 +1,79 @@
+"""``make token ROLE=<role>``: print a bearer token for a local account of that role (last line).
+
+Staff roles get the account ``local-<role>@example.com`` (created on first use); ``customer`` gets
+the customer of ``PHONE`` (default +919000000001), created on first use and marked as having
+proved its phone. The token is signed with the local key the server uses. If ``make run`` is
+running, its emulator is used; otherwise the embedded emulator is started over the same data
+for the moment it takes (or ``DYNAMODB_ENDPOINT`` / ``USE_AWS`` as for ``make run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from devserver import server
+
+DEFAULT_CUSTOMER_PHONE = "+919000000001"
+
+
+def _running_server_endpoint(data_dir: Path) -> str | None:
+    try:
+        state = json.loads((data_dir / "server.json").read_text())
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return state.get("endpoint")
+
+
+def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHONE) -> str:
+    """A token for the local account of ``role`` (creating the account if needed)."""
+    emulator = None
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or _running_server_endpoint(data_dir)
+    if endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    else:
+        emulator, endpoint = server.resolve_endpoint(data_dir)
+    try:
+        env = server.configure_environment(endpoint, data_dir)
+        if endpoint:
+            server.ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+        from customer_identity.accounts import LoginAccount
+        from customer_identity.models import NewCustomer
+        from customer_identity.runtime import account_service
+
+        accounts = account_service()
+        if role == "customer":
+            customer, _ = accounts.customers.find_or_create_item(NewCustomer(phone=phone, name="Local customer"))
+            account = LoginAccount(customer=accounts.mark_phone_verified(customer))
+        else:
+            account = LoginAccount(
+                staff=accounts.ensure_staff(email=f"local-{role.replace('_', '-')}@example.com", role=role)
+            )
+        return accounts.token_for(account, "local").token
+    finally:
+        if emulator is not None:
+            emulator.terminate()
+            emulator.wait(timeout=30)
+
+
+def main() -> None:
+    from customer_identity.tokens import ROLES
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--role", default="admin", help=f"one of {', '.join(ROLES)} (or delivery_boy)")
+    parser.add_argument("--phone", default=os.environ.get("PHONE") or DEFAULT_CUSTOMER_PHONE)
+    args = parser.parse_args()
+    role = "delivery_person" if args.role == "delivery_boy" else args.role
+    if role not in ROLES:
+        parser.error(f"unknown role {args.role!r}; use one of {', '.join(ROLES)}")
+    token = local_token(role, server.local_data_dir(), phone=args.phone)
+    print(token, flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

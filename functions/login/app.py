@@ -1,0 +1,27 @@
+"""POST /auth/login: sign in with email or phone and a password."""
+
+from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
+from customer_identity.models import ErrorBody, Login, Token
+from customer_identity.runtime import account_service
+
+app = create_app()
+accounts = account_service()
+
+
+@app.post(
+    "/auth/login",
+    summary="Sign in with email or phone and password",
+    description="One answer (401 invalid_credentials) for an unknown name and a wrong password. After 5 failures "
+    "a login name is locked out (429) for 1 minute, doubling with each lockout up to 1 hour.",
+    tags=["auth"],
+    responses={
+        401: {"description": "invalid_credentials", "content": {"application/json": {"model": ErrorBody}}},
+        429: {"description": "too_many_attempts", "content": {"application/json": {"model": ErrorBody}}},
+        **ERROR_RESPONSES,
+    },
+)
+def login(body: Login) -> Token:
+    return accounts.login(email=body.email, phone=body.phone, password=body.password)
+
+
+handler = lambda_handler(app, public=True)

@@ -1,0 +1,21 @@
+"""POST /auth/password/reset: set a new password with a reset token (once)."""
+
+from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
+from customer_identity.models import PasswordReset, Token
+from customer_identity.runtime import account_service
+
+app = create_app()
+accounts = account_service()
+
+
+@app.post(
+    "/auth/password/reset",
+    summary="Set a new password with a reset token; returns a token for the account",
+    tags=["auth"],
+    responses={400: ERROR_RESPONSES[422] | {"description": "invalid_token: wrong, expired or used"}, **ERROR_RESPONSES},
+)
+def reset_password(body: PasswordReset) -> Token:
+    return accounts.reset_password(body.token, body.password)
+
+
+handler = lambda_handler(app, public=True)

@@ -1,0 +1,28 @@
+"""POST /auth/otp/verify: check a sign-in code; find-or-create the phone's customer and sign it in."""
+
+from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
+from customer_identity.models import ErrorBody, OtpVerification, OtpVerified
+from customer_identity.runtime import account_service
+
+app = create_app()
+accounts = account_service()
+
+
+@app.post(
+    "/auth/otp/verify",
+    summary="Sign in with a phone code (creates the customer on first sign-in)",
+    tags=["auth"],
+    responses={
+        401: {
+            "description": "invalid_code: wrong, expired or used",
+            "content": {"application/json": {"model": ErrorBody}},
+        },
+        429: {"description": "too_many_attempts: 5 per code", "content": {"application/json": {"model": ErrorBody}}},
+        **ERROR_RESPONSES,
+    },
+)
+def verify_otp(body: OtpVerification) -> OtpVerified:
+    return accounts.verify_otp(body.phone, body.code)
+
+
+handler = lambda_handler(app, public=True)

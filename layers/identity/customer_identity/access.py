@@ -1,0 +1,82 @@
+"""Who may do what. Every rule is here; handlers call these after resolving what was asked for.
+
+* ``admin``: everything.
+* ``customer``: itself only (its profile, its bookings, cancelling its scheduled bookings).
+* ``delivery_person``: the customers assigned to them (``delivery_person_id``), their bookings,
+  and completing or cancelling those bookings.
+* ``supplier``, ``marketing_staff``: their own account only (``/me``) until a feature needs more.
+
+Asking about a customer you may not see answers 404, exactly as for a customer that does not
+exist, so existence never leaks; a route your role may never use answers 403.
+"""
+
+from __future__ import annotations
+
+from customer_identity.errors import BookingNotFound, CustomerNotFound, Forbidden
+from customer_identity.table import CustomerItem
+from customer_identity.tokens import Principal
+
+# Profile fields a customer may change on itself (phone needs OTP on the new number, email and
+# password go through PUT /me/credentials, status and assignment are the business's).
+CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area"})
+CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("only admins may do this")
+
+
+def require_any(principal: Principal, roles: frozenset[str]) -> None:
+    if principal.role not in roles:
+        raise Forbidden()
+
+
+def may_see(principal: Principal, customer: CustomerItem) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role == "customer":
+        return customer.customer_id == principal.customer_id
+    if principal.role == "delivery_person":
+        return customer.delivery_person_id == principal.account_id
+    return False
+
+
+def ensure_can_read(principal: Principal, customer: CustomerItem, ref: str) -> None:
+    require_any(principal, CUSTOMER_READERS)
+    if not may_see(principal, customer):
+        raise CustomerNotFound(ref)
+
+
+def ensure_can_update(principal: Principal, customer: CustomerItem, ref: str, fields: set[str]) -> None:
+    if principal.is_admin:
+        return
+    if principal.role != "customer":
+        raise Forbidden("only admins and the customer itself may change a customer")
+    if customer.customer_id != principal.customer_id:
+        raise CustomerNotFound(ref)
+    forbidden = sorted(fields - CUSTOMER_EDITABLE_FIELDS)
+    if forbidden:
+        raise Forbidden(f"customers may change only {', '.join(sorted(CUSTOMER_EDITABLE_FIELDS))}", field=forbidden[0])
+
+
+def ensure_can_book(principal: Principal) -> None:
+    require_any(principal, frozenset({"admin", "customer"}))
+
+
+def ensure_can_change_booking(principal: Principal, customer: CustomerItem, booking_id: str, status: str) -> None:
+    if principal.is_admin:
+        return
+    if not may_see(principal, customer) or principal.role not in {"customer", "delivery_person"}:
+        raise BookingNotFound(booking_id)
+    if principal.role == "customer" and status != "cancelled":
+        raise Forbidden("customers may only cancel their bookings", field="status")
+
+
+def list_scope(principal: Principal) -> str | None:
+    """Whose customers a listing may show: None for all (admins), else a delivery person's id."""
+    if principal.is_admin:
+        return None
+    if principal.role == "delivery_person":
+        return principal.account_id
+    raise Forbidden("only admins and delivery persons list customers")

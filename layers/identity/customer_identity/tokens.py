@@ -1,0 +1,121 @@
+"""Access tokens: short-lived HS256 JWTs (PyJWT), issued and verified only here.
+
+Claims: ``iss``, ``aud``, ``sub`` (customer id or staff account id), ``role``, ``customer_id``
+(null for staff), ``amr`` (how the bearer proved who they are: ``otp``, ``pwd``, ``reset`` or
+``local`` for ``make token``), ``iat``, ``nbf``, ``exp``, ``jti``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import jwt
+
+from customer_identity.errors import Unauthenticated
+from customer_identity.settings import Settings
+
+Role = Literal["customer", "delivery_person", "supplier", "marketing_staff", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
+STAFF_ROLES: tuple[str, ...] = tuple(role for role in ROLES if role != "customer")
+AuthMethod = Literal["otp", "pwd", "reset", "local"]
+ISSUER = "customer-identity"
+AUDIENCE = "customer-identity-api"
+ALGORITHM = "HS256"
+MIN_KEY_BYTES = 32
+LEEWAY_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the token says."""
+
+    account_id: str
+    role: str
+    customer_id: str | None
+    method: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def signing_key(settings: Settings) -> bytes:
+    """The key from configuration: the value itself, or a Secrets Manager secret holding it."""
+    if settings.jwt_signing_key is not None:
+        key = settings.jwt_signing_key.get_secret_value()
+    elif settings.jwt_signing_key_secret:
+        from aws_lambda_powertools.utilities import parameters
+
+        key = str(parameters.get_secret(settings.jwt_signing_key_secret, max_age=300))
+    else:
+        raise RuntimeError("no token signing key: set JWT_SIGNING_KEY or JWT_SIGNING_KEY_SECRET")
+    encoded = key.encode()
+    if len(encoded) < MIN_KEY_BYTES:
+        raise RuntimeError(f"the token signing key must be at least {MIN_KEY_BYTES} bytes")
+    return encoded
+
+
+class Tokens:
+    def __init__(self, key: bytes, *, ttl_seconds: int = 900) -> None:
+        self._key = key
+        self.ttl_seconds = ttl_seconds
+
+    def derived_key(self, purpose: bytes) -> bytes:
+        """A key for another use (e.g. hashing codes), derived from the signing key."""
+        return hmac.new(self._key, purpose, hashlib.sha256).digest()
+
+    def issue(
+        self, *, account_id: str, role: str, customer_id: str | None, method: str, ttl_seconds: int | None = None
+    ) -> str:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": account_id,
+            "role": role,
+            "customer_id": customer_id,
+            "amr": [method],
+            "iat": now,
+            "nbf": now,
+            "exp": now + (ttl_seconds or self.ttl_seconds),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        """The principal of a valid token; :class:`Unauthenticated` for anything else."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],  # never "none", never an algorithm the token picks
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthenticated("the token has expired; sign in again") from error
+        except jwt.InvalidTokenError as error:
+            raise Unauthenticated("the token is not valid") from error
+        role, customer_id, methods = claims.get("role"), claims.get("customer_id"), claims.get("amr")
+        if role not in ROLES or (role == "customer") != bool(customer_id) or not isinstance(methods, list):
+            raise Unauthenticated("the token is not valid")
+        return Principal(account_id=str(claims["sub"]), role=role, customer_id=customer_id, method=str(methods[0]))
+
+
+def bearer_token(headers: dict[str, str] | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (any header-name case)."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "authorization" and value:
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
