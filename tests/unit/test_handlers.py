@@ -1,69 +1,9 @@
 """Each Lambda handler invoked in-process with its sample event from events/ (the sam local shape)."""
 
-import importlib.util
 import json
-from types import ModuleType
-from typing import Any
 
-import pytest
-
-from devserver.server import LambdaContext
-from devserver.template import PROJECT_ROOT, Route, routes
-from tests.unit.conftest import TEST_ENVIRONMENT, code_in, reset_token_in
-
-EVENTS = PROJECT_ROOT / "events"
-PLACEHOLDER = "Bearer <paste the output of: make -s token ROLE=admin>"
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / f"{name}.json").read_text())
-
-
-def load_handler(route: Route) -> ModuleType:
-    module_name = route.handler.rpartition(".")[0]
-    spec = importlib.util.spec_from_file_location(f"_test_{route.function}", route.code_dir / f"{module_name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _clear_caches() -> None:
-    from customer_identity import runtime
-    from customer_identity import settings as settings_module
-
-    settings_module.settings.cache_clear()
-    for built in (
-        runtime.customer_service,
-        runtime.booking_service,
-        runtime.idempotent_bookings,
-        runtime.tokens,
-        runtime.account_service,
-    ):
-        built.cache_clear()
-
-
-@pytest.fixture
-def invoke(aws: None, monkeypatch: pytest.MonkeyPatch):
-    """Call a handler with its sample event (or another); the placeholder token becomes a real one."""
-    for name, value in TEST_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    _clear_caches()
-    handlers = {route.code_dir.name: load_handler(route) for route in routes()}
-    from customer_identity.runtime import tokens
-
-    admin = tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
-
-    def call(name: str, event: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
-        event = json.loads(json.dumps(event or load_event(name)))
-        headers = event.get("headers") or {}
-        if headers.get("Authorization") == PLACEHOLDER:
-            headers["Authorization"] = f"Bearer {token or admin}"
-        result = handlers[name].handler(event, LambdaContext(function_name=name))
-        return result["statusCode"], json.loads(result["body"])
-
-    yield call
-    _clear_caches()
+from devserver.template import routes
+from tests.unit.conftest import code_in, load_event, reset_token_in
 
 
 def test_every_route_has_a_sample_event_and_a_thin_handler() -> None:

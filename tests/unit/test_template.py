@@ -26,16 +26,21 @@ def test_the_entities_use_exactly_the_keys_and_indexes_the_template_deploys() ->
 def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> None:
     template = load_template()
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
-    readers = {"GetCustomerFunction", "ListCustomersFunction", "ListCustomerBookingsFunction"}
+    readers = {"GetCustomerFunction", "ListCustomersFunction", "ListCustomerBookingsFunction", "GetMeFunction"}
+    senders = {"RequestOtpFunction": {"sns:Publish"}, "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"}}
+    key = "AWSSecretsManagerGetSecretValuePolicy"
     for name, function in resources("AWS::Serverless::Function").items():
         policies = function["Properties"].get("Policies", [])
         kinds = {next(iter(policy)) for policy in policies}
+        actions = {statement["Action"] for policy in policies for statement in policy.get("Statement", [])}
         if name in readers:
-            assert kinds == {"DynamoDBReadPolicy"}, name
+            assert kinds == {"DynamoDBReadPolicy", key}, name
         elif name == "HealthFunction":
             assert kinds == set(), name
+        elif name in senders:
+            assert kinds == {"DynamoDBCrudPolicy", key, "Statement"} and actions == senders[name], name
         else:
-            assert kinds == {"DynamoDBCrudPolicy"}, name
+            assert kinds == {"DynamoDBCrudPolicy", key}, name
         assert (PROJECT_ROOT / function["Properties"]["CodeUri"] / "app.py").exists()
 
 
