@@ -37,3 +37,14 @@ def local_server(data_dir: Path, *, endpoint: str | None = None) -> Iterator[str
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def mint_token(data_dir: Path, role: str = "admin", *, phone: str | None = None) -> str:
+    """What ``make token ROLE=<role>`` prints, for the server over ``data_dir`` (run as a command)."""
+    env = {**os.environ, "LOCAL_DATA_DIR": str(data_dir)}
+    env.pop("DYNAMODB_ENDPOINT", None)
+    command = [sys.executable, "-m", "devserver.token", "--role", role]
+    if phone:
+        command += ["--phone", phone]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]

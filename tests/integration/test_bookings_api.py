@@ -14,13 +14,15 @@ pytestmark = pytest.mark.integration
 _phones = itertools.count(9_300_000_000)
 
 
-def test_50_concurrent_bookings_for_a_new_phone_make_one_customer_with_exact_totals(base_url: str) -> None:
+def test_50_concurrent_bookings_for_a_new_phone_make_one_customer_with_exact_totals(
+    base_url: str, admin: httpx.Client
+) -> None:
     digits = str(next(_phones))
     shapes = [digits, f"0{digits}", f"91{digits}", f"+91 {digits[:5]} {digits[5:]}", f"user_{digits}"]
     amounts = [Decimal("0.10") + Decimal(i) / 100 for i in range(50)]  # 0.10 .. 0.59
     responses = concurrently(
         50,
-        lambda i: httpx.post(
+        lambda i: admin.post(
             f"{base_url}/bookings",
             json={"customer": shapes[i % len(shapes)], "service": "Milk 1L", "amount": str(amounts[i])},
             timeout=120,
@@ -29,24 +31,24 @@ def test_50_concurrent_bookings_for_a_new_phone_make_one_customer_with_exact_tot
     assert [r.status_code for r in responses] == [201] * 50, [r.text for r in responses if r.status_code != 201][:2]
     assert len({r.json()["booking"]["customer_id"] for r in responses}) == 1
     assert sum(r.json()["customer_created"] for r in responses) == 1
-    customer = httpx.get(f"{base_url}/customers/{digits}").json()["customer"]
+    customer = admin.get(f"{base_url}/customers/{digits}").json()["customer"]
     assert customer["total_bookings"] == 50
     assert Decimal(customer["total_spent"]) == sum(amounts) == Decimal("17.25")
-    history = httpx.get(f"{base_url}/customers/{customer['customer_number']}/bookings", params={"limit": 100}).json()
+    history = admin.get(f"{base_url}/customers/{customer['customer_number']}/bookings", params={"limit": 100}).json()
     assert len(history["items"]) == 50 and history["next_cursor"] is None
 
 
-def test_the_same_idempotency_key_sent_10_times_concurrently_books_once(base_url: str) -> None:
+def test_the_same_idempotency_key_sent_10_times_concurrently_books_once(base_url: str, admin: httpx.Client) -> None:
     digits, key = str(next(_phones)), str(uuid.uuid4())
     body = {"customer": digits, "service": "Haircut", "amount": "300.00"}
     responses = concurrently(
-        10, lambda i: httpx.post(f"{base_url}/bookings", json=body, headers={"Idempotency-Key": key}, timeout=120)
+        10, lambda i: admin.post(f"{base_url}/bookings", json=body, headers={"Idempotency-Key": key}, timeout=120)
     )
     assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses][:2]
     assert len({r.json()["booking"]["booking_id"] for r in responses}) == 1
-    customer = httpx.get(f"{base_url}/customers/{digits}").json()["customer"]
+    customer = admin.get(f"{base_url}/customers/{digits}").json()["customer"]
     assert (customer["total_bookings"], customer["total_spent"]) == (1, "300.00")
-    reused = httpx.post(f"{base_url}/bookings", json=body | {"amount": "1.00"}, headers={"Idempotency-Key": key})
+    reused = admin.post(f"{base_url}/bookings", json=body | {"amount": "1.00"}, headers={"Idempotency-Key": key})
     assert (reused.status_code, reused.json()["error"]["code"]) == (422, "idempotency_key_reused")
 
 
