@@ -5,8 +5,10 @@ ratio against a baseline measured in the same run, on the same machine:
 
 1. requests per operation (moto in-process, counted with a botocore event hook);
 2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
-3. requests/second of find-or-create through the local server vs raw boto3 ``PutItem`` against the
-   same emulator, with the same number of concurrent clients.
+3. password and token checks in-process: verifying a wrong password for an unknown account vs for
+   a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
+4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
+   ``PutItem`` against the same emulator, with the same number of concurrent clients.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import boto3
 import httpx
 
-from devserver.process import local_server
+from devserver.process import local_server, mint_token
 from devserver.template import PROJECT_ROOT, table_definition
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -76,7 +78,60 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("booking, existing customer by number", lambda: bookings.create(booking("PL4")))
         measure("booking, new phone", lambda: bookings.create(booking("9822222222")))
         measure("booking history page", lambda: bookings.history("9811111111", limit=20, cursor=None))
+
+        from customer_identity.accounts import AccountService
+        from customer_identity.models import CredentialsChange
+        from customer_identity.notifications import OutboxSender, outbox_messages
+        from customer_identity.passwords import Passwords
+        from customer_identity.tokens import Tokens
+
+        accounts = AccountService(service, Tokens(b"k" * 32), OutboxSender(), Passwords(memory_kib=1024, time_cost=1))
+        measure("sign-in code request", lambda: accounts.request_otp("9833333333"))
+        code = outbox_messages("+919833333333")[0]["text"].split("code is ")[1][:6]
+        verified = []
+        measure("sign-in code verify, new phone", lambda: verified.append(accounts.verify_otp("9833333333", code)))
+        caller = accounts.tokens.verify(verified[0].token)
+        measure(
+            "set email + password",
+            lambda: accounts.set_credentials(
+                caller, CredentialsChange(email="bench@example.com", password="bench password")
+            ),
+        )
+        measure(
+            "login by email", lambda: accounts.login(email="bench@example.com", phone=None, password="bench password")
+        )
+        measure("GET /me (customer)", lambda: accounts.me(caller))
     return rows
+
+
+def password_seconds(runs: int = 7) -> dict[str, float]:
+    """Median seconds per check, in-process, at the deployed argon2id cost."""
+    import bcrypt
+
+    from customer_identity.passwords import Passwords
+    from customer_identity.tokens import Tokens
+
+    passwords = Passwords()
+    stored = passwords.hash("the real password")
+    legacy = bcrypt.hashpw(b"the real password", bcrypt.gensalt(rounds=10)).decode()
+    tokens = Tokens(b"k" * 32)
+    token = tokens.issue(account_id="cus_1", role="customer", customer_id="cus_1", method="pwd")
+    passwords.verify(None, "warm the dummy hash")
+    checks = {
+        "wrong password, known account (argon2id)": lambda: passwords.verify(stored, "a wrong password"),
+        "any password, unknown account (dummy argon2id)": lambda: passwords.verify(None, "a wrong password"),
+        "legacy bcrypt (cost 10)": lambda: passwords.verify(legacy, "a wrong password"),
+        "token verification (HS256)": lambda: tokens.verify(token),
+    }
+    results = {}
+    for name, check in checks.items():
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            check()
+            times.append(time.perf_counter() - started)
+        results[name] = statistics.median(times)
+    return results
 
 
 def import_seconds(statement: str, runs: int) -> float:
@@ -90,7 +145,7 @@ def import_seconds(statement: str, runs: int) -> float:
     return statistics.median(samples)
 
 
-def throughput(requests: int, clients: int, send: Callable[[int], None]) -> float:
+def throughput(requests: int, clients: int, send: Callable[[int], object]) -> float:
     done = iter(range(requests))
     lock = threading.Lock()
 
@@ -100,7 +155,9 @@ def throughput(requests: int, clients: int, send: Callable[[int], None]) -> floa
                 i = next(done, None)
             if i is None:
                 return
-            send(i)
+            response = send(i)
+            if isinstance(response, httpx.Response) and response.status_code >= 400:
+                raise RuntimeError(f"request {i} failed: {response.status_code} {response.text}")
 
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -147,6 +204,14 @@ def main() -> None:
     print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 |")
     print(f"| functions/create_customer/app.py | {handler:.3f} | {handler / baseline:.2f} |")
 
+    print("\n## Password and token checks (in-process, median of 7)\n")
+    checks = password_seconds()
+    reference = checks["wrong password, known account (argon2id)"]
+    print("| check | milliseconds | ratio to a known account's check |")
+    print("|---|---|---|")
+    for name, seconds in checks.items():
+        print(f"| {name} | {seconds * 1000:.2f} | {seconds / reference:.3f} |")
+
     print(f"\n## Throughput, {args.requests} requests, {args.clients} concurrent clients, one emulator\n")
     emulator, endpoint = start_emulator()
     try:
@@ -158,7 +223,13 @@ def main() -> None:
             lambda i: client.put_item(TableName="raw", Item={"pk": {"S": f"RAW#{i}"}, "sk": {"S": "X"}}),
         )
         with tempfile.TemporaryDirectory() as data, local_server(Path(data), endpoint=endpoint) as url:
-            http = httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=args.clients))
+            token = mint_token(Path(data), "admin")
+            http = httpx.Client(
+                base_url=url,
+                timeout=60,
+                limits=httpx.Limits(max_connections=args.clients),
+                headers={"Authorization": f"Bearer {token}"},
+            )
             http.post("/customers", json={"phone": "9000000000"})  # warm one environment
             created = throughput(
                 args.requests, args.clients, lambda i: http.post("/customers", json={"phone": f"98{i:08d}"})
@@ -172,6 +243,14 @@ def main() -> None:
                 args.clients,
                 lambda i: http.post("/bookings", json={"customer": f"98{i:08d}", "service": "x", "amount": "1.50"}),
             )
+            me = throughput(args.requests, args.clients, lambda i: http.get("/me"))
+            http.post("/admin/staff", json={"email": "bench@example.com", "role": "admin", "password": "bench pass 1"})
+            logins = max(args.requests // 4, args.clients)
+            login = throughput(
+                logins,
+                args.clients,
+                lambda i: http.post("/auth/login", json={"email": "bench@example.com", "password": "bench pass 1"}),
+            )
     finally:
         emulator.terminate()
     print("| operation | requests/s | ratio to raw PutItem |")
@@ -181,6 +260,8 @@ def main() -> None:
     print(f"| POST /customers, existing phone | {existing:.0f} | {existing / raw:.2f} |")
     print(f"| GET /customers/{{phone}} | {resolved:.0f} | {resolved / raw:.2f} |")
     print(f"| POST /bookings, existing customer by phone | {booked:.0f} | {booked / raw:.2f} |")
+    print(f"| GET /me (admin) | {me:.0f} | {me / raw:.2f} |")
+    print(f"| POST /auth/login (argon2id, {logins} requests) | {login:.0f} | {login / raw:.2f} |")
 
 
 if __name__ == "__main__":

@@ -334,12 +334,12 @@ class AccountService:
         new_hash = self.passwords.hash(change.password) if change.password is not None else None
         email = normalise_email(str(change.email)) if change.email is not None else None
         if account.customer is not None:
-            self.customers.set_credentials(account.account_id, email=email, password_hash=new_hash)
-        else:
-            self._set_staff_credentials(account.account_id, email=email, password_hash=new_hash)
-        return self.me(principal)
+            updated = self.customers.set_credentials(account.customer, email=email, password_hash=new_hash)
+            return self._me_of(LoginAccount(customer=updated))
+        staff = self._set_staff_credentials(account.account_id, email=email, password_hash=new_hash)
+        return self._me_of(LoginAccount(staff=staff))
 
-    def _set_staff_credentials(self, account_id: str, *, email: str | None, password_hash: str | None) -> None:
+    def _set_staff_credentials(self, account_id: str, *, email: str | None, password_hash: str | None) -> StaffItem:
         contention = Contention(self.settings.contention_budget_seconds)
         while True:
             current = _get(StaffItem, table.staff_key(account_id))
@@ -365,7 +365,9 @@ class AccountService:
             tx.update("account", current, actions=actions, condition=StaffItem.revision == current.revision)
             try:
                 tx.commit()
-                return
+                updated = _get(StaffItem, table.staff_key(account_id))
+                assert updated is not None
+                return updated
             except TransactionCancelled as cancelled:
                 if cancelled.failed("new_email"):
                     raise EmailTaken() from cancelled
@@ -420,7 +422,9 @@ class AccountService:
     # --- who am I -----------------------------------------------------------------------------
 
     def me(self, principal: Principal) -> Me:
-        account = self._account_of(principal)
+        return self._me_of(self._account_of(principal))
+
+    def _me_of(self, account: LoginAccount) -> Me:
         customer = self.customers.to_customer(account.customer) if account.customer else None
         return Me(account=self.to_account(account), customer=customer)
 

@@ -449,12 +449,11 @@ class CustomerService:
                     ) from cancelled
                 contention.wait()  # the customer changed under us: read it again and reapply
 
-    def set_credentials(self, customer_id: str, *, email: str | None, password_hash: str | None) -> CustomerItem:
-        """Set the login email and/or password hash of a customer; the email marker moves in the same
-        transaction, so an email is never held by two accounts."""
+    def set_credentials(self, current: CustomerItem, *, email: str | None, password_hash: str | None) -> CustomerItem:
+        """Set the login email and/or password hash of the customer ``current`` (as just read); the
+        email marker moves in the same transaction, so an email is never held by two accounts."""
         contention = Contention(self.settings.contention_budget_seconds)
         while True:
-            current = self.resolve(customer_id).item
             updated = _copy(current)
             now = utc_now()
             if email is not None:
@@ -471,6 +470,7 @@ class CustomerService:
                 if cancelled.failed("new_email"):
                     raise EmailTaken() from cancelled
                 contention.wait()
+                current = self.resolve(current.customer_id).item  # changed meanwhile: read it again
 
     def _write_update(self, current: CustomerItem, updated: CustomerItem) -> None:
         unchanged_revision = CustomerItem.revision == current.revision

@@ -45,7 +45,7 @@ class Principal:
 
 
 def signing_key(settings: Settings) -> bytes:
-    """The key from configuration: the value itself, or a Secrets Manager secret holding it."""
+    """The key from configuration: the value itself, or a Secrets Manager secret holding it (read once)."""
     if settings.jwt_signing_key is not None:
         key = settings.jwt_signing_key.get_secret_value()
     elif settings.jwt_signing_key_secret:
