@@ -23,9 +23,10 @@ import math
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from customer_identity import table
 from customer_identity.contention import Contention
@@ -125,14 +126,7 @@ class AccountService:
         from customer_identity.api import logger
 
         e164 = normalise_phone(phone_text, self.settings.default_region).e164
-        allowed, retry_after = self._record_send("otp", e164)
-        if not allowed:
-            raise TooManyRequests(
-                f"at most {SEND_LIMIT} codes per phone every {SEND_WINDOW_SECONDS // 60} minutes",
-                retry_after,
-                code="too_many_codes",
-                field="phone",
-            )
+        self._record_send("otp", e164)
         code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
         now = time.time()
         OtpItem(
@@ -164,8 +158,8 @@ class AccountService:
                 & (OtpItem.expires_at > int(now)),
             )
         except UpdateError as error:
-            _raise_unless_condition_failed(error)
-            current = _get(OtpItem, key)
+            table.raise_unless_condition_failed(error)
+            current = table.get(OtpItem, key)
             if current is not None and current.code_hash and current.expires_at > now:
                 raise TooManyRequests(
                     "too many wrong codes; request a new code",
@@ -180,11 +174,11 @@ class AccountService:
         try:  # use it up: of concurrent requests with the right code, exactly one gets past this
             OtpItem(*key).update(actions=[OtpItem.code_hash.remove()], condition=OtpItem.code_hash == expected)
         except UpdateError as error:
-            _raise_unless_condition_failed(error)
+            table.raise_unless_condition_failed(error)
             raise InvalidCode() from error
         customer, created = self.customers.find_or_create_item(NewCustomer(phone=e164))
         customer = self.mark_phone_verified(customer)
-        issued = self._token(LoginAccount(customer=customer), "otp")
+        issued = self.token_for(LoginAccount(customer=customer), "otp")
         return OtpVerified(
             token=issued.token,
             expires_in=issued.expires_in,
@@ -209,7 +203,7 @@ class AccountService:
                 condition=CustomerItem.customer_id == customer.customer_id,
             )
         except UpdateError as error:  # the phone moved meanwhile: the sign-in still stands
-            _raise_unless_condition_failed(error)
+            table.raise_unless_condition_failed(error)
         return customer
 
     # --- passwords ----------------------------------------------------------------------------
@@ -224,15 +218,18 @@ class AccountService:
         self._clear_login_guard(identifier)
         if verdict.needs_rehash:  # legacy bcrypt (or weaker argon2 parameters): upgrade in place
             self._store_password_hash(account, self.passwords.hash(password), previous=account.password_hash)
-        return self._token(account, "pwd")
+        return self.token_for(account, "pwd")
 
     def forgot_password(self, *, email: str | None, phone: str | None) -> None:
         """Send a reset link if the address has an account; the caller is told nothing either way."""
         identifier, account = self._login_target(email, phone)
         to = identifier.partition(":")[2]
         channel = "email" if email is not None else "sms"
-        allowed, _ = self._record_send("reset", to)
-        if not allowed or account is None:
+        try:
+            self._record_send("reset", to)
+        except TooManyRequests:  # dropped silently: the answer must not differ
+            return
+        if account is None:
             return
         if account.customer is not None and channel == "email" and not account.password_hash:
             # Setting a first password needs proof of the phone; an email address is no such proof.
@@ -264,7 +261,7 @@ class AccountService:
     def reset_password(self, token: str, password: str) -> Token:
         """Use a reset token (once) to set a new password; returns a token for the account."""
         key = table.reset_token_key(_sha256(token))
-        reset = _get(ResetTokenItem, key)
+        reset = table.get(ResetTokenItem, key)
         if reset is None or reset.expires_at <= time.time():
             raise InvalidResetToken()
         new_hash = self.passwords.hash(password)
@@ -308,7 +305,7 @@ class AccountService:
                 contention.wait()  # the customer's item moved (phone change): read it again
         for identifier in self._identifiers_of(account):  # a fresh password starts with no lockout
             self._clear_login_guard(identifier)
-        return self._token(account, "reset")
+        return self.token_for(account, "reset")
 
     def set_credentials(self, principal: Principal, change: CredentialsChange) -> Me:
         """Set or change the caller's login email and/or password."""
@@ -342,7 +339,7 @@ class AccountService:
     def _set_staff_credentials(self, account_id: str, *, email: str | None, password_hash: str | None) -> StaffItem:
         contention = Contention(self.settings.contention_budget_seconds)
         while True:
-            current = _get(StaffItem, table.staff_key(account_id))
+            current = table.get(StaffItem, table.staff_key(account_id))
             if current is None:
                 raise Unauthenticated("the account no longer exists")
             now = utc_now()
@@ -365,7 +362,7 @@ class AccountService:
             tx.update("account", current, actions=actions, condition=StaffItem.revision == current.revision)
             try:
                 tx.commit()
-                updated = _get(StaffItem, table.staff_key(account_id))
+                updated = table.get(StaffItem, table.staff_key(account_id))
                 assert updated is not None
                 return updated
             except TransactionCancelled as cancelled:
@@ -415,7 +412,7 @@ class AccountService:
         if account is not None and account.staff is not None:
             return account.staff
         created = self.create_staff(NewStaff(email=email, role=role, name=name))  # type: ignore[arg-type]
-        staff = _get(StaffItem, table.staff_key(created.account_id))
+        staff = table.get(StaffItem, table.staff_key(created.account_id))
         assert staff is not None
         return staff
 
@@ -442,9 +439,6 @@ class AccountService:
         )
 
     def token_for(self, account: LoginAccount, method: str) -> Token:
-        return self._token(account, method)
-
-    def _token(self, account: LoginAccount, method: str) -> Token:
         token = self.tokens.issue(
             account_id=account.account_id,
             role=account.role,
@@ -468,7 +462,7 @@ class AccountService:
                 return LoginAccount(customer=self.customers.resolve(account_id).item)
             except CustomerNotFound:
                 return None
-        staff = _get(StaffItem, table.staff_key(account_id))
+        staff = table.get(StaffItem, table.staff_key(account_id))
         return LoginAccount(staff=staff) if staff else None
 
     def _login_target(self, email: str | None, phone: str | None) -> tuple[str, LoginAccount | None]:
@@ -484,9 +478,9 @@ class AccountService:
         return f"phone:{e164}", LoginAccount(customer=customer) if customer else None
 
     def _by_email(self, email: str) -> LoginAccount | None:
-        marker = _get(TableItem, table.email_key(email))
+        marker = table.get(TableItem, table.email_key(email))
         if isinstance(marker, StaffEmailItem):
-            staff = _get(StaffItem, table.staff_key(marker.account_id))
+            staff = table.get(StaffItem, table.staff_key(marker.account_id))
             return LoginAccount(staff=staff) if staff else None
         if marker is None:
             return None
@@ -509,39 +503,31 @@ class AccountService:
                 condition=cls.password_hash == previous,
             )
         except UpdateError as error:
-            _raise_unless_condition_failed(error)
+            table.raise_unless_condition_failed(error)
 
     # --- rate limits --------------------------------------------------------------------------
 
-    def _record_send(self, purpose: str, to: str) -> tuple[bool, int]:
-        """Count a send to ``to`` if fewer than SEND_LIMIT went out in the window: (allowed, retry_after)."""
-        key = table.send_log_key(purpose, to)
-        contention = Contention(self.settings.contention_budget_seconds)
-        while True:
-            now = time.time()
-            log = _get(SendLogItem, key)
+    def _record_send(self, purpose: str, to: str) -> None:
+        """Count a send to ``to``, or refuse it (429) if SEND_LIMIT went out in the window."""
+
+        def next_log(log: SendLogItem | None, now: float) -> SendLogItem:
             recent = [float(t) for t in (log.sent_at if log else []) if float(t) > now - SEND_WINDOW_SECONDS]
             if len(recent) >= SEND_LIMIT:
-                return False, math.ceil(min(recent) + SEND_WINDOW_SECONDS - now)
-            version = int(log.version) if log else 0
-            updated = SendLogItem(
-                *key, sent_at=[*recent, now], version=version + 1, expiration=int(now + SEND_WINDOW_SECONDS) + 60
-            )
-            condition = SendLogItem.version == version if log else SendLogItem.pk.does_not_exist()
-            try:
-                updated.save(condition=condition)
-                return True, 0
-            except PutError as error:
-                _raise_unless_condition_failed(error)
-                contention.wait()
+                raise TooManyRequests(
+                    f"at most {SEND_LIMIT} codes per phone every {SEND_WINDOW_SECONDS // 60} minutes",
+                    math.ceil(min(recent) + SEND_WINDOW_SECONDS - now),
+                    code="too_many_codes",
+                    field="phone",
+                )
+            return SendLogItem(*key, sent_at=[*recent, now], expiration=int(now + SEND_WINDOW_SECONDS) + 60)
+
+        key = table.send_log_key(purpose, to)
+        self._rewrite(SendLogItem, key, next_log)
 
     def _take_login_attempt(self, identifier: str) -> None:
         """Count one password attempt on ``identifier``, or refuse it (429) while it is locked out."""
-        key = table.login_guard_key(identifier)
-        contention = Contention(self.settings.contention_budget_seconds)
-        while True:
-            now = time.time()
-            guard = _get(LoginGuardItem, key)
+
+        def next_guard(guard: LoginGuardItem | None, now: float) -> LoginGuardItem:
             failures = int(guard.failures) if guard else 0
             strikes = int(guard.strikes) if guard else 0
             if guard is not None and failures >= LOGIN_MAX_FAILURES:
@@ -553,21 +539,33 @@ class AccountService:
                         code="too_many_attempts",
                     )
                 failures, strikes = 0, strikes + 1
-            version = int(guard.version) if guard else 0
-            updated = LoginGuardItem(
+            return LoginGuardItem(
                 *key,
                 failures=failures + 1,
                 strikes=strikes,
                 last_attempt_at=now,
-                version=version + 1,
                 expiration=int(now + GUARD_KEEP_SECONDS),
             )
-            condition = LoginGuardItem.version == version if guard else LoginGuardItem.pk.does_not_exist()
+
+        key = table.login_guard_key(identifier)
+        self._rewrite(LoginGuardItem, key, next_guard)
+
+    def _rewrite[V: SendLogItem | LoginGuardItem](
+        self, cls: type[V], key: tuple[str, str], next_item: Callable[[V | None, float], V]
+    ) -> None:
+        """Replace a versioned item with ``next_item(current, now)``, conditioned on the version read,
+        so concurrent requests are applied one after another (a lost race reads again)."""
+        contention = Contention(self.settings.contention_budget_seconds)
+        while True:
+            current = table.get(cls, key)
+            updated = next_item(current, time.time())
+            version = int(current.version) if current else 0
+            updated.version = version + 1
             try:
-                updated.save(condition=condition)
+                updated.save(condition=cls.version == version if current else cls.pk.does_not_exist())
                 return
             except PutError as error:
-                _raise_unless_condition_failed(error)
+                table.raise_unless_condition_failed(error)
                 contention.wait()
 
     def _clear_login_guard(self, identifier: str) -> None:
@@ -583,16 +581,3 @@ def _lockout_seconds(strikes: int) -> float:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _get[T: TableItem](cls: type[T], key: tuple[str, str]) -> T | None:
-    try:
-        item = TableItem.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return item if isinstance(item, cls) else None
-
-
-def _raise_unless_condition_failed(error: PutError | UpdateError) -> None:
-    if error.cause_response_code != "ConditionalCheckFailedException":
-        raise error

@@ -229,8 +229,7 @@ class CustomerService:
         try:
             CounterItem(*table.COUNTER_KEY, next_number=next_number).save(condition=CounterItem.pk.does_not_exist())
         except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+            table.raise_unless_condition_failed(error)
             return False
         return True
 
@@ -388,11 +387,8 @@ class CustomerService:
         # A phone change moves the customer item and re-points markers in one transaction; reading
         # the marker and then the item can straddle it, so read again when they disagree.
         for _ in range(3):
-            try:
-                alias = TableItem.get(*key, consistent_read=True)
-            except DoesNotExist:
-                break
-            if not isinstance(alias, AliasItem):  # e.g. a staff account's email: not a customer
+            alias = table.get(AliasItem, key)  # None also for a staff account's email: not a customer
+            if alias is None:
                 break
             item = self.get_by_phone(alias.phone)
             if item is not None and item.customer_id == alias.customer_id:

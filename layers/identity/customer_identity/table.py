@@ -38,7 +38,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.constants import NUMBER
-from pynamodb.exceptions import CancellationReason, TransactWriteError
+from pynamodb.exceptions import CancellationReason, DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -410,6 +410,21 @@ def bind(settings: Settings) -> None:
 def dynamodb_client() -> Any:
     """The botocore client behind every entity (for the calls PynamoDB cannot express)."""
     return TableItem._get_connection().connection.client
+
+
+def get[T: TableItem](cls: type[T], key: tuple[str, str]) -> T | None:
+    """The item at ``key`` if it is a ``cls`` (strongly consistent), else None."""
+    try:
+        item = TableItem.get(*key, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return item if isinstance(item, cls) else None
+
+
+def raise_unless_condition_failed(error: PynamoDBException) -> None:
+    """Re-raise a failed single-item write unless its condition did not hold (a lost race)."""
+    if error.cause_response_code != "ConditionalCheckFailedException":
+        raise error
 
 
 def from_raw[T: TableItem](cls: type[T], raw: dict[str, Any]) -> T:
