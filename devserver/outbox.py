@@ -7,23 +7,15 @@ developer reads sign-in codes and reset tokens without SMS or email.
 from __future__ import annotations
 
 import json
-from functools import cache
 from urllib.parse import parse_qs
 
-from customer_identity import table
-from customer_identity.errors import InvalidInput
-from customer_identity.notifications import outbox_messages
-from customer_identity.phones import normalise_phone
-from customer_identity.settings import Settings
+from customer_identity import runtime
+from customer_identity.core.errors import InvalidInput
+from customer_identity.core.settings import Settings
+from customer_identity.use_cases.notifications import outbox_messages
+from customer_identity.use_cases.phones import normalise_phone
 
 JSON = {"Content-Type": "application/json"}
-
-
-@cache
-def _bound() -> Settings:
-    settings = Settings.from_env()
-    table.bind(settings)
-    return settings
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -31,7 +23,7 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
 
 
 def outbox_response(query: str) -> tuple[int, dict[str, str], bytes]:
-    settings = _bound()
+    settings: Settings = runtime.config()
     to = (parse_qs(query).get("to") or [""])[-1].strip()
     if not to:
         return _error(422, "missing_field", "to is required: an E.164 phone number or an email address")

@@ -137,7 +137,7 @@ class FunctionPool:
 
 
 # Imported once by the fork server, so that each environment's cold start only imports its handler.
-PRELOAD = ["customer_identity.api", "customer_identity.runtime", "boto3", "botocore.session"]
+PRELOAD = ["customer_identity.api", "boto3", "botocore.session"]
 
 
 class LocalApi:

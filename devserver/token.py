@@ -41,19 +41,17 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
         env = server.configure_environment(endpoint, data_dir)
         if endpoint:
             server.ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
-        from customer_identity.accounts import LoginAccount
-        from customer_identity.models import NewCustomer
-        from customer_identity.runtime import account_service
+        from customer_identity import runtime
+        from customer_identity.core.models import NewCustomer
+        from customer_identity.use_cases.accounts import LoginAccount
+        from customer_identity.use_cases.phone_sign_in import mark_phone_verified
 
-        accounts = account_service()
         if role == "customer":
-            customer, _ = accounts.customers.find_or_create_item(NewCustomer(phone=phone, name="Local customer"))
-            account = LoginAccount(customer=accounts.mark_phone_verified(customer))
+            customer, _ = runtime.registration().find_or_create_item(NewCustomer(phone=phone, name="Local customer"))
+            account = LoginAccount(customer=mark_phone_verified(customer))
         else:
-            account = LoginAccount(
-                staff=accounts.ensure_staff(email=f"local-{role.replace('_', '-')}@example.com", role=role)
-            )
-        return accounts.token_for(account, "local").token
+            account = runtime.staff().ensure(email=f"local-{role.replace('_', '-')}@example.com", role=role)
+        return runtime.accounts().token_for(account, "local").token
     finally:
         if emulator is not None:
             emulator.terminate()
@@ -61,7 +59,7 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
 
 
 def main() -> None:
-    from customer_identity.tokens import ROLES
+    from customer_identity.core.roles import ROLES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", default="admin", help=f"one of {', '.join(ROLES)} (or delivery_boy)")

@@ -3,22 +3,22 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from customer_identity.access import ensure_can_book
+from customer_identity import runtime
 from customer_identity.api import (
     AUTH_RESPONSES,
     ERROR_RESPONSES,
     create_app,
     json_response,
     lambda_handler,
-    metrics,
     principal,
 )
-from customer_identity.idempotency import KEY_HEADER
-from customer_identity.models import BookingResult, NewBooking
-from customer_identity.runtime import idempotent_bookings
+from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.observability import metrics
+from customer_identity.use_cases.access import ensure_can_book
+from customer_identity.use_cases.idempotency import KEY_HEADER
 
 app = create_app()
-bookings = idempotent_bookings()
+bookings = runtime.idempotent_bookings()
 
 
 @app.post(

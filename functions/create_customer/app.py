@@ -3,21 +3,21 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from customer_identity.access import require_admin
+from customer_identity import runtime
 from customer_identity.api import (
     AUTH_RESPONSES,
     ERROR_RESPONSES,
     create_app,
     json_response,
     lambda_handler,
-    metrics,
     principal,
 )
-from customer_identity.models import CustomerResult, NewCustomer
-from customer_identity.runtime import customer_service
+from customer_identity.core.models import CustomerResult, NewCustomer
+from customer_identity.core.observability import metrics
+from customer_identity.use_cases.access import require_admin
 
 app = create_app()
-service = customer_service()
+registration = runtime.registration()
 
 
 @app.post(
@@ -39,7 +39,7 @@ service = customer_service()
 )
 def create_customer(body: NewCustomer) -> Response[CustomerResult]:
     require_admin(principal(app))
-    result = service.find_or_create(body)
+    result = registration.find_or_create(body)
     if result.created:
         metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)
     return json_response(201 if result.created else 200, result)

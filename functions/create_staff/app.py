@@ -2,13 +2,13 @@
 
 from aws_lambda_powertools.event_handler import Response
 
-from customer_identity.access import require_admin
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, json_response, lambda_handler, principal
-from customer_identity.models import AccountEnvelope, NewStaff
-from customer_identity.runtime import account_service
+from customer_identity.core.models import AccountEnvelope, NewStaff
+from customer_identity.use_cases.access import require_admin
 
 app = create_app()
-accounts = account_service()
+staff = runtime.staff()
 
 
 @app.post(
@@ -25,7 +25,7 @@ accounts = account_service()
 )
 def create_staff(body: NewStaff) -> Response[AccountEnvelope]:
     require_admin(principal(app))
-    return json_response(201, AccountEnvelope(account=accounts.create_staff(body)))
+    return json_response(201, AccountEnvelope(account=staff.create(body)))
 
 
 handler = lambda_handler(app)

@@ -2,12 +2,12 @@
 
 from aws_lambda_powertools.event_handler import Response
 
+from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler
-from customer_identity.models import Accepted, PasswordForgotten
-from customer_identity.runtime import account_service
+from customer_identity.core.models import Accepted, PasswordForgotten
 
 app = create_app()
-accounts = account_service()
+sign_in = runtime.password_sign_in()
 ACCEPTED = Accepted(message="If an account has this email or phone, a reset token is on its way.")
 
 
@@ -21,7 +21,7 @@ ACCEPTED = Accepted(message="If an account has this email or phone, a reset toke
     },
 )
 def forgot_password(body: PasswordForgotten) -> Response[Accepted]:
-    accounts.forgot_password(email=body.email, phone=body.phone)
+    sign_in.forgot(email=body.email, phone=body.phone)
     return json_response(202, ACCEPTED)
 
 

@@ -1,12 +1,12 @@
 """GET /customers/{ref}: resolve any identifier to the canonical customer."""
 
-from customer_identity.access import ensure_can_read
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.models import ResolvedCustomer
-from customer_identity.runtime import customer_service
+from customer_identity.core.models import ResolvedCustomer
+from customer_identity.use_cases.access import ensure_can_read
 
 app = create_app()
-service = customer_service()
+lookup = runtime.lookup_reader()
 
 
 @app.get(
@@ -18,10 +18,8 @@ service = customer_service()
     responses={404: ERROR_RESPONSES[422] | {"description": "customer_not_found"}, **AUTH_RESPONSES},
 )
 def get_customer(ref: str) -> ResolvedCustomer:
-    reference = path_parameter(app, "ref")
-    resolved = service.resolve(reference)
-    ensure_can_read(principal(app), resolved.item, reference)
-    return ResolvedCustomer(customer=service.to_customer(resolved.item), resolved_from=resolved.kind)  # type: ignore[arg-type]
+    reference, caller = path_parameter(app, "ref"), principal(app)
+    return lookup.find(reference, authorize=lambda customer: ensure_can_read(caller, customer, reference))
 
 
 handler = lambda_handler(app)

@@ -1,11 +1,11 @@
 """GET /me: the caller's account and, for a customer, its customer profile."""
 
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.models import Me
-from customer_identity.runtime import account_service
+from customer_identity.core.models import Me
 
 app = create_app()
-accounts = account_service()
+accounts = runtime.accounts_reader()
 
 
 @app.get(

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from customer_identity.access import ensure_can_read
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.models import BookingPage
-from customer_identity.runtime import booking_service
+from customer_identity.core.models import BookingPage
+from customer_identity.use_cases.access import ensure_can_read
 
 app = create_app()
-bookings = booking_service()
+bookings = runtime.bookings_reader()
 
 
 @app.get(

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from customer_identity.access import list_scope
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.models import CustomerPage, CustomerStatus
-from customer_identity.runtime import customer_service
+from customer_identity.core.models import CustomerPage, CustomerStatus
+from customer_identity.use_cases.access import list_scope
 
 app = create_app()
-service = customer_service()
+customers = runtime.listing()
 
 
 @app.get(
@@ -27,7 +27,7 @@ def list_customers(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> CustomerPage:
     scope = list_scope(principal(app))
-    return service.list_customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope)
+    return customers.customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope)
 
 
 handler = lambda_handler(app)

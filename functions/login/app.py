@@ -1,11 +1,11 @@
 """POST /auth/login: sign in with email or phone and a password."""
 
+from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.models import ErrorBody, Login, Token
-from customer_identity.runtime import account_service
+from customer_identity.core.models import ErrorBody, Login, Token
 
 app = create_app()
-accounts = account_service()
+sign_in = runtime.password_sign_in()
 
 
 @app.post(
@@ -21,7 +21,7 @@ accounts = account_service()
     },
 )
 def login(body: Login) -> Token:
-    return accounts.login(email=body.email, phone=body.phone, password=body.password)
+    return sign_in.login(email=body.email, phone=body.phone, password=body.password)
 
 
 handler = lambda_handler(app, public=True)

@@ -2,12 +2,12 @@
 
 from aws_lambda_powertools.event_handler import Response
 
+from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler
-from customer_identity.models import Accepted, ErrorBody, OtpRequest
-from customer_identity.runtime import account_service
+from customer_identity.core.models import Accepted, ErrorBody, OtpRequest
 
 app = create_app()
-accounts = account_service()
+sign_in = runtime.phone_sign_in()
 ACCEPTED = Accepted(message="If this number can receive SMS, a sign-in code is on its way.")
 
 
@@ -25,7 +25,7 @@ ACCEPTED = Accepted(message="If this number can receive SMS, a sign-in code is o
     },
 )
 def request_otp(body: OtpRequest) -> Response[Accepted]:
-    accounts.request_otp(body.phone)
+    sign_in.request(body.phone)
     return json_response(202, ACCEPTED)
 
 

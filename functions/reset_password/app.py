@@ -1,11 +1,11 @@
 """POST /auth/password/reset: set a new password with a reset token (once)."""
 
+from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.models import PasswordReset, Token
-from customer_identity.runtime import account_service
+from customer_identity.core.models import PasswordReset, Token
 
 app = create_app()
-accounts = account_service()
+sign_in = runtime.password_sign_in()
 
 
 @app.post(
@@ -15,7 +15,7 @@ accounts = account_service()
     responses={400: ERROR_RESPONSES[422] | {"description": "invalid_token: wrong, expired or used"}, **ERROR_RESPONSES},
 )
 def reset_password(body: PasswordReset) -> Token:
-    return accounts.reset_password(body.token, body.password)
+    return sign_in.reset(body.token, body.password)
 
 
 handler = lambda_handler(app, public=True)

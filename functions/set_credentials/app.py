@@ -1,11 +1,11 @@
 """PUT /me/credentials: set or change the caller's login email and/or password."""
 
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.models import CredentialsChange, Me
-from customer_identity.runtime import account_service
+from customer_identity.core.models import CredentialsChange, Me
 
 app = create_app()
-accounts = account_service()
+credentials = runtime.credentials()
 
 
 @app.put(
@@ -17,7 +17,7 @@ accounts = account_service()
     responses={409: ERROR_RESPONSES[422] | {"description": "email_taken"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
 )
 def set_credentials(body: CredentialsChange) -> Me:
-    return accounts.set_credentials(principal(app), body)
+    return credentials.change(principal(app), body)
 
 
 handler = lambda_handler(app)

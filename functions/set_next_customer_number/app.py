@@ -1,12 +1,12 @@
 """PUT /admin/customer-numbers: set the number the next new customer gets."""
 
-from customer_identity.access import require_admin
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.models import NextNumber, NumberingState
-from customer_identity.runtime import customer_service
+from customer_identity.core.models import NextNumber, NumberingState
+from customer_identity.use_cases.access import require_admin
 
 app = create_app()
-service = customer_service()
+numbering = runtime.numbering()
 
 
 @app.put(
@@ -17,7 +17,7 @@ service = customer_service()
 )
 def set_next_customer_number(body: NextNumber) -> NumberingState:
     require_admin(principal(app))
-    return service.set_next_number(body.next)
+    return numbering.set_next(body.next)
 
 
 handler = lambda_handler(app)

@@ -1,12 +1,12 @@
 """PATCH /bookings/{booking_id}: change a booking's status (cancelling takes it out of the totals)."""
 
-from customer_identity.access import ensure_can_change_booking
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.models import BookingChanges, BookingEnvelope
-from customer_identity.runtime import booking_service
+from customer_identity.core.models import BookingChanges, BookingEnvelope
+from customer_identity.use_cases.access import ensure_can_change_booking
 
 app = create_app()
-bookings = booking_service()
+bookings = runtime.bookings()
 
 
 @app.patch(

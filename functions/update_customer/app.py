@@ -1,12 +1,12 @@
 """PATCH /customers/{ref}: change a customer's fields, including its phone."""
 
-from customer_identity.access import ensure_can_update
+from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.models import CustomerChanges, CustomerEnvelope
-from customer_identity.runtime import customer_service
+from customer_identity.core.models import CustomerChanges, CustomerEnvelope
+from customer_identity.use_cases.access import ensure_can_update
 
 app = create_app()
-service = customer_service()
+profiles = runtime.profiles()
 
 
 @app.patch(
@@ -24,7 +24,7 @@ service = customer_service()
 )
 def update_customer(ref: str, body: CustomerChanges) -> CustomerEnvelope:
     reference, caller, fields = path_parameter(app, "ref"), principal(app), set(body.model_fields_set)
-    customer = service.update(
+    customer = profiles.update(
         reference, body, authorize=lambda current: ensure_can_update(caller, current, reference, fields)
     )
     return CustomerEnvelope(customer=customer)

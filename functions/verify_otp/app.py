@@ -1,11 +1,11 @@
 """POST /auth/otp/verify: check a sign-in code; find-or-create the phone's customer and sign it in."""
 
+from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.models import ErrorBody, OtpVerification, OtpVerified
-from customer_identity.runtime import account_service
+from customer_identity.core.models import ErrorBody, OtpVerification, OtpVerified
 
 app = create_app()
-accounts = account_service()
+sign_in = runtime.phone_sign_in()
 
 
 @app.post(
@@ -22,7 +22,7 @@ accounts = account_service()
     },
 )
 def verify_otp(body: OtpVerification) -> OtpVerified:
-    return accounts.verify_otp(body.phone, body.code)
+    return sign_in.verify(body.phone, body.code)
 
 
 handler = lambda_handler(app, public=True)

@@ -3,20 +3,30 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.client
 import pytest
 from moto import mock_aws
 
-from customer_identity import table
-from customer_identity.accounts import AccountService
-from customer_identity.customers import CustomerService
-from customer_identity.notifications import OutboxSender, outbox_messages
-from customer_identity.passwords import Passwords
-from customer_identity.settings import Settings
-from customer_identity.tokens import Tokens, signing_key
+from customer_identity import runtime
+from customer_identity.core.settings import Settings
+from customer_identity.use_cases.accounts import Accounts
+from customer_identity.use_cases.bookings import Bookings
+from customer_identity.use_cases.credentials import Credentials
+from customer_identity.use_cases.listing import Listing
+from customer_identity.use_cases.notifications import outbox_messages
+from customer_identity.use_cases.numbering import Numbering
+from customer_identity.use_cases.password_sign_in import PasswordSignIn
+from customer_identity.use_cases.phone_sign_in import PhoneSignIn
+from customer_identity.use_cases.profiles import Profiles
+from customer_identity.use_cases.registration import Registration
+from customer_identity.use_cases.resolution import Resolver
+from customer_identity.use_cases.staff import Staff
+from customer_identity.use_cases.views import Views
 from devserver.server import LambdaContext
 from devserver.template import PROJECT_ROOT, Route, routes, table_definition
 
@@ -25,47 +35,105 @@ SIGNING_KEY = "unit-test-signing-key-" + "k" * 32
 # Cheap argon2id parameters: the tests exercise the logic, not the cost.
 TEST_ENVIRONMENT = {
     "TABLE_NAME": TABLE,
+    "AWS_REGION": "us-east-1",
     "JWT_SIGNING_KEY": SIGNING_KEY,
     "NOTIFICATION_SENDER": "outbox",
     "PASSWORD_HASH_MEMORY_KIB": "1024",
     "PASSWORD_HASH_TIME_COST": "1",
     "CONTENTION_BUDGET_SECONDS": "5",
+    "POWERTOOLS_METRICS_NAMESPACE": "CustomerIdentityTests",
+    "POWERTOOLS_TRACE_DISABLED": "true",
 }
 
 
-@pytest.fixture
-def settings() -> Settings:
-    return Settings.from_env({**TEST_ENVIRONMENT, "AWS_REGION": "us-east-1"})
+@dataclass(frozen=True)
+class Domain:
+    """The use cases of one execution environment, as the composition root builds them."""
+
+    settings: Settings
+    views: Views
+    registration: Registration
+    resolver: Resolver
+    reader: Resolver
+    profiles: Profiles
+    listing: Listing
+    numbering: Numbering
+    bookings: Bookings
+    accounts: Accounts
+    credentials: Credentials
+    phone_sign_in: PhoneSignIn
+    password_sign_in: PasswordSignIn
+    staff: Staff
+
+    def create(self, phone: str, **fields: object):
+        from customer_identity.core.models import NewCustomer
+
+        return self.registration.find_or_create(NewCustomer(phone=phone, **fields))
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def environment(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Set the test environment (plus ``overrides``) and forget every object built from the last one."""
+
+    def apply(**overrides: str) -> None:
+        for name, value in {**TEST_ENVIRONMENT, **overrides}.items():
+            monkeypatch.setenv(name, value)
+        runtime.reset()
+
+    apply()
+    yield apply
+    runtime.reset()
+
+
+@pytest.fixture
+def aws(environment: Callable[..., None]) -> Iterator[None]:
     with mock_aws():
         boto3.client("dynamodb", region_name="us-east-1").create_table(TableName=TABLE, **table_definition())
         yield
 
 
-@pytest.fixture
-def service(aws: None, settings: Settings) -> CustomerService:
-    return CustomerService(settings)
+def build_domain() -> Domain:
+    return Domain(
+        settings=runtime.config(),
+        views=runtime.views(),
+        registration=runtime.registration(),
+        resolver=runtime.resolver(),
+        reader=runtime.resolver_reader(),
+        profiles=runtime.profiles(),
+        listing=runtime.listing(),
+        numbering=runtime.numbering(),
+        bookings=runtime.bookings(),
+        accounts=runtime.accounts(),
+        credentials=runtime.credentials(),
+        phone_sign_in=runtime.phone_sign_in(),
+        password_sign_in=runtime.password_sign_in(),
+        staff=runtime.staff(),
+    )
 
 
 @pytest.fixture
-def requests_made(service: CustomerService) -> Counter[str]:
-    """DynamoDB operations sent from now on, counted by name (a botocore event hook)."""
+def domain(aws: None) -> Domain:
+    return build_domain()
+
+
+@pytest.fixture
+def requests_made(domain: Domain, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """DynamoDB operations sent from now on by any client, counted by name."""
     counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
 
-    def count(model: object, **_: object) -> None:
-        counts[model.name] += 1  # type: ignore[attr-defined]
+    def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            counts[operation] += 1
+        return original(client, operation, params)
 
-    table.dynamodb_client().meta.events.register("before-call.dynamodb", count)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
     return counts
 
 
-@pytest.fixture
-def accounts(service: CustomerService, settings: Settings) -> AccountService:
-    passwords = Passwords(memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost)
-    return AccountService(service, Tokens(signing_key(settings)), OutboxSender(), passwords)
+WRITE_OPERATIONS = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "CreateTable", "UpdateTable"}
+)
 
 
 @pytest.fixture
@@ -109,31 +177,11 @@ def load_handler(route: Route) -> ModuleType:
     return module
 
 
-def _clear_caches() -> None:
-    from customer_identity import runtime
-    from customer_identity import settings as settings_module
-
-    settings_module.settings.cache_clear()
-    for built in (
-        runtime.customer_service,
-        runtime.booking_service,
-        runtime.idempotent_bookings,
-        runtime.tokens,
-        runtime.account_service,
-    ):
-        built.cache_clear()
-
-
 @pytest.fixture
-def invoke(aws: None, monkeypatch: pytest.MonkeyPatch):
+def invoke(aws: None):
     """Call a handler with its sample event (or another); the placeholder token becomes a real one."""
-    for name, value in TEST_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    _clear_caches()
     handlers = {route.code_dir.name: load_handler(route) for route in routes()}
-    from customer_identity.runtime import tokens
-
-    admin = tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
+    admin = runtime.tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
 
     def call(name: str, event: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
         event = json.loads(json.dumps(event or load_event(name)))
@@ -143,5 +191,4 @@ def invoke(aws: None, monkeypatch: pytest.MonkeyPatch):
         result = handlers[name].handler(event, LambdaContext(function_name=name))
         return result["statusCode"], json.loads(result["body"])
 
-    yield call
-    _clear_caches()
+    return call

@@ -6,39 +6,39 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from customer_identity.bookings import BookingService
-from customer_identity.customers import CustomerService
-from customer_identity.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
-from customer_identity.models import CustomerChanges, NewBooking, NewCustomer
+from customer_identity.core.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
+from customer_identity.core.models import CustomerChanges, NewBooking, NewCustomer
+from customer_identity.use_cases.bookings import Bookings
+from tests.unit.conftest import Domain
 
 
 @pytest.fixture
-def bookings(service: CustomerService) -> BookingService:
-    return BookingService(service)
+def bookings(domain: Domain) -> Bookings:
+    return domain.bookings
 
 
-def book(bookings: BookingService, customer: str, amount: str, service: str = "Wash & fold"):
+def book(bookings: Bookings, customer: str, amount: str, service: str = "Wash & fold"):
     return bookings.create(NewBooking(customer=customer, service=service, amount=Decimal(amount)))
 
 
-def totals(service: CustomerService, ref: str) -> tuple[int, Decimal]:
-    customer = service.to_customer(service.resolve(ref).item)
+def totals(domain: Domain, ref: str) -> tuple[int, Decimal]:
+    customer = domain.views.customer(domain.resolver.resolve(ref).item)
     return customer.total_bookings, customer.total_spent
 
 
-def test_a_new_phone_creates_its_customer_and_later_shapes_book_on_it(bookings, service) -> None:
+def test_a_new_phone_creates_its_customer_and_later_shapes_book_on_it(bookings, domain) -> None:
     first = book(bookings, "user_9717619183", "0.10")
     second = book(bookings, "+91 97176 19183", "0.20")
     assert first.customer_created is True and second.customer_created is False
     assert first.booking.customer_id == second.booking.customer_id
     assert first.booking.customer_number == "PL1"
-    assert totals(service, "9717619183") == (2, Decimal("0.30"))
+    assert totals(domain, "9717619183") == (2, Decimal("0.30"))
 
 
-def test_sums_stay_exact_over_many_small_amounts(bookings, service) -> None:
+def test_sums_stay_exact_over_many_small_amounts(bookings, domain) -> None:
     for _ in range(30):
         book(bookings, "9717619183", "0.10")
-    assert totals(service, "PL1") == (30, Decimal("3.00"))
+    assert totals(domain, "PL1") == (30, Decimal("3.00"))
 
 
 @pytest.mark.parametrize("amount", ["10.005", "-1", "NaN", "Infinity", "abc"])
@@ -59,9 +59,9 @@ def test_an_invalid_phone_reference_names_the_customer_field(bookings) -> None:
     assert (raised.value.code, raised.value.field) == ("invalid_phone", "customer")
 
 
-def test_history_is_the_same_through_every_reference_newest_first(bookings, service) -> None:
-    customer = service.find_or_create(NewCustomer(phone="9717619183", email="asha@example.com")).customer
-    service.attach_legacy_ids("PL1", ["CUST-9", "5f8d0a3b9c1e4a2b3c4d5e6f"])
+def test_history_is_the_same_through_every_reference_newest_first(bookings, domain) -> None:
+    customer = domain.registration.find_or_create(NewCustomer(phone="9717619183", email="asha@example.com")).customer
+    domain.profiles.attach_legacy_ids("PL1", ["CUST-9", "5f8d0a3b9c1e4a2b3c4d5e6f"])
     made = [book(bookings, "9717619183", f"{i}.00").booking.booking_id for i in range(5)]
     refs = [
         "PL1",
@@ -84,21 +84,21 @@ def test_history_is_the_same_through_every_reference_newest_first(bookings, serv
         assert seen == made[::-1], ref
 
 
-def test_bookings_follow_the_customer_through_a_phone_change(bookings, service) -> None:
+def test_bookings_follow_the_customer_through_a_phone_change(bookings, domain) -> None:
     book(bookings, "9717619183", "5.00")
-    service.update("PL1", CustomerChanges(phone="9811111111"))
+    domain.profiles.update("PL1", CustomerChanges(phone="9811111111"))
     book(bookings, "9811111111", "7.50")
-    assert totals(service, "PL1") == (2, Decimal("12.50"))
+    assert totals(domain, "PL1") == (2, Decimal("12.50"))
     assert len(bookings.history("9811111111", limit=10, cursor=None).items) == 2
 
 
-def test_cancelling_takes_a_booking_out_of_the_totals_once(bookings, service) -> None:
+def test_cancelling_takes_a_booking_out_of_the_totals_once(bookings, domain) -> None:
     kept = book(bookings, "9717619183", "10.00").booking
     cancelled = book(bookings, "9717619183", "2.50").booking
     assert bookings.set_status(kept.booking_id, "completed").status == "completed"
     assert bookings.set_status(cancelled.booking_id, "cancelled").status == "cancelled"
     assert bookings.set_status(cancelled.booking_id, "cancelled").status == "cancelled"  # repeat: no change
-    assert totals(service, "PL1") == (1, Decimal("10.00"))
+    assert totals(domain, "PL1") == (1, Decimal("10.00"))
     with pytest.raises(InvalidTransition):
         bookings.set_status(cancelled.booking_id, "scheduled")
     with pytest.raises(BookingNotFound):

@@ -2,12 +2,14 @@
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
+import botocore.client
 import pytest
+from botocore.exceptions import ClientError
 
-from customer_identity import table
-from customer_identity.customers import CustomerService
-from customer_identity.errors import (
+from customer_identity.core.errors import (
     CustomerNotFound,
     EmailTaken,
     InvalidCursor,
@@ -17,19 +19,17 @@ from customer_identity.errors import (
     NextNumberTooLow,
     PhoneTaken,
 )
-from customer_identity.models import CustomerChanges, NewCustomer
-
-
-def create(service: CustomerService, phone: str, **fields: object):
-    return service.find_or_create(NewCustomer(phone=phone, **fields))
-
+from customer_identity.core.models import CustomerChanges
+from customer_identity.storage import keys
+from customer_identity.storage.entities import CounterItem, CustomerItem
+from tests.unit.conftest import WRITE_OPERATIONS, Domain, build_domain
 
 # --- find-or-create -------------------------------------------------------------------------
 
 
-def test_first_request_creates_and_later_ones_find_the_same_customer(service: CustomerService) -> None:
-    first = create(service, "9717619183", name="Asha", email="Asha@Example.com", area="Indiranagar")
-    again = create(service, "+91 97176 19183")
+def test_first_request_creates_and_later_ones_find_the_same_customer(domain: Domain) -> None:
+    first = domain.create("9717619183", name="Asha", email="Asha@Example.com", area="Indiranagar")
+    again = domain.create("+91 97176 19183")
     assert first.created is True and again.created is False
     assert again.customer == first.customer
     assert first.customer.customer_number == "PL1"
@@ -38,88 +38,166 @@ def test_first_request_creates_and_later_ones_find_the_same_customer(service: Cu
     assert first.customer.status == "active"
 
 
-def test_post_never_overwrites_an_existing_customer_and_says_what_it_ignored(service: CustomerService) -> None:
-    create(service, "9717619183", name="Asha", area="Indiranagar")
-    again = create(service, "09717619183", name="Someone else", area="Indiranagar", status="paused")
+def test_post_never_overwrites_an_existing_customer_and_says_what_it_ignored(domain: Domain) -> None:
+    domain.create("9717619183", name="Asha", area="Indiranagar")
+    again = domain.create("09717619183", name="Someone else", area="Indiranagar", status="paused")
     assert again.customer.name == "Asha"
     assert again.customer.status == "active"
     assert again.ignored_fields == ["name", "status"]
 
 
-def test_numbers_are_issued_in_creation_order_from_the_configured_start(service: CustomerService) -> None:
-    numbers = [create(service, f"98000000{i:02d}").customer.customer_number for i in range(5)]
+def test_numbers_are_issued_in_creation_order_from_the_configured_start(domain: Domain) -> None:
+    numbers = [domain.create(f"98000000{i:02d}").customer.customer_number for i in range(5)]
     assert numbers == ["PL1", "PL2", "PL3", "PL4", "PL5"]
 
 
-def test_prefix_and_start_come_from_settings(aws: None, settings) -> None:
-    service = CustomerService(
-        settings.model_copy(update={"customer_number_prefix": "CC", "customer_number_start": 500})
-    )
-    assert create(service, "9800000001").customer.customer_number == "CC500"
-    assert create(service, "9800000002").customer.customer_number == "CC501"
-    assert service.resolve("cc501").item.phone == "+919800000002"
+def test_prefix_and_start_come_from_settings(aws: None, environment: Callable[..., None]) -> None:
+    environment(CUSTOMER_NUMBER_PREFIX="CC", CUSTOMER_NUMBER_START="500")
+    domain = build_domain()
+    assert domain.create("9800000001").customer.customer_number == "CC500"
+    assert domain.create("9800000002").customer.customer_number == "CC501"
+    assert domain.resolver.resolve("cc501").item.phone == "+919800000002"
 
 
-def test_invalid_phone_creates_nothing(service: CustomerService) -> None:
+def test_invalid_phone_creates_nothing(domain: Domain) -> None:
     with pytest.raises(InvalidPhone):
-        create(service, "555-1234")
-    assert service.list_customers(status=None, area=None, limit=10, cursor=None).items == []
+        domain.create("555-1234")
+    assert domain.listing.customers(status=None, area=None, limit=10, cursor=None).items == []
 
 
-def test_email_is_unique_across_customers_and_the_loser_writes_nothing(service: CustomerService) -> None:
-    create(service, "9800000001", email="same@example.com")
+def test_email_is_unique_across_customers_and_the_loser_writes_nothing(domain: Domain) -> None:
+    domain.create("9800000001", email="same@example.com")
     with pytest.raises(EmailTaken):
-        create(service, "9800000002", email="SAME@example.com")
+        domain.create("9800000002", email="SAME@example.com")
     with pytest.raises(CustomerNotFound):
-        service.resolve("9800000002")
-    assert create(service, "9800000003").customer.customer_number == "PL2"  # no number burnt
+        domain.resolver.resolve("9800000002")
+    assert domain.create("9800000003").customer.customer_number == "PL2"  # no number burnt
 
 
-def test_a_racer_that_lost_the_counter_takes_the_contended_path_without_a_gap(service: CustomerService) -> None:
-    create(service, "9800000001")
-    _, stale_counter = service._read_customer_and_counter("+919800000002")
-    create(service, "9800000003")  # moves the counter after the read
-    draft = service._draft(NewCustomer(phone="9800000002"), "+919800000002", "9800000002", None)
-    assert service._create_with_counter_as_read(draft, stale_counter) == (None, None)
-    created, existing = service._create_claimed(draft, counter_exists=True)
-    assert existing is None and created is not None
-    assert service.to_customer(created).customer_number == "PL3"
-    assert service.resolve("PL3").item.customer_id == created.customer_id
-    assert create(service, "9800000004").customer.customer_number == "PL4"
+@pytest.fixture
+def on_call(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], object]], None]:
+    """``on_call(operation, action)``: run ``action`` once, right after the next DynamoDB ``operation``
+    answers (to stage a concurrent request, or a crash, at an exact point)."""
+    original = botocore.client.BaseClient._make_api_call
+    pending: dict[str, Callable[[], object]] = {}
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        response = original(client, operation, params)
+        action = pending.pop(operation, None)
+        if action is not None:
+            action()
+        return response
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    return lambda operation, action: pending.__setitem__(operation, action)
 
 
-def test_a_claim_abandoned_by_a_crashed_request_is_adopted(service: CustomerService) -> None:
-    draft = service._draft(NewCustomer(phone="9800000009"), "+919800000009", "9800000009", None)
-    draft.pending_since = time.time() - 3600  # its owner died before taking a number
-    draft.refresh_keys()
-    draft.save()
-    table.alias_item(
-        table.customer_id_key(draft.customer_id),
-        kind="customer_id",
-        customer_id=draft.customer_id,
-        phone=draft.phone,
-        now=draft.created_at,
-    ).save()
-    found = create(service, "9800000009")
+def test_a_racer_that_lost_the_counter_takes_the_contended_path_without_a_gap(
+    domain: Domain, on_call: Callable[[str, Callable[[], object]], None], requests_made: Counter[str]
+) -> None:
+    domain.create("9800000001")
+    # Another create moves the counter right after this request read it.
+    on_call("BatchGetItem", lambda: domain.create("9800000003"))
+    created = domain.create("9800000002")
+    assert created.created is True and created.customer.customer_number == "PL3"
+    assert domain.resolver.resolve("PL2").item.phone == "+919800000003"
+    assert domain.create("9800000004").customer.customer_number == "PL4"
+    counter = CounterItem.get(*keys.COUNTER_KEY)
+    assert not [name for name in counter.attribute_values if name.startswith("reserved")]  # released
+
+
+def test_a_create_that_dies_after_taking_its_number_leaves_no_gap(
+    aws: None, environment: Callable[..., None], on_call: Callable[[str, Callable[[], object]], None]
+) -> None:
+    environment(CLAIM_ABANDONED_AFTER_SECONDS="0.2")
+    domain = build_domain()
+    domain.create("9800000001")
+    on_call("BatchGetItem", lambda: domain.create("9800000003"))  # forces the contended path
+
+    def die() -> None:
+        raise SystemExit("the execution environment died")
+
+    on_call("UpdateItem", die)  # right after the number was taken, before the customer is finalized
+    with pytest.raises(SystemExit):
+        domain.create("9800000002")
+    time.sleep(0.3)
+    again = domain.create("9800000002")  # the client retries: the abandoned claim is finished
+    assert again.created is False and again.customer.customer_number == "PL3"
+    assert domain.create("9800000004").customer.customer_number == "PL4"
+    numbers = sorted(domain.resolver.resolve(f"98000000{i:02d}").item.customer_number for i in range(1, 5))
+    assert numbers == [1, 2, 3, 4]
+
+
+@pytest.fixture
+def abandoned_claim(domain: Domain) -> CustomerItem:
+    """A customer whose creator died after claiming the phone, before taking a number."""
+    claim = CustomerItem(
+        customer_id="cus_abandoned",
+        phone="+919800000009",
+        status="active",
+        created_at="2026-01-01T00:00:00.000Z",
+        updated_at="2026-01-01T00:00:00.000Z",
+        pending_since=time.time() - 3600,
+        revision=1,
+    )
+    claim.save()
+    return claim
+
+
+def test_a_claim_abandoned_by_a_crashed_request_is_adopted_by_the_next_write(
+    domain: Domain, abandoned_claim: CustomerItem
+) -> None:
+    found = domain.create("9800000009")
     assert found.created is False
-    assert found.customer.customer_id == draft.customer_id
+    assert found.customer.customer_id == abandoned_claim.customer_id
     assert found.customer.customer_number == "PL1"
+
+
+def test_reads_never_write_not_even_to_finish_an_abandoned_claim(
+    domain: Domain, abandoned_claim: CustomerItem, requests_made: Counter[str]
+) -> None:
+    with pytest.raises(CustomerNotFound):
+        domain.reader.resolve("9800000009")
+    assert not WRITE_OPERATIONS & set(requests_made)
+    assert CustomerItem.get(*keys.phone_key("+919800000009")).customer_number is None
+
+
+@pytest.fixture
+def denied_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``UpdateItem`` is refused as IAM refuses it to a function without write permission."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+
+
+def test_adopting_surfaces_errors_other_than_a_lost_race(
+    domain: Domain, abandoned_claim: CustomerItem, denied_updates: None
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(Exception, match="AccessDenied"):
+        domain.resolver.resolve("9800000009")
+    assert time.monotonic() - started < 1  # not retried until the contention budget runs out
 
 
 # --- request budget -------------------------------------------------------------------------
 
 
-def test_round_trips_per_operation(service: CustomerService, requests_made: Counter[str]) -> None:
-    create(service, "9717619183")
+def test_round_trips_per_operation(domain: Domain, requests_made: Counter[str]) -> None:
+    domain.create("9717619183")
     assert requests_made == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
     requests_made.clear()
-    create(service, "9717619183")
+    domain.create("9717619183")
     assert requests_made == Counter({"BatchGetItem": 1})
     requests_made.clear()
-    service.resolve("user_9717619183")
+    domain.resolver.resolve("user_9717619183")
     assert requests_made == Counter({"GetItem": 1})
     requests_made.clear()
-    service.resolve("PL1")
+    domain.resolver.resolve("PL1")
     assert requests_made == Counter({"GetItem": 2})
     assert "DescribeTable" not in requests_made
 
@@ -127,9 +205,9 @@ def test_round_trips_per_operation(service: CustomerService, requests_made: Coun
 # --- resolution -----------------------------------------------------------------------------
 
 
-def test_every_kind_of_reference_resolves_to_the_same_customer(service: CustomerService) -> None:
-    customer = create(service, "9717619183", email="asha@example.com").customer
-    service.attach_legacy_ids(customer.customer_id, ["CUST-000123", "5f8d0a3b9c1e4a2b3c4d5e6f"])
+def test_every_kind_of_reference_resolves_to_the_same_customer(domain: Domain) -> None:
+    customer = domain.create("9717619183", email="asha@example.com").customer
+    domain.profiles.attach_legacy_ids(customer.customer_id, ["CUST-000123", "5f8d0a3b9c1e4a2b3c4d5e6f"])
     expected = {
         customer.customer_id: "customer_id",
         "PL1": "customer_number",
@@ -142,143 +220,157 @@ def test_every_kind_of_reference_resolves_to_the_same_customer(service: Customer
         "5f8d0a3b9c1e4a2b3c4d5e6f": "legacy_id",
     }
     for ref, kind in expected.items():
-        resolved = service.resolve(ref)
+        resolved = domain.resolver.resolve(ref)
         assert (resolved.item.customer_id, resolved.kind) == (customer.customer_id, kind), ref
 
 
 @pytest.mark.parametrize("ref", ["PL99", "9800000000", "cus_unknown", "nobody@example.com", "CUST-404", "", "x" * 300])
-def test_unknown_references_are_not_found(service: CustomerService, ref: str) -> None:
-    create(service, "9717619183")
+def test_unknown_references_are_not_found(domain: Domain, ref: str) -> None:
+    domain.create("9717619183")
     with pytest.raises(CustomerNotFound):
-        service.resolve(ref)
+        domain.resolver.resolve(ref)
 
 
-def test_a_legacy_id_belongs_to_one_customer_only(service: CustomerService) -> None:
-    create(service, "9800000001")
-    create(service, "9800000002")
-    service.attach_legacy_ids("PL1", ["CUST-1"])
-    assert service.attach_legacy_ids("PL1", ["CUST-1"]).legacy_ids == ["CUST-1"]  # idempotent
+def test_a_legacy_id_belongs_to_one_customer_only(domain: Domain) -> None:
+    domain.create("9800000001")
+    domain.create("9800000002")
+    domain.profiles.attach_legacy_ids("PL1", ["CUST-1"])
+    assert domain.profiles.attach_legacy_ids("PL1", ["CUST-1"]).legacy_ids == ["CUST-1"]  # idempotent
     with pytest.raises(LegacyIdTaken):
-        service.attach_legacy_ids("PL2", ["CUST-2", "CUST-1"])
+        domain.profiles.attach_legacy_ids("PL2", ["CUST-2", "CUST-1"])
     with pytest.raises(CustomerNotFound):
-        service.resolve("CUST-2")  # the refused call wrote nothing
+        domain.resolver.resolve("CUST-2")  # the refused call wrote nothing
 
 
 # --- updates --------------------------------------------------------------------------------
 
 
-def test_phone_change_keeps_id_and_number_frees_the_old_phone_and_moves_every_alias(service: CustomerService) -> None:
-    before = create(service, "9717619183", email="asha@example.com").customer
-    service.attach_legacy_ids("PL1", ["CUST-7"])
-    after = service.update("PL1", CustomerChanges(phone="98111 11111", name="Asha K"))
+def test_phone_change_keeps_id_and_number_frees_the_old_phone_and_moves_every_alias(domain: Domain) -> None:
+    before = domain.create("9717619183", email="asha@example.com").customer
+    domain.profiles.attach_legacy_ids("PL1", ["CUST-7"])
+    after = domain.profiles.update("PL1", CustomerChanges(phone="98111 11111", name="Asha K"))
     assert (after.customer_id, after.customer_number) == (before.customer_id, before.customer_number)
     assert after.phone == "+919811111111" and after.name == "Asha K"
     for ref in (before.customer_id, "PL1", "asha@example.com", "CUST-7", "9811111111"):
-        assert service.resolve(ref).item.phone == "+919811111111"
+        assert domain.resolver.resolve(ref).item.phone == "+919811111111"
     with pytest.raises(CustomerNotFound):
-        service.resolve("9717619183")
-    reused = create(service, "9717619183")
+        domain.resolver.resolve("9717619183")
+    reused = domain.create("9717619183")
     assert reused.created is True and reused.customer.customer_number == "PL2"
 
 
-def test_phone_change_to_a_phone_another_customer_owns_is_refused(service: CustomerService) -> None:
-    create(service, "9800000001")
-    create(service, "9800000002")
+def test_a_customer_with_more_legacy_ids_than_a_transaction_holds_can_change_phone(domain: Domain) -> None:
+    domain.create("9717619183")
+    legacy_ids = [f"CUST-{i:04d}" for i in range(150)]
+    domain.profiles.attach_legacy_ids("PL1", legacy_ids[:90])
+    domain.profiles.attach_legacy_ids("PL1", legacy_ids[90:])
+    moved = domain.profiles.update("PL1", CustomerChanges(phone="9811111111"))
+    assert moved.phone == "+919811111111" and len(moved.legacy_ids) == 150
+    for legacy in (legacy_ids[0], legacy_ids[89], legacy_ids[149]):
+        resolved = domain.resolver.resolve(legacy)
+        assert (resolved.item.customer_number, resolved.kind) == (1, "legacy_id")
+    domain.create("9717619183")  # the old phone is another customer now: stale hints must not lead there
+    assert domain.resolver.resolve(legacy_ids[7]).item.customer_number == 1
+
+
+def test_phone_change_to_a_phone_another_customer_owns_is_refused(domain: Domain) -> None:
+    domain.create("9800000001")
+    domain.create("9800000002")
     with pytest.raises(PhoneTaken):
-        service.update("PL1", CustomerChanges(phone="9800000002"))
-    assert service.resolve("PL1").item.phone == "+919800000001"
+        domain.profiles.update("PL1", CustomerChanges(phone="9800000002"))
+    assert domain.resolver.resolve("PL1").item.phone == "+919800000001"
 
 
-def test_email_change_moves_the_marker_and_refuses_a_taken_email(service: CustomerService) -> None:
-    create(service, "9800000001", email="a@example.com")
-    create(service, "9800000002", email="b@example.com")
-    service.update("PL1", CustomerChanges(email="c@example.com"))
-    assert service.resolve("c@example.com").item.customer_number == 1
+def test_email_change_moves_the_marker_and_refuses_a_taken_email(domain: Domain) -> None:
+    domain.create("9800000001", email="a@example.com")
+    domain.create("9800000002", email="b@example.com")
+    domain.profiles.update("PL1", CustomerChanges(email="c@example.com"))
+    assert domain.resolver.resolve("c@example.com").item.customer_number == 1
     with pytest.raises(CustomerNotFound):
-        service.resolve("a@example.com")
+        domain.resolver.resolve("a@example.com")
     with pytest.raises(EmailTaken):
-        service.update("PL1", CustomerChanges(email="b@example.com"))
-    cleared = service.update("PL1", CustomerChanges(email=None))
+        domain.profiles.update("PL1", CustomerChanges(email="b@example.com"))
+    cleared = domain.profiles.update("PL1", CustomerChanges(email=None))
     assert cleared.email is None
     with pytest.raises(CustomerNotFound):
-        service.resolve("c@example.com")
+        domain.resolver.resolve("c@example.com")
 
 
-def test_required_fields_cannot_be_removed(service: CustomerService) -> None:
-    create(service, "9800000001")
+def test_required_fields_cannot_be_removed(domain: Domain) -> None:
+    domain.create("9800000001")
     for field in ("phone", "status"):
         with pytest.raises(InvalidInput) as raised:
-            service.update("PL1", CustomerChanges.model_validate({field: None}))
+            domain.profiles.update("PL1", CustomerChanges.model_validate({field: None}))
         assert raised.value.field == field
 
 
-def test_an_update_without_changes_writes_nothing(service: CustomerService, requests_made: Counter[str]) -> None:
-    customer = create(service, "9800000001", name="Asha").customer
+def test_an_update_without_changes_writes_nothing(domain: Domain, requests_made: Counter[str]) -> None:
+    customer = domain.create("9800000001", name="Asha").customer
     requests_made.clear()
-    assert service.update("PL1", CustomerChanges(name="Asha")) == customer
+    assert domain.profiles.update("PL1", CustomerChanges(name="Asha")) == customer
     assert "TransactWriteItems" not in requests_made
 
 
 # --- numbering ------------------------------------------------------------------------------
 
 
-def test_next_number_can_move_up_but_never_to_or_below_an_issued_one(service: CustomerService) -> None:
+def test_next_number_can_move_up_but_never_to_or_below_an_issued_one(domain: Domain) -> None:
     for i in range(3):
-        create(service, f"980000000{i}")
+        domain.create(f"980000000{i}")
     with pytest.raises(NextNumberTooLow) as raised:
-        service.set_next_number(3)
+        domain.numbering.set_next(3)
     assert raised.value.last_issued == 3
-    state = service.set_next_number(24)
+    state = domain.numbering.set_next(24)
     assert (state.next_customer_number, state.last_issued) == ("PL24", "PL3")
-    assert create(service, "9800000010").customer.customer_number == "PL24"
-    assert create(service, "9800000011").customer.customer_number == "PL25"
-    state = service.set_next_number(26)  # right after the last issued number is allowed
+    assert domain.create("9800000010").customer.customer_number == "PL24"
+    assert domain.create("9800000011").customer.customer_number == "PL25"
+    state = domain.numbering.set_next(26)  # right after the last issued number is allowed
     assert state.next_number == 26
 
 
-def test_next_number_can_be_set_before_any_customer_exists(service: CustomerService) -> None:
-    assert service.set_next_number(1000).next_customer_number == "PL1000"
-    assert create(service, "9800000001").customer.customer_number == "PL1000"
+def test_next_number_can_be_set_before_any_customer_exists(domain: Domain) -> None:
+    assert domain.numbering.set_next(1000).next_customer_number == "PL1000"
+    assert domain.create("9800000001").customer.customer_number == "PL1000"
 
 
 # --- listing --------------------------------------------------------------------------------
 
 
-def test_pages_cover_every_customer_once_in_number_order(service: CustomerService) -> None:
+def test_pages_cover_every_customer_once_in_number_order(domain: Domain) -> None:
     for i in range(7):
-        create(service, f"980000000{i}", status="paused" if i % 2 else "active", area="North" if i < 4 else "South")
+        domain.create(f"980000000{i}", status="paused" if i % 2 else "active", area="North" if i < 4 else "South")
     seen, cursor = [], None
     while True:
-        page = service.list_customers(status=None, area=None, limit=3, cursor=cursor)
+        page = domain.listing.customers(status=None, area=None, limit=3, cursor=cursor)
         seen += [c.customer_number for c in page.items]
         cursor = page.next_cursor
         if cursor is None:
             break
     assert seen == [f"PL{i}" for i in range(1, 8)]
-    paused = service.list_customers(status="paused", area=None, limit=10, cursor=None)
+    paused = domain.listing.customers(status="paused", area=None, limit=10, cursor=None)
     assert [c.customer_number for c in paused.items] == ["PL2", "PL4", "PL6"]
-    north_active = service.list_customers(status="active", area="  north ", limit=10, cursor=None)
+    north_active = domain.listing.customers(status="active", area="  north ", limit=10, cursor=None)
     assert [c.customer_number for c in north_active.items] == ["PL1", "PL3"]
-    assert len(service.list_customers(status=None, area="South", limit=10, cursor=None).items) == 3
+    assert len(domain.listing.customers(status=None, area="South", limit=10, cursor=None).items) == 3
 
 
-def test_listing_queries_one_index_page_and_never_scans(service: CustomerService, requests_made) -> None:
+def test_listing_queries_one_index_page_and_never_scans(domain: Domain, requests_made) -> None:
     for i in range(5):
-        create(service, f"980000000{i}")
+        domain.create(f"980000000{i}")
     requests_made.clear()
-    service.list_customers(status="active", area=None, limit=2, cursor=None)
+    domain.listing.customers(status="active", area=None, limit=2, cursor=None)
     assert requests_made == Counter({"Query": 1})
 
 
-def test_cursors_are_checked(service: CustomerService) -> None:
+def test_cursors_are_checked(domain: Domain) -> None:
     for i in range(3):
-        create(service, f"980000000{i}", status="active")
-    cursor = service.list_customers(status=None, area=None, limit=1, cursor=None).next_cursor
+        domain.create(f"980000000{i}", status="active")
+    cursor = domain.listing.customers(status=None, area=None, limit=1, cursor=None).next_cursor
     assert cursor
     with pytest.raises(InvalidCursor):  # a cursor from another listing
-        service.list_customers(status="active", area=None, limit=1, cursor=cursor)
+        domain.listing.customers(status="active", area=None, limit=1, cursor=cursor)
     for bad in ("abc", "eyJ4IjoxfQ", "!!!"):
         with pytest.raises(InvalidCursor):
-            service.list_customers(status=None, area=None, limit=1, cursor=bad)
+            domain.listing.customers(status=None, area=None, limit=1, cursor=bad)
     with pytest.raises(InvalidInput):
-        service.list_customers(status=None, area=None, limit=0, cursor=None)
+        domain.listing.customers(status=None, area=None, limit=0, cursor=None)

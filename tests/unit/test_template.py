@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from customer_identity.table import TableItem
+from customer_identity.storage.entities import TableItem
 from devserver.template import PROJECT_ROOT, load_template, resources, routes, table_definition
 
 

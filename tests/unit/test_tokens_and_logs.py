@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import jwt
 import pytest
 
-from customer_identity.errors import Unauthenticated
-from customer_identity.redaction import RedactingFilter, mask_address
-from customer_identity.tokens import AUDIENCE, ISSUER, Tokens, bearer_token
+from customer_identity.core.errors import Unauthenticated
+from customer_identity.core.redaction import RedactingFilter, mask_address
+from customer_identity.use_cases.tokens import AUDIENCE, ISSUER, Tokens, bearer_token
 from tests.unit.conftest import code_in, load_event, reset_token_in
 
 KEY = b"k" * 48

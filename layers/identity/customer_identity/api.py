@@ -1,67 +1,115 @@
-"""HTTP wiring shared by every handler: the resolver, the one error shape, Powertools utilities.
+"""The HTTP edge shared by every handler: the resolver, authentication, and the one error mapping.
 
 Handlers build their resolver with :func:`create_app`, declare their route, and export
-``handler = lambda_handler(app)``; everything else lives here or deeper in the layer.
+``handler = lambda_handler(app)``. Authentication happens here, before routing: every handler
+except the public ones (``lambda_handler(app, public=True)``: health and ``/auth/*``) needs a valid
+bearer token, and its route reads the caller with :func:`principal`.
 
-Authentication happens here, in one place, before routing: every handler except the public ones
-(``lambda_handler(app, public=True)``: health and ``/auth/*``) needs a valid bearer token, and its
-route reads the caller with :func:`principal`. What the caller may do is decided in ``access.py``.
+Every error leaves through :func:`error_response`, in one shape: domain errors by the status
+table below; throttling and other transient storage errors as 503 ``busy`` with ``Retry-After``;
+anything else as 500 ``internal`` with a correlation id, logged once with its stack, the same
+locally and in AWS.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from customer_identity.errors import DomainError, Unauthenticated
-from customer_identity.models import ErrorBody
-from customer_identity.redaction import RedactingFilter
-from customer_identity.tokens import Principal, bearer_token
+from customer_identity import runtime
+from customer_identity.core import errors
+from customer_identity.core.models import ErrorBody
+from customer_identity.core.observability import logger, metrics, tracer
+from customer_identity.storage.table import is_transient
+from customer_identity.use_cases.tokens import Principal, bearer_token
 
-logger = Logger()
-logger.addFilter(RedactingFilter())
-tracer = Tracer()
-metrics = Metrics()
-# Routes add metrics only for business events; an invocation without one is normal, not a warning.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+# The status of each kind of domain error (the most specific class wins).
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.DomainError: 400,
+    errors.InvalidInput: 422,
+    errors.InvalidCursor: 400,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Unauthenticated: 401,
+    errors.InvalidResetToken: 400,
+    errors.Forbidden: 403,
+    errors.TooManyRequests: 429,
+    errors.Unavailable: 503,
+}
+AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="customer-identity"'}
 
-# Responses every route documents in the OpenAPI file.
+
+def status_of(error: errors.DomainError) -> int:
+    return next(STATUS[cls] for cls in type(error).__mro__ if cls in STATUS)
+
+
+def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+# Responses routes document in the OpenAPI file.
 ERROR_RESPONSES: dict[int, dict[str, Any]] = {
-    400: {"description": "Malformed request (JSON, cursor)", "content": {"application/json": {"model": ErrorBody}}},
-    422: {
-        "description": "A field is invalid; `error.field` names it",
-        "content": {"application/json": {"model": ErrorBody}},
-    },
+    400: _json(ErrorBody, "Malformed request (JSON, cursor)"),
+    422: _json(ErrorBody, "A field is invalid; `error.field` names it"),
 }
 AUTH_RESPONSES: dict[int, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token", "content": {"application/json": {"model": ErrorBody}}},
-    403: {"description": "Your role may not do this", "content": {"application/json": {"model": ErrorBody}}},
+    401: _json(ErrorBody, "Missing, invalid or expired token"),
+    403: _json(ErrorBody, "Your role may not do this"),
 }
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    correlation_id: str | None = None,
 ) -> Response:
+    detail: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if correlation_id:
+        detail["correlation_id"] = correlation_id
     return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"error": {"code": code, "message": message, "field": field}},
-        headers=headers,
+        status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": detail}, headers=headers
     )
 
 
 def json_response(status: int, model: BaseModel) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=model.model_dump(mode="json"))
+
+
+def domain_error_response(error: errors.DomainError) -> Response:
+    status = status_of(error)
+    headers: dict[str, str] = {}
+    if isinstance(error, errors.TooManyRequests | errors.Unavailable):
+        headers["Retry-After"] = str(error.retry_after)
+    if status == 401:
+        headers.update(AUTHENTICATE)
+    if status >= 500:
+        logger.warning("request failed", extra={"error_code": error.code})
+    return error_response(status, error.code, error.message, error.field, headers or None)
+
+
+def unexpected_error_response(error: Exception) -> Response:
+    """503 ``busy`` for throttling and other transient failures, else 500 ``internal`` (logged with its stack)."""
+    if is_transient(error):
+        logger.warning("storage busy", extra={"error_type": type(error).__name__})
+        return domain_error_response(errors.Busy("the service is busy; nothing was changed, retry shortly"))
+    correlation_id = logger.get_correlation_id() or None
+    logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+    return error_response(
+        500,
+        "internal",
+        "something went wrong on our side; nothing more is known to you than this id",
+        correlation_id=correlation_id,
+    )
 
 
 def _field_of(location: tuple[Any, ...]) -> str | None:
@@ -86,7 +134,7 @@ def _validation_error(error: RequestValidationError) -> Response:
     else:
         code = f"invalid_{(field or 'input').split('.')[0]}"
         message = f"{field}: {first.get('msg', 'invalid value')}"
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, code, message, field)
+    return error_response(422, code, message, field)
 
 
 def _is_json_body(event: Any) -> bool:
@@ -97,11 +145,9 @@ def _is_json_body(event: Any) -> bool:
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
-    @app.exception_handler(DomainError)
-    def _domain_error(error: DomainError) -> Response:
-        if error.status >= 500:
-            logger.warning("request failed", extra={"error_code": error.code})
-        return error_response(error.status, error.code, error.message, error.field, getattr(error, "headers", None))
+    @app.exception_handler(errors.DomainError)
+    def _domain_error(error: errors.DomainError) -> Response:
+        return domain_error_response(error)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
@@ -110,6 +156,10 @@ def create_app() -> APIGatewayRestResolver:
                 415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)"
             )
         return _validation_error(error)
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        return unexpected_error_response(error)
 
     @app.not_found
     def _no_route(_: Exception) -> Response:
@@ -124,38 +174,38 @@ def lambda_handler(
     """The Lambda entry point for ``app``: structured logs, traces and metrics around ``resolve``.
 
     Unless ``public``, the bearer token is verified first; without a valid one the answer is 401
-    before any validation or data access.
+    before any validation or data access. Nothing escapes as an unhandled exception.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        if not public:
-            from customer_identity.runtime import tokens
-
-            try:
+        try:
+            if not public:
                 token = bearer_token(event.get("headers"))
-                if token is None:
-                    raise Unauthenticated()
-                caller = tokens().verify(token)
-            except Unauthenticated as error:
-                return _unauthenticated(error)
-            app.append_context(principal=caller)
-        return app.resolve(event, context)
+                try:
+                    if token is None:
+                        raise errors.Unauthenticated()
+                    caller = runtime.tokens().verify(token)
+                except errors.Unauthenticated as error:
+                    return _proxy_response(domain_error_response(error))
+                app.append_context(principal=caller)
+            return app.resolve(event, context)
+        except Exception as error:  # noqa: BLE001 - the last resort: one shape for every failure
+            return _proxy_response(unexpected_error_response(error))
 
     handler.requires_token = not public  # type: ignore[attr-defined]
     return handler
 
 
-def _unauthenticated(error: Unauthenticated) -> dict[str, Any]:
-    """A REST proxy response for a request turned away before routing."""
-    body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
-    headers = {"Content-Type": content_types.APPLICATION_JSON, **error.headers}
+def _proxy_response(response: Response) -> dict[str, Any]:
+    """A REST proxy response for a request answered outside the resolver."""
+    headers = {"Content-Type": content_types.APPLICATION_JSON, **response.headers}
     return {
-        "statusCode": error.status,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "body": json.dumps(body),
+        "statusCode": response.status_code,
+        "multiValueHeaders": {name: [value] if isinstance(value, str) else value for name, value in headers.items()},
+        "body": json.dumps(response.body) if not isinstance(response.body, str) else response.body,
         "isBase64Encoded": False,
     }
 
@@ -164,7 +214,7 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     """The caller of the current request (set by :func:`lambda_handler` from its token)."""
     caller = app.context.get("principal")
     if not isinstance(caller, Principal):
-        raise Unauthenticated()
+        raise errors.Unauthenticated()
     return caller
 
 

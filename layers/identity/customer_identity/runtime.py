@@ -1,7 +1,9 @@
-"""Objects built once per execution environment (cold start) and reused by warm invocations.
+"""The composition root: objects built once per execution environment (cold start), reused when warm.
 
-Modules only some functions need (accounts, password hashing, notifications) are imported inside
-their builders, so that the other functions' cold starts do not pay for them.
+Read-only functions get read-only use cases (``*_reader``): their resolver never finishes an
+abandoned create, so they never write (their IAM policy is ``DynamoDBReadPolicy``). Modules only
+some functions need (password hashing, notifications) are imported inside their builders, so the
+other functions' cold starts do not pay for them.
 """
 
 from __future__ import annotations
@@ -9,43 +11,189 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from customer_identity.bookings import BookingService
-from customer_identity.customers import CustomerService
-from customer_identity.idempotency import IdempotentBookings
-from customer_identity.settings import settings
-from customer_identity.tokens import Tokens, signing_key
+from customer_identity.core.settings import Settings, settings
+from customer_identity.storage import table
+from customer_identity.use_cases.accounts import Accounts
+from customer_identity.use_cases.bookings import Bookings
+from customer_identity.use_cases.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.idempotency import IdempotentBookings
+from customer_identity.use_cases.listing import Listing
+from customer_identity.use_cases.lookup import Lookup
+from customer_identity.use_cases.numbering import Numbering
+from customer_identity.use_cases.profiles import Profiles
+from customer_identity.use_cases.registration import Registration
+from customer_identity.use_cases.resolution import Resolver
+from customer_identity.use_cases.tokens import Tokens, signing_key
+from customer_identity.use_cases.views import Views
 
 if TYPE_CHECKING:
-    from customer_identity.accounts import AccountService
+    from customer_identity.use_cases.credentials import Credentials
+    from customer_identity.use_cases.limits import Limits
+    from customer_identity.use_cases.password_sign_in import PasswordSignIn
+    from customer_identity.use_cases.passwords import Passwords
+    from customer_identity.use_cases.phone_sign_in import PhoneSignIn
+    from customer_identity.use_cases.staff import Staff
 
 
 @cache
-def customer_service() -> CustomerService:
-    return CustomerService(settings())
+def config() -> Settings:
+    """Settings, with the table connection configured from them (once)."""
+    current = settings()
+    table.configure(current.table_name, current.aws_region, current.dynamodb_endpoint)
+    return current
 
 
 @cache
-def booking_service() -> BookingService:
-    return BookingService(customer_service())
+def views() -> Views:
+    return Views(CustomerNumbers(config().customer_number_prefix))
+
+
+@cache
+def numbering() -> Numbering:
+    return Numbering(config(), views().numbers)
+
+
+@cache
+def registration() -> Registration:
+    return Registration(config(), numbering(), views())
+
+
+@cache
+def resolver() -> Resolver:
+    """For functions that write: finishes creates abandoned by a crashed request."""
+    return Resolver(config(), views().numbers, adopt=registration().adopt)
+
+
+@cache
+def resolver_reader() -> Resolver:
+    """For read-only functions: never writes."""
+    return Resolver(config(), views().numbers)
+
+
+@cache
+def lookup_reader() -> Lookup:
+    return Lookup(resolver_reader(), views())
+
+
+@cache
+def profiles() -> Profiles:
+    return Profiles(config(), resolver(), views())
+
+
+@cache
+def listing() -> Listing:
+    return Listing(views())
+
+
+@cache
+def bookings() -> Bookings:
+    return Bookings(config(), resolver(), views(), registration())
+
+
+@cache
+def bookings_reader() -> Bookings:
+    return Bookings(config(), resolver_reader(), views(), registration=None)
 
 
 @cache
 def idempotent_bookings() -> IdempotentBookings:
-    return IdempotentBookings(booking_service())
+    return IdempotentBookings(bookings())
 
 
 @cache
 def tokens() -> Tokens:
-    config = settings()
-    return Tokens(signing_key(config), ttl_seconds=config.token_ttl_seconds)
+    current = config()
+    return Tokens(signing_key(current), ttl_seconds=current.token_ttl_seconds)
 
 
 @cache
-def account_service() -> AccountService:
-    from customer_identity.accounts import AccountService
-    from customer_identity.notifications import sender_for
-    from customer_identity.passwords import Passwords
+def accounts() -> Accounts:
+    return Accounts(config(), resolver(), views(), tokens())
 
-    config = settings()
-    passwords = Passwords(memory_kib=config.password_hash_memory_kib, time_cost=config.password_hash_time_cost)
-    return AccountService(customer_service(), tokens(), sender_for(config), passwords)
+
+@cache
+def accounts_reader() -> Accounts:
+    return Accounts(config(), resolver_reader(), views(), tokens())
+
+
+@cache
+def passwords() -> Passwords:
+    from customer_identity.use_cases.passwords import Passwords
+
+    current = config()
+    return Passwords(memory_kib=current.password_hash_memory_kib, time_cost=current.password_hash_time_cost)
+
+
+@cache
+def limits() -> Limits:
+    from customer_identity.use_cases.limits import Limits
+
+    return Limits(config().contention_budget_seconds)
+
+
+@cache
+def credentials() -> Credentials:
+    from customer_identity.use_cases.credentials import Credentials
+
+    return Credentials(config(), accounts(), passwords(), limits())
+
+
+@cache
+def sender():
+    from customer_identity.use_cases.notifications import sender_for
+
+    return sender_for(config())
+
+
+@cache
+def phone_sign_in() -> PhoneSignIn:
+    from customer_identity.use_cases.phone_sign_in import PhoneSignIn
+
+    return PhoneSignIn(config(), registration(), accounts(), limits(), sender())
+
+
+@cache
+def password_sign_in() -> PasswordSignIn:
+    from customer_identity.use_cases.password_sign_in import PasswordSignIn
+
+    return PasswordSignIn(config(), accounts(), credentials(), passwords(), limits(), sender())
+
+
+@cache
+def staff() -> Staff:
+    from customer_identity.use_cases.staff import Staff
+
+    return Staff(config(), accounts(), passwords())
+
+
+BUILDERS = (
+    config,
+    views,
+    numbering,
+    registration,
+    resolver,
+    resolver_reader,
+    lookup_reader,
+    profiles,
+    listing,
+    bookings,
+    bookings_reader,
+    idempotent_bookings,
+    tokens,
+    accounts,
+    accounts_reader,
+    passwords,
+    limits,
+    credentials,
+    sender,
+    phone_sign_in,
+    password_sign_in,
+    staff,
+)
+
+
+def reset() -> None:
+    """Forget every object built (tests that change the environment between cases)."""
+    settings.cache_clear()
+    for builder in BUILDERS:
+        builder.cache_clear()

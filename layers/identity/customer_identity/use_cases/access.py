@@ -12,9 +12,9 @@ exist, so existence never leaks; a route your role may never use answers 403.
 
 from __future__ import annotations
 
-from customer_identity.errors import BookingNotFound, CustomerNotFound, Forbidden
-from customer_identity.table import CustomerItem
-from customer_identity.tokens import Principal
+from customer_identity.core.errors import BookingNotFound, CustomerNotFound, Forbidden
+from customer_identity.core.models import Customer
+from customer_identity.use_cases.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and
 # password go through PUT /me/credentials, status and assignment are the business's).
@@ -32,7 +32,7 @@ def require_any(principal: Principal, roles: frozenset[str]) -> None:
         raise Forbidden()
 
 
-def may_see(principal: Principal, customer: CustomerItem) -> bool:
+def may_see(principal: Principal, customer: Customer) -> bool:
     if principal.is_admin:
         return True
     if principal.role == "customer":
@@ -42,13 +42,13 @@ def may_see(principal: Principal, customer: CustomerItem) -> bool:
     return False
 
 
-def ensure_can_read(principal: Principal, customer: CustomerItem, ref: str) -> None:
+def ensure_can_read(principal: Principal, customer: Customer, ref: str) -> None:
     require_any(principal, CUSTOMER_READERS)
     if not may_see(principal, customer):
         raise CustomerNotFound(ref)
 
 
-def ensure_can_update(principal: Principal, customer: CustomerItem, ref: str, fields: set[str]) -> None:
+def ensure_can_update(principal: Principal, customer: Customer, ref: str, fields: set[str]) -> None:
     if principal.is_admin:
         return
     if principal.role != "customer":
@@ -64,7 +64,7 @@ def ensure_can_book(principal: Principal) -> None:
     require_any(principal, frozenset({"admin", "customer"}))
 
 
-def ensure_can_change_booking(principal: Principal, customer: CustomerItem, booking_id: str, status: str) -> None:
+def ensure_can_change_booking(principal: Principal, customer: Customer, booking_id: str, status: str) -> None:
     if principal.is_admin:
         return
     if not may_see(principal, customer) or principal.role not in {"customer", "delivery_person"}:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from customer_identity.core.roles import Role, StaffRoleInput
+
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
 
@@ -86,9 +88,12 @@ class CustomerResult(BaseModel):
     )
 
 
+ReferenceKind = Literal["customer_id", "customer_number", "phone", "email", "legacy_id"]
+
+
 class ResolvedCustomer(BaseModel):
     customer: Customer
-    resolved_from: Literal["customer_id", "customer_number", "phone", "email", "legacy_id"]
+    resolved_from: ReferenceKind
 
 
 class CustomerEnvelope(BaseModel):
@@ -210,9 +215,6 @@ class CredentialsChange(_Input):
     )
 
 
-StaffRoleInput = Literal["delivery_person", "delivery_boy", "supplier", "marketing_staff", "admin"]
-
-
 class NewStaff(_Input):
     """Body of ``POST /admin/staff``. Without a password the person sets one with a reset link."""
 
@@ -236,7 +238,7 @@ class OtpVerified(Token):
 
 class Account(BaseModel):
     account_id: str
-    role: Literal["customer", "delivery_person", "supplier", "marketing_staff", "admin"]
+    role: Role
     email: str | None
     phone: str | None
     name: str | None
@@ -267,6 +269,9 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     field: str | None
+    correlation_id: str | None = Field(
+        default=None, description="Only on 500 internal: quote it when reporting the problem"
+    )
 
 
 class ErrorBody(BaseModel):

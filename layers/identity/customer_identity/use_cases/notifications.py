@@ -1,44 +1,70 @@
 """One way out for sign-in codes and reset links: SMS through SNS and email through SES in AWS, or a
 local outbox (items in the table) that ``make run`` serves at ``GET /dev/outbox``.
+
+Every message the service sends is built here (:class:`Message`), once.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from customer_identity import table
-from customer_identity.customers import utc_now
-from customer_identity.errors import DeliveryFailed
-from customer_identity.redaction import mask_address
-from customer_identity.settings import Settings
-from customer_identity.table import OutboxItem
+from customer_identity.core.clock import epoch, utc_now
+from customer_identity.core.errors import DeliveryFailed
+from customer_identity.core.observability import logger
+from customer_identity.core.redaction import mask_address
+from customer_identity.core.settings import Settings
+from customer_identity.storage import keys, queries
+from customer_identity.storage.entities import OutboxItem
 
 Channel = Literal["sms", "email"]
 OUTBOX_KEEP_SECONDS = 24 * 3600
-EMAIL_SUBJECTS = {"reset": "Reset your password", "info": "About your account"}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+
+    @classmethod
+    def sign_in_code(cls, code: str, minutes: int) -> Message:
+        return cls("Sign-in code", f"Your sign-in code is {code}. It expires in {minutes} minutes.")
+
+    @classmethod
+    def reset_token(cls, token: str) -> Message:
+        return cls(
+            "Reset your password",
+            f"Your password reset token is {token} . It works once, for 1 hour. "
+            "If you did not ask for it, ignore this message.",
+        )
+
+    @classmethod
+    def no_password_yet(cls) -> Message:
+        return cls(
+            "About your account",
+            "Your account has no password yet. Sign in with a code sent to your phone, then set one.",
+        )
 
 
 class Sender(Protocol):
-    def send(self, *, to: str, channel: Channel, text: str, subject: str) -> None: ...
+    def send(self, *, to: str, channel: Channel, message: Message) -> None: ...
 
 
 class OutboxSender:
     """Keeps each message in the table (for developers); nothing leaves the machine."""
 
-    def send(self, *, to: str, channel: Channel, text: str, subject: str) -> None:
+    def send(self, *, to: str, channel: Channel, message: Message) -> None:
         created_at = utc_now()
         OutboxItem(
-            table.outbox_partition(to),
-            f"{created_at}#{uuid.uuid4().hex}",
+            *keys.outbox_key(to, created_at, uuid.uuid4().hex),
             to=to,
             channel=channel,
-            text=text,
+            text=message.text,
             created_at=created_at,
-            expiration=int(time.time()) + OUTBOX_KEEP_SECONDS,
+            expiration=int(epoch()) + OUTBOX_KEEP_SECONDS,
         ).save()
 
 
@@ -52,21 +78,21 @@ class AwsSender:
         self._sns: Any = boto3.client("sns", region_name=settings.aws_region)
         self._ses: Any = boto3.client("sesv2", region_name=settings.aws_region)
 
-    def send(self, *, to: str, channel: Channel, text: str, subject: str) -> None:
-        from customer_identity.api import logger
-
+    def send(self, *, to: str, channel: Channel, message: Message) -> None:
         try:
             if channel == "sms":
                 self._sns.publish(
                     PhoneNumber=to,
-                    Message=text,
+                    Message=message.text,
                     MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
                 )
             else:
                 self._ses.send_email(
                     FromEmailAddress=self._settings.email_from,
                     Destination={"ToAddresses": [to]},
-                    Content={"Simple": {"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}}},
+                    Content={
+                        "Simple": {"Subject": {"Data": message.subject}, "Body": {"Text": {"Data": message.text}}}
+                    },
                 )
         except (ClientError, BotoCoreError) as error:
             logger.warning("message not sent", extra={"channel": channel, "to": mask_address(to)})
@@ -79,7 +105,7 @@ def sender_for(settings: Settings) -> Sender:
 
 def outbox_messages(to: str, *, limit: int = 50) -> list[dict[str, str]]:
     """Messages the outbox kept for ``to`` (E.164 phone or lower-case email), newest first."""
-    items = OutboxItem.query(table.outbox_partition(to), scan_index_forward=False, limit=limit, consistent_read=True)
     return [
-        {"to": item.to, "channel": item.channel, "text": item.text, "created_at": item.created_at} for item in items
+        {"to": item.to, "channel": item.channel, "text": item.text, "created_at": item.created_at}
+        for item in queries.outbox(to, limit=limit)
     ]

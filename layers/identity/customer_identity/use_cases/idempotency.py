@@ -20,27 +20,26 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from customer_identity import table
-from customer_identity.bookings import BookingService
-from customer_identity.contention import Contention
-from customer_identity.errors import IdempotencyKeyReused, InvalidInput
-from customer_identity.models import BookingResult, NewBooking
+from customer_identity.core.errors import IdempotencyKeyReused, InvalidInput
+from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.retry import LostRace, retry_lost_races
+from customer_identity.storage import keys, table
+from customer_identity.use_cases.bookings import Bookings
 
 KEY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-RECORD_PARTITION = "IDEMPOTENCY#create_booking"
 EXPIRES_AFTER_SECONDS = 24 * 3600
 
 
 class IdempotentBookings:
-    def __init__(self, bookings: BookingService) -> None:
+    def __init__(self, bookings: Bookings) -> None:
         self.bookings = bookings
         store = DynamoDBPersistenceLayer(
-            table_name=bookings.customers.settings.table_name,
+            table_name=table.config().name,
             key_attr="pk",
             sort_key_attr="sk",
-            static_pk_value=RECORD_PARTITION,
-            boto3_client=table.dynamodb_client(),  # the entities' client: no second one at cold start
+            static_pk_value=keys.IDEMPOTENCY_PARTITION,
+            boto3_client=table.client(),  # the storage layer's client: no other one at cold start
         )
         self.config = IdempotencyConfig(
             event_key_jmespath="key",
@@ -73,11 +72,13 @@ class IdempotentBookings:
                 code="invalid_idempotency_key",
             )
         call = {"key": f"{caller}:{key}", "request": new.model_dump(mode="json"), "on_behalf_of": on_behalf_of}
-        contention = Contention(self.bookings.customers.settings.contention_budget_seconds)
-        while True:
+
+        def attempt() -> BookingResult:
             try:
                 return BookingResult.model_validate(self._create_once(call=call))
-            except IdempotencyAlreadyInProgressError:
-                contention.wait()  # the first request with this key is still running
+            except IdempotencyAlreadyInProgressError as error:
+                raise LostRace from error  # the first request with this key is still running
             except IdempotencyValidationError as error:
                 raise IdempotencyKeyReused() from error
+
+        return retry_lost_races(attempt, self.bookings.settings.contention_budget_seconds)

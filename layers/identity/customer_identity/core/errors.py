@@ -1,4 +1,5 @@
-"""Typed domain errors. ``api.py`` maps them to HTTP in one place; nothing matches on text."""
+"""Typed domain errors: a stable ``code``, a message and the field at fault. No HTTP here:
+``customer_identity.api`` maps each kind to a status in one table; nothing matches on text."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of every error a caller can cause or must be told about."""
 
-    status: int = 400
     code: str = "bad_request"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
@@ -16,7 +16,6 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status = 422
     code = "invalid_input"
 
     def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
@@ -38,23 +37,24 @@ class InvalidReference(InvalidInput):
 
 
 class InvalidCursor(DomainError):
-    status = 400
     code = "invalid_cursor"
 
     def __init__(self, message: str = "cursor is not one this API returned") -> None:
         super().__init__(message, field="cursor")
 
 
-class CustomerNotFound(DomainError):
-    status = 404
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class CustomerNotFound(NotFound):
     code = "customer_not_found"
 
     def __init__(self, ref: str) -> None:
         super().__init__(f"no customer matches {ref!r}")
 
 
-class BookingNotFound(DomainError):
-    status = 404
+class BookingNotFound(NotFound):
     code = "booking_not_found"
 
     def __init__(self, booking_id: str) -> None:
@@ -62,7 +62,6 @@ class BookingNotFound(DomainError):
 
 
 class Conflict(DomainError):
-    status = 409
     code = "conflict"
 
 
@@ -105,45 +104,41 @@ class InvalidTransition(Conflict):
         super().__init__(f"a {current} booking cannot become {wanted}", field="status")
 
 
-class IdempotencyKeyReused(DomainError):
-    status = 422
-    code = "idempotency_key_reused"
-
+class IdempotencyKeyReused(InvalidInput):
     def __init__(self) -> None:
-        super().__init__("this Idempotency-Key was used for a different request", field="Idempotency-Key")
+        super().__init__(
+            "this Idempotency-Key was used for a different request",
+            field="Idempotency-Key",
+            code="idempotency_key_reused",
+        )
 
 
 class Unauthenticated(DomainError):
-    """No valid token: missing, malformed, tampered, expired (401 with ``WWW-Authenticate``)."""
+    """No valid token: missing, malformed, tampered, expired."""
 
-    status = 401
     code = "unauthenticated"
 
     def __init__(self, message: str = "send a valid bearer token (Authorization: Bearer <token>)") -> None:
         super().__init__(message, field="Authorization")
-        self.headers = {"WWW-Authenticate": 'Bearer realm="customer-identity"'}
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(Unauthenticated):
     """One answer for an unknown login name and a wrong password."""
 
-    status = 401
     code = "invalid_credentials"
 
     def __init__(self) -> None:
-        super().__init__("email/phone or password is wrong")
+        DomainError.__init__(self, "email/phone or password is wrong")
 
 
-class InvalidCode(DomainError):
-    status = 401
+class InvalidCode(Unauthenticated):
     code = "invalid_code"
 
     def __init__(self) -> None:
-        super().__init__("the code is wrong, expired or already used; request a new one", field="code")
+        DomainError.__init__(self, "the code is wrong, expired or already used; request a new one", field="code")
 
 
 class InvalidResetToken(DomainError):
-    status = 400
     code = "invalid_token"
 
     def __init__(self) -> None:
@@ -151,7 +146,6 @@ class InvalidResetToken(DomainError):
 
 
 class Forbidden(DomainError):
-    status = 403
     code = "forbidden"
 
     def __init__(self, message: str = "your role does not allow this", *, field: str | None = None) -> None:
@@ -159,7 +153,6 @@ class Forbidden(DomainError):
 
 
 class TooManyRequests(DomainError):
-    status = 429
     code = "too_many_requests"
 
     def __init__(self, message: str, retry_after: int, *, code: str | None = None, field: str | None = None) -> None:
@@ -167,24 +160,32 @@ class TooManyRequests(DomainError):
         if code:
             self.code = code
         self.retry_after = max(1, int(retry_after))
-        self.headers = {"Retry-After": str(self.retry_after)}
 
 
-class DeliveryFailed(DomainError):
+class Unavailable(DomainError):
+    """Retry shortly: nothing was changed."""
+
+    code = "unavailable"
+    retry_after = 1
+
+
+class DeliveryFailed(Unavailable):
     """The SMS or email could not be handed to the provider; nothing else changed."""
 
-    status = 503
     code = "delivery_failed"
 
     def __init__(self) -> None:
         super().__init__("the message could not be sent; retry shortly")
 
 
-class Busy(DomainError):
-    """Contention did not clear within the time budget; the request changed nothing."""
+class Busy(Unavailable):
+    """Contention (or throttling) did not clear in time; the request changed nothing."""
 
-    status = 503
     code = "busy"
 
-    def __init__(self) -> None:
-        super().__init__("too many concurrent writes; nothing was changed, retry shortly")
+    def __init__(self, message: str = "too many concurrent writes; nothing was changed, retry shortly") -> None:
+        super().__init__(message)
+
+
+class ConfigurationError(RuntimeError):
+    """The execution environment is misconfigured (raised at cold start)."""

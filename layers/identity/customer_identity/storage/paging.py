@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from customer_identity.errors import InvalidCursor
+from customer_identity.core.errors import InvalidCursor
 
 
 def encode_cursor(query_id: str, key: dict[str, str]) -> str:
@@ -16,12 +16,14 @@ def encode_cursor(query_id: str, key: dict[str, str]) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, query_id: str, key_attrs: set[str]) -> dict[str, Any]:
+def decode_cursor(cursor: str, query_id: str, key_attrs: Sequence[str]) -> dict[str, Any]:
     """The ``ExclusiveStartKey`` in ``cursor``, or :class:`InvalidCursor` if it is not one of ours."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = payload["k"]
-        valid = payload["q"] == query_id and set(key) == key_attrs and all(isinstance(v, str) for v in key.values())
+        valid = (
+            payload["q"] == query_id and set(key) == set(key_attrs) and all(isinstance(v, str) for v in key.values())
+        )
     except (ValueError, KeyError, TypeError, binascii.Error):
         valid = False
     if not valid:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from customer_identity.errors import InvalidPhone
+from customer_identity.core.errors import InvalidPhone
 
 # Legacy systems wrote ids such as ``user_9717619183``: the phone behind the prefix is the customer.
 _USER_PREFIX = re.compile(r"^user_", re.IGNORECASE)

@@ -12,16 +12,14 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import jwt
 
-from customer_identity.errors import Unauthenticated
-from customer_identity.settings import Settings
+from customer_identity.core.errors import ConfigurationError, Unauthenticated
+from customer_identity.core.roles import ROLES
+from customer_identity.core.settings import Settings
 
-Role = Literal["customer", "delivery_person", "supplier", "marketing_staff", "admin"]
-ROLES: tuple[str, ...] = get_args(Role)
-STAFF_ROLES: tuple[str, ...] = tuple(role for role in ROLES if role != "customer")
 AuthMethod = Literal["otp", "pwd", "reset", "local"]
 ISSUER = "customer-identity"
 AUDIENCE = "customer-identity-api"
@@ -53,10 +51,10 @@ def signing_key(settings: Settings) -> bytes:
 
         key = str(parameters.get_secret(settings.jwt_signing_key_secret, max_age=300))
     else:
-        raise RuntimeError("no token signing key: set JWT_SIGNING_KEY or JWT_SIGNING_KEY_SECRET")
+        raise ConfigurationError("no token signing key: set JWT_SIGNING_KEY or JWT_SIGNING_KEY_SECRET")
     encoded = key.encode()
     if len(encoded) < MIN_KEY_BYTES:
-        raise RuntimeError(f"the token signing key must be at least {MIN_KEY_BYTES} bytes")
+        raise ConfigurationError(f"the token signing key must be at least {MIN_KEY_BYTES} bytes")
     return encoded
 
 

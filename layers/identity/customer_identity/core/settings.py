@@ -1,0 +1,68 @@
+"""The one typed settings object, read from the environment once per execution environment.
+
+Each field is the environment variable of the same name in upper case (``TABLE_NAME``,
+``DYNAMODB_ENDPOINT``, ...); ``aws_region`` is ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``).
+An invalid value stops the cold start with :class:`ConfigurationError` naming the variable.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from customer_identity.core.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True)
+
+    table_name: str = Field(default="customer-identity", min_length=3, max_length=255)
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    # Empty means the AWS endpoint for ``aws_region``; set it for DynamoDB Local.
+    dynamodb_endpoint: str | None = None
+    # ISO 3166 region used to read phone numbers typed without a +country prefix.
+    default_region: str = Field(default="IN", pattern=r"^[A-Za-z]{2}$")
+    customer_number_prefix: str = Field(default="PL", pattern=r"^[A-Za-z]{1,8}$")
+    # First customer number issued on an empty table (admins can move it later).
+    customer_number_start: int = Field(default=1, ge=1)
+    # How long a write may keep retrying lost races before answering 503 busy.
+    contention_budget_seconds: float = Field(default=10.0, gt=0)
+    # A create that claimed its phone and then died is finished by the next write after this long.
+    claim_abandoned_after_seconds: float = Field(default=10.0, gt=0)
+
+    # Token signing key (HS256, at least 32 bytes): given directly (local runs), or the name/ARN of a
+    # Secrets Manager secret holding it (deployed; read once per environment, cached 5 minutes).
+    jwt_signing_key: SecretStr | None = None
+    jwt_signing_key_secret: str | None = None
+    token_ttl_seconds: int = Field(default=900, ge=60, le=24 * 3600)
+    # "aws": SMS through SNS, email through SES. "outbox": kept in the table for GET /dev/outbox.
+    notification_sender: Literal["aws", "outbox"] = "aws"
+    email_from: str | None = None
+    # argon2id cost (RFC 9106 second recommendation by default).
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_time_cost: int = Field(default=3, ge=1)
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (``overrides`` win), or :class:`ConfigurationError` naming the variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'/'.join(str(part).upper() for part in problem['loc'])}: {problem['msg']}" for problem in error.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from error
+
+
+@cache
+def settings() -> Settings:
+    """Settings of this execution environment (read at cold start, then reused)."""
+    return load_settings()

@@ -1,0 +1,222 @@
+"""The items of the single table as PynamoDB classes (``entity`` is the discriminator).
+
+Key shapes come from :mod:`customer_identity.storage.keys`. A customer's primary and index keys
+are derived from its fields whenever it is serialised, so no write can forget them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.constants import NUMBER
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from customer_identity.storage import keys
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number read and written as :class:`~decimal.Decimal`, never as float."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        return str(value)
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+def _index(spec: keys.Index) -> GlobalSecondaryIndex[Any]:
+    meta = type("Meta", (), {"index_name": spec.name, "projection": AllProjection()})
+    attributes = {
+        "Meta": meta,
+        spec.hash_attribute: UnicodeAttribute(hash_key=True),
+        spec.range_attribute: UnicodeAttribute(range_key=True),
+    }
+    return type(f"{spec.name}_index", (GlobalSecondaryIndex,), attributes)()
+
+
+class TableItem(Model):
+    """Every item in the table. ``Meta`` is set once by :func:`customer_identity.storage.table.configure`."""
+
+    class Meta:
+        table_name: str = "customer-identity"
+        region: str = "us-east-1"
+        host: str | None = None
+        max_retry_attempts = 3
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = DiscriminatorAttribute()
+
+    # Index keys live on the base class so that the one connection knows every index; only
+    # customers set them (sparse indexes).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
+    expiration = NumberAttribute(null=True)
+
+    by_number = _index(keys.BY_NUMBER)
+    by_status = _index(keys.BY_STATUS)
+    by_area = _index(keys.BY_AREA)
+    by_delivery_person = _index(keys.BY_DELIVERY_PERSON)
+
+    def copy(self) -> TableItem:
+        """An independent copy of this item."""
+        return type(self).from_raw_data(self.serialize(null_check=False))
+
+
+class CustomerItem(TableItem, discriminator="customer"):
+    customer_id = UnicodeAttribute()
+    # Null only while a contended create is between claiming the phone and taking its number.
+    customer_number = NumberAttribute(null=True)
+    pending_since = NumberAttribute(null=True)
+    phone = UnicodeAttribute()
+    phone_raw = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    area = UnicodeAttribute(null=True)
+    legacy_ids = UnicodeSetAttribute(null=True)
+    total_bookings = NumberAttribute(default=0)
+    total_spent = DecimalAttribute(default=lambda: Decimal("0"))
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    delivery_person_id = UnicodeAttribute(null=True)
+    # The login facet of the same identity: a customer is its own account (no orphan can exist).
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UnicodeAttribute(null=True)
+    # Set when someone proved they hold the phone (OTP, or a reset link sent by SMS).
+    phone_verified_at = UnicodeAttribute(null=True)
+    # Bumped by every write; writes that replace the item are conditioned on it.
+    revision = NumberAttribute(default=0)
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        self.pk, self.sk = keys.phone_key(self.phone)
+        number = int(self.customer_number) if self.customer_number is not None else None
+        index_keys = keys.customer_index_keys(
+            number=number, status=self.status, area=self.area, delivery_person_id=self.delivery_person_id
+        )
+        for name, value in index_keys.items():
+            setattr(self, name, value)
+        return super().serialize(null_check=null_check)
+
+    @property
+    def is_claim(self) -> bool:
+        return self.customer_number is None
+
+
+class AliasItem(TableItem, discriminator="alias"):
+    """A unique identifier (customer id, number, email, legacy id) naming one customer."""
+
+    kind = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    phone = UnicodeAttribute()  # where the customer lives (authoritative for customer ids, else a hint)
+    created_at = UnicodeAttribute()
+
+
+class CounterItem(TableItem, discriminator="counter"):
+    next_number = NumberAttribute()
+    last_issued = NumberAttribute(null=True)
+
+
+class BookingItem(TableItem, discriminator="booking"):
+    """A booking, in its customer's item collection (``CUSTOMER#<customer_id>``)."""
+
+    booking_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    amount = DecimalAttribute()
+    status = UnicodeAttribute()
+    scheduled_for = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class BookingRefItem(TableItem, discriminator="booking_ref"):
+    """Finds a booking by its id: the customer whose collection holds it, and its sort key."""
+
+    customer_id = UnicodeAttribute()
+    booking_sk = UnicodeAttribute()
+
+
+class StaffItem(TableItem, discriminator="staff"):
+    """A staff account: delivery person, supplier, marketing staff or admin (no customer number)."""
+
+    account_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    revision = NumberAttribute(default=0)
+
+
+class StaffEmailItem(TableItem, discriminator="staff_email"):
+    """The ``EMAIL#<email>`` marker of a staff account (same key space as customers' emails)."""
+
+    account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class OtpItem(TableItem, discriminator="otp"):
+    """The one live sign-in code of a phone: an HMAC of the code, never the code itself."""
+
+    code_hash = UnicodeAttribute(null=True)  # removed when the code is used
+    expires_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+
+
+class SendLogItem(TableItem, discriminator="send_log"):
+    """Recent sends to one address for one purpose (a sliding-window rate limit)."""
+
+    sent_at = ListAttribute(of=NumberAttribute, default=list)
+    version = NumberAttribute(default=0)
+
+
+class LoginGuardItem(TableItem, discriminator="login_guard"):
+    """Password attempts on one login name since its last success, and how often it was locked."""
+
+    failures = NumberAttribute(default=0)
+    strikes = NumberAttribute(default=0)
+    last_attempt_at = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)
+
+
+class ResetTokenItem(TableItem, discriminator="reset_token"):
+    """A password-reset token, keyed by its SHA-256 (the token itself is only in the message)."""
+
+    account_kind = UnicodeAttribute()  # "customer" or "staff"
+    account_id = UnicodeAttribute()
+    channel = UnicodeAttribute()  # "sms" proves the phone, "email" does not
+    expires_at = NumberAttribute()
+
+
+class OutboxItem(TableItem, discriminator="outbox"):
+    """A message the local outbox sender kept instead of sending it."""
+
+    to = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UnicodeAttribute()

@@ -1,0 +1,67 @@
+"""Paged reads: customers through an index, a customer's bookings, the local outbox."""
+
+from __future__ import annotations
+
+from pynamodb.expressions.condition import Condition
+
+from customer_identity.storage import keys
+from customer_identity.storage.entities import BookingItem, CustomerItem, OutboxItem, TableItem
+from customer_identity.storage.paging import decode_cursor, page_of
+
+_INDEXES = {
+    keys.BY_NUMBER: TableItem.by_number,
+    keys.BY_STATUS: TableItem.by_status,
+    keys.BY_AREA: TableItem.by_area,
+    keys.BY_DELIVERY_PERSON: TableItem.by_delivery_person,
+}
+
+
+def customers_page(
+    query: keys.CustomerQuery, *, limit: int, cursor: str | None
+) -> tuple[list[CustomerItem], str | None]:
+    """One index query, in customer-number order; the cursor is None on the last page."""
+    attrs = query.index.cursor_attributes
+    start_key = decode_cursor(cursor, query.query_id, attrs) if cursor else None
+    range_condition = None
+    if query.range_prefix:
+        range_condition = getattr(TableItem, query.index.range_attribute).startswith(query.range_prefix)
+    filters: list[Condition] = []
+    if query.status_filter:
+        filters.append(CustomerItem.status == query.status_filter)
+    if query.area_filter:
+        filters.append(TableItem.gsi3pk == query.area_filter)
+    filter_condition = None
+    for condition in filters:
+        filter_condition = condition if filter_condition is None else filter_condition & condition
+    results = _INDEXES[query.index].query(
+        query.hash_value,
+        range_key_condition=range_condition,
+        filter_condition=filter_condition,
+        limit=limit + 1,
+        page_size=limit + 1,
+        last_evaluated_key=start_key,
+    )
+    return page_of(results, CustomerItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
+
+
+def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:
+    """A customer's bookings, newest first: one strongly consistent query."""
+    query_id = f"bookings|{customer_id}"
+    attrs = keys.PRIMARY_KEY_ATTRIBUTES
+    start_key = decode_cursor(cursor, query_id, attrs) if cursor else None
+    results = BookingItem.query(
+        keys.bookings_partition(customer_id),
+        range_key_condition=BookingItem.sk.startswith(keys.BOOKING_SK_PREFIX),
+        scan_index_forward=False,
+        consistent_read=True,
+        limit=limit + 1,
+        page_size=limit + 1,
+        last_evaluated_key=start_key,
+    )
+    return page_of(results, BookingItem, limit=limit, query_id=query_id, key_attrs=attrs)
+
+
+def outbox(to: str, *, limit: int) -> list[OutboxItem]:
+    """Messages the outbox kept for ``to``, newest first."""
+    results = OutboxItem.query(keys.outbox_partition(to), scan_index_forward=False, limit=limit, consistent_read=True)
+    return list(results)

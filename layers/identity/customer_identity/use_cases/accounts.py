@@ -1,0 +1,139 @@
+"""Accounts as sign-in sees them: a customer (its own account) or a staff account, found by any login name.
+
+A customer *is* its own account: the login facet (password hash, proof of phone) lives on the
+customer item, so no account can exist without its customer. Staff accounts (``STAFF#<id>``) are
+identities without a customer number. Emails of both kinds share one marker key space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from customer_identity.core.errors import CustomerNotFound, InvalidInput, Unauthenticated
+from customer_identity.core.models import Account, Me, Token
+from customer_identity.core.settings import Settings
+from customer_identity.storage import keys, table
+from customer_identity.storage.entities import CustomerItem, StaffEmailItem, StaffItem, TableItem
+from customer_identity.use_cases.emails import normalise_email
+from customer_identity.use_cases.phones import normalise_phone
+from customer_identity.use_cases.resolution import Resolver
+from customer_identity.use_cases.tokens import Principal, Tokens
+from customer_identity.use_cases.views import Views
+
+
+@dataclass(frozen=True)
+class LoginAccount:
+    """A customer or a staff account."""
+
+    customer: CustomerItem | None = None
+    staff: StaffItem | None = None
+
+    @property
+    def item(self) -> CustomerItem | StaffItem:
+        item = self.customer or self.staff
+        assert item is not None
+        return item
+
+    @property
+    def kind(self) -> str:
+        return "customer" if self.customer else "staff"
+
+    @property
+    def account_id(self) -> str:
+        return self.customer.customer_id if self.customer else self.item.account_id  # type: ignore[union-attr]
+
+    @property
+    def role(self) -> str:
+        return "customer" if self.customer else self.item.role  # type: ignore[union-attr]
+
+    @property
+    def password_hash(self) -> str | None:
+        return self.item.password_hash
+
+    @property
+    def login_names(self) -> list[str]:
+        """The names its password attempts are counted under."""
+        names = [login_name(email=self.item.email)] if self.item.email else []
+        if self.customer is not None:
+            names.append(login_name(phone=self.customer.phone))
+        return names
+
+
+def login_name(*, email: str | None = None, phone: str | None = None) -> str:
+    return f"email:{email}" if email is not None else f"phone:{phone}"
+
+
+class Accounts:
+    def __init__(self, settings: Settings, resolver: Resolver, views: Views, tokens: Tokens) -> None:
+        self.settings = settings
+        self.resolver = resolver
+        self.views = views
+        self.tokens = tokens
+
+    def of_principal(self, principal: Principal) -> LoginAccount:
+        kind = "customer" if principal.customer_id else "staff"
+        account = self.get(kind, principal.customer_id or principal.account_id)
+        if account is None:
+            raise Unauthenticated("the account no longer exists")
+        return account
+
+    def get(self, kind: str, account_id: str) -> LoginAccount | None:
+        if kind == "customer":
+            try:
+                return LoginAccount(customer=self.resolver.by_id(account_id))
+            except CustomerNotFound:
+                return None
+        staff = table.get(StaffItem, keys.staff_key(account_id))
+        return LoginAccount(staff=staff) if staff else None
+
+    def by_email(self, email: str) -> LoginAccount | None:
+        marker = table.get(TableItem, keys.email_key(email))
+        if isinstance(marker, StaffEmailItem):
+            return self.get("staff", marker.account_id)
+        if marker is None:
+            return None
+        try:
+            return LoginAccount(customer=self.resolver.resolve(email).item)
+        except CustomerNotFound:
+            return None
+
+    def by_login_name(self, email: str | None, phone: str | None) -> tuple[str, LoginAccount | None]:
+        """(the login name, the account that has it or None) for exactly one of ``email`` and ``phone``."""
+        if (email is None) == (phone is None):
+            raise InvalidInput("send either email or phone", field="email", code="missing_field")
+        if email is not None:
+            address = normalise_email(str(email)) or ""
+            return login_name(email=address), self.by_email(address)
+        assert phone is not None
+        e164 = normalise_phone(phone, self.settings.default_region).e164
+        customer = self.resolver.by_phone(e164)
+        return login_name(phone=e164), LoginAccount(customer=customer) if customer else None
+
+    def me(self, principal: Principal) -> Me:
+        return self.me_of(self.of_principal(principal))
+
+    def me_of(self, account: LoginAccount) -> Me:
+        customer = self.views.customer(account.customer) if account.customer else None
+        return Me(account=self.to_account(account), customer=customer)
+
+    def to_account(self, account: LoginAccount) -> Account:
+        item = account.item
+        return Account(
+            account_id=account.account_id,
+            role=account.role,  # type: ignore[arg-type]
+            email=item.email,
+            phone=item.phone,
+            name=item.name,
+            has_password=bool(item.password_hash),
+            phone_verified=bool(account.customer.phone_verified_at) if account.customer else False,
+            created_at=item.created_at,
+        )
+
+    def token_for(self, account: LoginAccount, method: str) -> Token:
+        token = self.tokens.issue(
+            account_id=account.account_id,
+            role=account.role,
+            customer_id=account.customer.customer_id if account.customer else None,
+            method=method,
+        )
+        return Token(token=token, expires_in=self.tokens.ttl_seconds)

@@ -1,0 +1,128 @@
+"""Login email and password, for customers and staff alike (one implementation).
+
+The email marker moves in the same transaction as the account, so an email never names two accounts.
+"""
+
+from __future__ import annotations
+
+from boto3.dynamodb.conditions import Attr
+from pynamodb.exceptions import UpdateError
+
+from customer_identity.core.clock import utc_now
+from customer_identity.core.errors import EmailTaken, Forbidden, InvalidInput, Unauthenticated
+from customer_identity.core.models import CredentialsChange, Me
+from customer_identity.core.retry import LostRace, retry_lost_races
+from customer_identity.core.settings import Settings
+from customer_identity.storage import keys, table
+from customer_identity.storage.entities import CustomerItem, StaffEmailItem, StaffItem
+from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import customer_writes
+from customer_identity.use_cases.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.emails import normalise_email
+from customer_identity.use_cases.limits import Limits
+from customer_identity.use_cases.passwords import Passwords
+from customer_identity.use_cases.tokens import Principal
+
+# Tokens that prove their bearer just proved who they are (a code or a reset link).
+FRESH_PROOF_METHODS = frozenset({"otp", "reset"})
+
+
+class Credentials:
+    def __init__(self, settings: Settings, accounts: Accounts, passwords: Passwords, limits: Limits) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.passwords = passwords
+        self.limits = limits
+
+    def change(self, principal: Principal, change: CredentialsChange) -> Me:
+        """Set or change the caller's login email and/or password (``PUT /me/credentials``)."""
+        if change.email is None and change.password is None:
+            raise InvalidInput("send email and/or password", field="password", code="missing_field")
+        account = self.accounts.of_principal(principal)
+        if account.customer is not None and not account.customer.phone_verified_at:
+            raise Forbidden(
+                "prove this customer's phone first: sign in with a code (POST /auth/otp/request)", field="phone"
+            )
+        if account.password_hash and principal.method not in FRESH_PROOF_METHODS:
+            self._check_current_password(account, change.current_password)
+        new_hash = self.passwords.hash(change.password) if change.password is not None else None
+        email = normalise_email(str(change.email)) if change.email is not None else None
+        return self.accounts.me_of(self.store(account, email=email, password_hash=new_hash))
+
+    def _check_current_password(self, account: LoginAccount, current_password: str | None) -> None:
+        if not current_password:
+            raise InvalidInput(
+                "current_password is required to change existing credentials",
+                field="current_password",
+                code="missing_field",
+            )
+        guard = f"account:{account.account_id}"
+        self.limits.take_login_attempt(guard)
+        if not self.passwords.verify(account.password_hash, current_password).ok:
+            raise Forbidden("current_password is wrong", field="current_password")
+        self.limits.clear_login_guard(guard)
+
+    def store(self, account: LoginAccount, *, email: str | None, password_hash: str | None) -> LoginAccount:
+        """Set the email and/or password hash of ``account`` (re-read and reapplied on a lost race)."""
+        latest = account
+
+        def attempt() -> LoginAccount:
+            nonlocal latest
+            try:
+                if latest.customer is not None:
+                    return LoginAccount(customer=self._store_customer(latest.customer, email, password_hash))
+                return LoginAccount(staff=self._store_staff(latest.item, email, password_hash))  # type: ignore[arg-type]
+            except LostRace:
+                latest = self.accounts.get(latest.kind, latest.account_id) or _gone()
+                raise
+
+        return retry_lost_races(attempt, self.settings.contention_budget_seconds)
+
+    def _store_customer(self, current: CustomerItem, email: str | None, password_hash: str | None) -> CustomerItem:
+        updated = customer_writes.next_revision(current)
+        if email is not None:
+            updated.email = email
+        if password_hash is not None:
+            updated.password_hash, updated.password_changed_at = password_hash, updated.updated_at
+        customer_writes.replace(current, updated)
+        return updated
+
+    def _store_staff(self, current: StaffItem, email: str | None, password_hash: str | None) -> StaffItem:
+        updated = current.copy()
+        assert isinstance(updated, StaffItem)
+        updated.revision, updated.updated_at = int(current.revision or 0) + 1, utc_now()
+        tx = Transaction()
+        if password_hash is not None:
+            updated.password_hash, updated.password_changed_at = password_hash, updated.updated_at
+        if email is not None and email != current.email:
+            updated.email = email
+            tx.delete("old_email", keys.email_key(current.email), condition=Attr("account_id").eq(current.account_id))
+            tx.put("new_email", staff_email_marker(updated), condition=Attr("pk").not_exists())
+        tx.put("account", updated, condition=Attr("revision").eq(current.revision))
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("new_email"):
+                raise EmailTaken() from cancelled
+            raise LostRace from cancelled
+        return updated
+
+    def upgrade_hash(self, account: LoginAccount, new_hash: str) -> None:
+        """Replace a legacy or weaker hash unless the password changed meanwhile (the newer one stands)."""
+        cls = CustomerItem if account.customer else StaffItem
+        try:
+            account.item.update(
+                actions=[cls.password_hash.set(new_hash), cls.updated_at.set(utc_now()), cls.revision.add(1)],
+                condition=cls.password_hash == account.password_hash,
+            )
+        except UpdateError as error:
+            if not table.condition_failed(error):
+                raise
+
+
+def staff_email_marker(staff: StaffItem) -> StaffEmailItem:
+    return StaffEmailItem(*keys.email_key(staff.email), account_id=staff.account_id, created_at=staff.updated_at)
+
+
+def _gone() -> LoginAccount:
+    raise Unauthenticated("the account no longer exists")

@@ -1,0 +1,68 @@
+"""Replacing a customer item: one transaction, conditioned on the revision read.
+
+A phone change moves the item to its new key and re-points the markers that follow the phone
+(customer id, number, email: at most three, whatever the number of legacy ids); an email change
+swaps the email marker; assigning a delivery person checks that the account is one.
+"""
+
+from __future__ import annotations
+
+from boto3.dynamodb.conditions import Attr
+
+from customer_identity.core.clock import utc_now
+from customer_identity.core.errors import EmailTaken, InvalidReference, PhoneTaken
+from customer_identity.core.retry import LostRace
+from customer_identity.storage import keys
+from customer_identity.storage.entities import CustomerItem
+from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import markers
+
+
+def next_revision(current: CustomerItem) -> CustomerItem:
+    """A copy of ``current`` to change, with the next revision and a fresh ``updated_at``."""
+    updated = current.copy()
+    assert isinstance(updated, CustomerItem)
+    updated.revision = int(current.revision or 0) + 1
+    updated.updated_at = utc_now()
+    return updated
+
+
+def replace(current: CustomerItem, updated: CustomerItem) -> None:
+    """Write ``updated`` over ``current``; :class:`LostRace` if ``current`` changed since it was read."""
+    unchanged = Attr("revision").eq(current.revision)
+    email_changed = updated.email != current.email
+    tx = Transaction()
+    if updated.delivery_person_id and updated.delivery_person_id != current.delivery_person_id:
+        tx.check(
+            "delivery_person", keys.staff_key(updated.delivery_person_id), condition=Attr("role").eq("delivery_person")
+        )
+    if updated.phone != current.phone:
+        tx.delete("customer", keys.phone_key(current.phone), condition=unchanged)
+        tx.put("new_phone", updated, condition=Attr("pk").not_exists())
+        for kind, key in markers.marker_keys(current):
+            if kind in markers.FOLLOW_PHONE and not (kind == "email" and email_changed):
+                tx.update(
+                    kind,
+                    key,
+                    set_values={"phone": updated.phone},
+                    condition=markers.names_customer(current.customer_id),
+                )
+    else:
+        tx.put("customer", updated, condition=unchanged)
+    if email_changed:
+        if current.email:
+            tx.delete("old_email", keys.email_key(current.email), condition=markers.names_customer(current.customer_id))
+        if updated.email:
+            markers.put_new(tx, updated, {"email"}, labels={"email": "new_email"})
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("new_phone"):
+            raise PhoneTaken() from cancelled
+        if cancelled.failed("new_email"):
+            raise EmailTaken() from cancelled
+        if cancelled.failed("delivery_person"):
+            raise InvalidReference(
+                f"{updated.delivery_person_id!r} is not a delivery person's account id", field="delivery_person_id"
+            ) from cancelled
+        raise LostRace from cancelled  # the customer changed under us: read it again and reapply

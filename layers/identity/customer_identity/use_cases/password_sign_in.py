@@ -1,0 +1,130 @@
+"""Signing in with a password, and resetting a forgotten one.
+
+* 5 failed attempts per login name, then a lockout of 1 minute doubling per lockout (at most
+  1 hour), counted per login name whether or not an account has it; one 401 for any wrong name
+  or password, checked at the same cost.
+* Reset tokens: 32 random bytes, stored as SHA-256, 1 hour, single use; 3 sends per address per
+  15 minutes (further requests are accepted and silently dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from boto3.dynamodb.conditions import Attr
+
+from customer_identity.core.clock import epoch, utc_now
+from customer_identity.core.errors import InvalidCredentials, InvalidResetToken, TooManyRequests
+from customer_identity.core.models import Token
+from customer_identity.core.retry import LostRace, retry_lost_races
+from customer_identity.core.settings import Settings
+from customer_identity.storage import keys, table
+from customer_identity.storage.entities import ResetTokenItem
+from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.credentials import Credentials
+from customer_identity.use_cases.limits import Limits
+from customer_identity.use_cases.notifications import Message, Sender
+from customer_identity.use_cases.passwords import Passwords
+
+RESET_TTL_SECONDS = 3600
+
+
+class PasswordSignIn:
+    def __init__(
+        self,
+        settings: Settings,
+        accounts: Accounts,
+        credentials: Credentials,
+        passwords: Passwords,
+        limits: Limits,
+        sender: Sender,
+    ) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.credentials = credentials
+        self.passwords = passwords
+        self.limits = limits
+        self.sender = sender
+
+    def login(self, *, email: str | None, phone: str | None, password: str) -> Token:
+        """A token for the right password; one answer (401) for any wrong name or password."""
+        name, account = self.accounts.by_login_name(email, phone)
+        self.limits.take_login_attempt(name)
+        verdict = self.passwords.verify(account.password_hash if account else None, password)
+        if account is None or not verdict.ok:
+            raise InvalidCredentials()
+        self.limits.clear_login_guard(name)
+        if verdict.needs_rehash:  # legacy bcrypt (or weaker argon2 parameters): upgrade in place
+            self.credentials.upgrade_hash(account, self.passwords.hash(password))
+        return self.accounts.token_for(account, "pwd")
+
+    def forgot(self, *, email: str | None, phone: str | None) -> None:
+        """Send a reset token if the address has an account; the caller is told nothing either way."""
+        name, account = self.accounts.by_login_name(email, phone)
+        to = name.partition(":")[2]
+        channel = "email" if email is not None else "sms"
+        try:
+            self.limits.record_send("reset", to)
+        except TooManyRequests:  # dropped silently: the answer must not differ
+            return
+        if account is None:
+            return
+        if account.customer is not None and channel == "email" and not account.password_hash:
+            # Setting a first password needs proof of the phone; an email address is no such proof.
+            self.sender.send(to=to, channel="email", message=Message.no_password_yet())
+            return
+        token = secrets.token_urlsafe(32)
+        now = epoch()
+        ResetTokenItem(
+            *keys.reset_token_key(_sha256(token)),
+            account_kind=account.kind,
+            account_id=account.account_id,
+            channel=channel,
+            expires_at=int(now + RESET_TTL_SECONDS),
+            expiration=int(now + RESET_TTL_SECONDS + 3600),
+        ).save()
+        self.sender.send(to=to, channel=channel, message=Message.reset_token(token))
+
+    def reset(self, token: str, password: str) -> Token:
+        """Use a reset token (once) to set a new password; returns a token for the account."""
+        key = keys.reset_token_key(_sha256(token))
+        reset = table.get(ResetTokenItem, key)
+        if reset is None or reset.expires_at <= epoch():
+            raise InvalidResetToken()
+        new_hash = self.passwords.hash(password)
+
+        def attempt() -> LoginAccount:
+            account = self.accounts.get(reset.account_kind, reset.account_id)
+            if account is None:
+                raise InvalidResetToken()
+            now = utc_now()
+            values = {"password_hash": new_hash, "password_changed_at": now, "updated_at": now}
+            if account.customer is not None and reset.channel == "sms" and not account.customer.phone_verified_at:
+                values["phone_verified_at"] = now  # the SMS proved the phone
+            tx = Transaction()
+            tx.delete("token", key, condition=Attr("pk").exists() & Attr("expires_at").gt(int(epoch())))
+            tx.update(
+                "account",
+                (account.item.pk, account.item.sk),
+                set_values=values,
+                add_values={"revision": 1},
+                condition=Attr("revision").eq(account.item.revision),
+            )
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("token"):
+                    raise InvalidResetToken() from cancelled
+                raise LostRace from cancelled  # the account changed (e.g. a phone change): read it again
+            return account
+
+        account = retry_lost_races(attempt, self.settings.contention_budget_seconds)
+        for name in account.login_names:  # a fresh password starts with no lockout
+            self.limits.clear_login_guard(name)
+        return self.accounts.token_for(account, "reset")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,48 @@
+"""Storage items as the domain models that cross the layer's boundary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from customer_identity.core.models import Booking, Customer
+from customer_identity.storage.entities import BookingItem, CustomerItem
+from customer_identity.use_cases.customer_numbers import CustomerNumbers
+
+CENTS = Decimal("0.01")
+
+
+class Views:
+    def __init__(self, numbers: CustomerNumbers) -> None:
+        self.numbers = numbers
+
+    def customer(self, item: CustomerItem) -> Customer:
+        return Customer(
+            customer_id=item.customer_id,
+            customer_number=self.numbers.format(int(item.customer_number)),
+            phone=item.phone,
+            name=item.name,
+            email=item.email,
+            status=item.status,  # type: ignore[arg-type]
+            address=item.address,
+            area=item.area,
+            legacy_ids=sorted(item.legacy_ids or ()),
+            delivery_person_id=item.delivery_person_id,
+            total_bookings=int(item.total_bookings or 0),
+            total_spent=(item.total_spent or Decimal("0")).quantize(CENTS),
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        )
+
+    def booking(self, item: BookingItem, customer_number: int | None) -> Booking:
+        return Booking(
+            booking_id=item.booking_id,
+            customer_id=item.customer_id,
+            customer_number=self.numbers.format(int(customer_number or 0)),
+            service=item.service,
+            amount=item.amount.quantize(CENTS),
+            status=item.status,  # type: ignore[arg-type]
+            scheduled_for=item.scheduled_for,
+            notes=item.notes,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        )
