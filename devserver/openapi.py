@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from devserver import template
@@ -33,20 +34,26 @@ BEARER = {
 
 
 def build_document(apps: list[tuple[Any, bool]]) -> dict[str, Any]:
-    """Merge the handlers' documents; ``apps`` pairs each resolver with whether it needs a token."""
-    document: dict[str, Any] = {}
+    """Merge the handlers' documents; ``apps`` pairs each resolver with whether it needs a token.
+
+    Powertools' :class:`OpenAPIMerge` does the merge (paths, components, the bearer scheme; the same
+    method and path in two functions is an error). Each resolver's document is handed to it with
+    ``add_schema`` rather than found by ``discover``: the handlers build their resolver with
+    ``create_app()``, which ``discover`` does not recognise, and whether a function needs a token
+    (``handler.requires_token``) is known only here, so each operation's ``security`` is set first.
+    """
+    # BEARER as a plain dict (the merge copies it as is): the document stays ready for json.dumps.
+    merge = OpenAPIMerge(title=TITLE, version=VERSION, security_schemes=BEARER, on_conflict="error")
     for app, requires_token in apps:
         part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
-        if not document:
-            document = {key: value for key, value in part.items() if key not in {"paths", "components"}}
-            document["paths"], document["components"] = {}, {"schemas": {}, "securitySchemes": BEARER}
-        for path, operations in part.get("paths", {}).items():
+        for operations in part.get("paths", {}).values():
             for operation in operations.values():
                 operation["security"] = [{"bearerAuth": []}] if requires_token else []
-            document["paths"].setdefault(path, {}).update(operations)
-        document["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
-    document["paths"] = dict(sorted(document["paths"].items()))
-    document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
+        merge.add_schema(part)
+    document = dict(merge.get_openapi_schema())
+    document["paths"] = dict(sorted(document.get("paths", {}).items()))
+    components = document["components"] = dict(document.get("components", {}))
+    components["schemas"] = dict(sorted(components.get("schemas", {}).items()))
     return document
 
 
