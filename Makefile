@@ -50,6 +50,7 @@ token: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 template-lint: install $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml

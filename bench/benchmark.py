@@ -3,7 +3,7 @@
 Run with ``make bench`` (or ``.venv/bin/python bench/benchmark.py``). Every figure is printed as a
 ratio against a baseline measured in the same run, on the same machine:
 
-1. requests per operation (moto in-process, counted with a botocore event hook);
+1. requests per operation (moto in-process, counted on every botocore client);
 2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
@@ -38,38 +38,52 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
 def request_counts() -> list[tuple[str, Counter[str]]]:
+    import botocore.client
     from moto import mock_aws
 
-    from customer_identity import table
-    from customer_identity.bookings import BookingService
-    from customer_identity.customers import CustomerService
-    from customer_identity.models import CustomerChanges, NewBooking, NewCustomer
-    from customer_identity.settings import Settings
+    os.environ.update(
+        TABLE_NAME="bench",
+        JWT_SIGNING_KEY="bench-signing-key-" + "k" * 32,
+        NOTIFICATION_SENDER="outbox",
+        PASSWORD_HASH_MEMORY_KIB="1024",
+        PASSWORD_HASH_TIME_COST="1",
+        POWERTOOLS_TRACE_DISABLED="true",
+    )
+    from customer_identity import runtime
+    from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+    from customer_identity.use_cases.notifications import outbox_messages
 
     rows: list[tuple[str, Counter[str]]] = []
+    counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counted(client: object, operation: str, params: dict[str, object]) -> object:
+        counts[operation] += 1  # every DynamoDB client: PynamoDB's and the storage layer's boto3 one
+        return original(client, operation, params)
+
     with mock_aws():
         boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
-        service = CustomerService(Settings(table_name="bench"))
-        counts: Counter[str] = Counter()
-        table.dynamodb_client().meta.events.register(
-            "before-call.dynamodb", lambda model, **_: counts.update([model.name])
-        )
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        registration, resolver, profiles = runtime.registration(), runtime.resolver(), runtime.profiles()
 
         def measure(name: str, operation: Callable[[], object]) -> None:
             counts.clear()
             operation()
             rows.append((name, Counter(counts)))
 
+        def create(phone: str) -> object:
+            return registration.find_or_create(NewCustomer(phone=phone))
+
         for i in range(3):
-            service.find_or_create(NewCustomer(phone=f"980000000{i}"))
-        measure("find-or-create, new phone", lambda: service.find_or_create(NewCustomer(phone="9717619183")))
-        measure("find-or-create, existing phone", lambda: service.find_or_create(NewCustomer(phone="09717619183")))
-        measure("resolve by phone", lambda: service.resolve("user_9717619183"))
-        measure("resolve by customer number", lambda: service.resolve("PL4"))
-        measure("update (no phone change)", lambda: service.update("PL4", CustomerChanges(name="Asha")))
-        measure("update (phone change)", lambda: service.update("PL4", CustomerChanges(phone="9811111111")))
-        measure("list one page", lambda: service.list_customers(status=None, area=None, limit=20, cursor=None))
-        bookings = BookingService(service)
+            create(f"980000000{i}")
+        measure("find-or-create, new phone", lambda: create("9717619183"))
+        measure("find-or-create, existing phone", lambda: create("09717619183"))
+        measure("resolve by phone", lambda: resolver.resolve("user_9717619183"))
+        measure("resolve by customer number", lambda: resolver.resolve("PL4"))
+        measure("update (no phone change)", lambda: profiles.update("PL4", CustomerChanges(name="Asha")))
+        measure("update (phone change)", lambda: profiles.update("PL4", CustomerChanges(phone="9811111111")))
+        measure("list one page", lambda: runtime.listing().customers(status=None, area=None, limit=20, cursor=None))
+        bookings = runtime.bookings()
 
         def booking(ref: str) -> NewBooking:
             return NewBooking(customer=ref, service="Wash & fold", amount="249.50")  # type: ignore[arg-type]
@@ -79,28 +93,24 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("booking, new phone", lambda: bookings.create(booking("9822222222")))
         measure("booking history page", lambda: bookings.history("9811111111", limit=20, cursor=None))
 
-        from customer_identity.accounts import AccountService
-        from customer_identity.models import CredentialsChange
-        from customer_identity.notifications import OutboxSender, outbox_messages
-        from customer_identity.passwords import Passwords
-        from customer_identity.tokens import Tokens
-
-        accounts = AccountService(service, Tokens(b"k" * 32), OutboxSender(), Passwords(memory_kib=1024, time_cost=1))
-        measure("sign-in code request", lambda: accounts.request_otp("9833333333"))
+        phone_sign_in, password_sign_in = runtime.phone_sign_in(), runtime.password_sign_in()
+        measure("sign-in code request", lambda: phone_sign_in.request("9833333333"))
         code = outbox_messages("+919833333333")[0]["text"].split("code is ")[1][:6]
         verified = []
-        measure("sign-in code verify, new phone", lambda: verified.append(accounts.verify_otp("9833333333", code)))
-        caller = accounts.tokens.verify(verified[0].token)
+        measure("sign-in code verify, new phone", lambda: verified.append(phone_sign_in.verify("9833333333", code)))
+        caller = runtime.tokens().verify(verified[0].token)
         measure(
             "set email + password",
-            lambda: accounts.set_credentials(
+            lambda: runtime.credentials().change(
                 caller, CredentialsChange(email="bench@example.com", password="bench password")
             ),
         )
         measure(
-            "login by email", lambda: accounts.login(email="bench@example.com", phone=None, password="bench password")
+            "login by email",
+            lambda: password_sign_in.login(email="bench@example.com", phone=None, password="bench password"),
         )
-        measure("GET /me (customer)", lambda: accounts.me(caller))
+        measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
     return rows
 
 
@@ -108,8 +118,8 @@ def password_seconds(runs: int = 7) -> dict[str, float]:
     """Median seconds per check, in-process, at the deployed argon2id cost."""
     import bcrypt
 
-    from customer_identity.passwords import Passwords
-    from customer_identity.tokens import Tokens
+    from customer_identity.use_cases.passwords import Passwords
+    from customer_identity.use_cases.tokens import Tokens
 
     passwords = Passwords()
     stored = passwords.hash("the real password")

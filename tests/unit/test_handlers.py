@@ -100,3 +100,57 @@ def test_bad_input_gets_a_4xx_naming_the_field(invoke) -> None:
     assert invoke("create_customer", form)[0] == 415
     status, body = invoke("get_customer")
     assert (status, body["error"]["code"]) == (404, "customer_not_found")
+
+
+def failing(monkeypatch, operation: str, code: str) -> None:
+    """Every DynamoDB ``operation`` fails with ``code`` (as AWS would answer it)."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(client, name, params):
+        if name == operation:
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, name)
+        return original(client, name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+
+
+def raw_invoke(invoke, name: str) -> dict:
+    """The whole proxy response (status, headers, body) of a handler called with its sample event."""
+    from customer_identity import runtime
+    from devserver.server import LambdaContext
+    from tests.unit.conftest import PLACEHOLDER, load_handler
+
+    route = next(route for route in routes() if route.code_dir.name == name)
+    event = load_event(name)
+    if event["headers"].get("Authorization") == PLACEHOLDER:
+        token = runtime.tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
+        event["headers"]["Authorization"] = f"Bearer {token}"
+    result = load_handler(route).handler(event, LambdaContext(function_name=name))
+    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    headers |= {k.lower(): ", ".join(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
+    return {"status": result["statusCode"], "headers": headers, "body": json.loads(result["body"])}
+
+
+def test_throttling_answers_503_busy_with_retry_after_and_writes_nothing(invoke, monkeypatch) -> None:
+    failing(monkeypatch, "TransactWriteItems", "ProvisionedThroughputExceededException")
+    answer = raw_invoke(invoke, "create_customer")
+    assert answer["status"] == 503 and answer["headers"]["retry-after"] == "1"
+    assert answer["body"]["error"]["code"] == "busy"
+    monkeypatch.undo()
+    assert invoke("get_customer")[0] == 404
+
+
+def test_an_unexpected_failure_answers_500_internal_in_the_error_shape_with_a_correlation_id(
+    invoke, monkeypatch, caplog
+) -> None:
+    failing(monkeypatch, "BatchGetItem", "ValidationException")
+    answer = raw_invoke(invoke, "create_customer")
+    error = answer["body"]["error"]
+    assert answer["status"] == 500 and error["code"] == "internal" and error["field"] is None
+    assert error["correlation_id"] == load_event("create_customer")["requestContext"]["requestId"]
+    failures = [record for record in caplog.records if record.getMessage() == "unexpected error"]
+    assert len(failures) == 1 and failures[0].levelname == "ERROR"
+    assert "ValidationException" in str(failures[0].exc_info[1])  # logged once, with its stack

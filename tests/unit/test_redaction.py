@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from aws_lambda_powertools import Logger
 
-from customer_identity.redaction import RedactingFilter, redact_text
+from customer_identity.core.redaction import RedactingFilter, redact_text
 
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMSIsInJvbGUiOiJjdXN0b21lciJ9.c2lnbmF0dXJlLWJ5dGVz"
 
