@@ -58,12 +58,7 @@ def configure(name: str, region: str, endpoint: str | None) -> None:
             raise RuntimeError(f"the table is already configured as {_config}; refusing {wanted}")
         return
     TableItem.Meta.table_name, TableItem.Meta.region, TableItem.Meta.host = name, region, endpoint
-    _client = boto3.client(
-        "dynamodb",
-        region_name=region,
-        endpoint_url=endpoint,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, tcp_keepalive=True),
-    )
+    _client = None
     _config = wanted
 
 
@@ -74,8 +69,16 @@ def config() -> TableConfig:
 
 
 def client() -> Any:
-    """The boto3 DynamoDB client of this execution environment."""
-    config()
+    """The boto3 DynamoDB client of this execution environment (created on first use)."""
+    global _client
+    if _client is None:
+        current = config()
+        _client = boto3.client(
+            "dynamodb",
+            region_name=current.region,
+            endpoint_url=current.endpoint,
+            config=Config(retries={"max_attempts": 3, "mode": "standard"}, tcp_keepalive=True),
+        )
     return _client
 
 
