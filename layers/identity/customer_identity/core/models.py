@@ -74,6 +74,13 @@ class Customer(BaseModel):
     delivery_person_id: str | None
     total_bookings: int
     total_spent: Decimal = Field(description="Exact decimal, 2 places")
+    previous_balance: Decimal | None = Field(
+        default=None, description="Balance carried over from a legacy system: exact decimal, 2 places"
+    )
+    custom_product_prices: dict[str, Decimal] = Field(
+        default_factory=dict, description="Per-product prices agreed with this customer: exact decimals, 2 places"
+    )
+    notes: str | None = None
     created_at: str
     updated_at: str
 

@@ -32,16 +32,18 @@ def create(next_number: int) -> bool:
     return True
 
 
-def issue_as_read(tx: Transaction, counter: CounterItem | None, number: int) -> None:
-    """Add to ``tx`` the issue of ``number``, valid only if the counter still stands where it was read."""
+def issue_as_read(tx: Transaction, counter: CounterItem | None, number: int, count: int = 1) -> None:
+    """Add to ``tx`` the issue of ``count`` numbers from ``number`` on, valid only if the counter still
+    stands where it was read."""
+    last = number + count - 1
     if counter is None:
-        fresh = CounterItem(*keys.COUNTER_KEY, next_number=number + 1, last_issued=number)
+        fresh = CounterItem(*keys.COUNTER_KEY, next_number=last + 1, last_issued=last)
         tx.put("counter", fresh, condition=Attr("pk").not_exists())
     else:
         tx.update(
             "counter",
             keys.COUNTER_KEY,
-            set_values={"next_number": number + 1, "last_issued": number},
+            set_values={"next_number": last + 1, "last_issued": last},
             condition=Attr("next_number").eq(number),
         )
 

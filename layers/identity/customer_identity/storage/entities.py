@@ -107,6 +107,11 @@ class CustomerItem(TableItem, discriminator="customer"):
     phone_verified_at = UnicodeAttribute(null=True)
     # Bumped by every write; writes that replace the item are conditioned on it.
     revision = NumberAttribute(default=0)
+    # Operational profile fields brought by the backfill from legacy systems.
+    previous_balance = DecimalAttribute(null=True)
+    custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
+    notes = UnicodeAttribute(null=True)
+    backfill_run = UnicodeAttribute(null=True)  # the backfill run that created this customer
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         self.pk, self.sk = keys.phone_key(self.phone)
@@ -220,3 +225,27 @@ class OutboxItem(TableItem, discriminator="outbox"):
     channel = UnicodeAttribute()
     text = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class ReviewItem(TableItem, discriminator="review"):
+    """A legacy row the backfill could not place (no valid phone, unknown reference, ...): never lost."""
+
+    review_id = UnicodeAttribute()
+    collection = UnicodeAttribute()
+    legacy_id = UnicodeAttribute(null=True)
+    line = NumberAttribute()
+    reason = UnicodeAttribute()
+    row = UnicodeAttribute()  # the original line, secrets removed
+    run_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | resolved | dismissed
+    created_at = UnicodeAttribute()
+
+
+class BackfillRunItem(TableItem, discriminator="backfill_run"):
+    """One backfill run: the block of numbers it reserved (so a resumed run reuses it) and when it ended."""
+
+    run_id = UnicodeAttribute()
+    first_number = NumberAttribute(null=True)
+    new_customers = NumberAttribute()
+    created_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)

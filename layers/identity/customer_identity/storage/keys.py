@@ -188,3 +188,15 @@ def customer_query(*, status: str | None, area: str | None, delivery_person_id: 
     if status:
         return CustomerQuery(BY_STATUS, status_value(status))
     return CustomerQuery(BY_NUMBER, ALL_CUSTOMERS)
+
+
+# --- backfill ------------------------------------------------------------------------------------
+
+
+def review_key(collection: str, reference: str) -> Key:
+    """A legacy row held for review; ``reference`` is its legacy id, or ``line:<n>`` when it has none."""
+    return f"REVIEW#{collection}#{reference}", "REVIEW"
+
+
+def backfill_run_key(run_id: str) -> Key:
+    return f"BACKFILL#{run_id}", "RUN"

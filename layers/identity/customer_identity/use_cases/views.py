@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from customer_identity.core.models import Booking, Customer
@@ -29,6 +30,12 @@ class Views:
             delivery_person_id=item.delivery_person_id,
             total_bookings=int(item.total_bookings or 0),
             total_spent=(item.total_spent or Decimal("0")).quantize(CENTS),
+            previous_balance=item.previous_balance.quantize(CENTS) if item.previous_balance is not None else None,
+            custom_product_prices={
+                product: Decimal(price).quantize(CENTS)
+                for product, price in json.loads(item.custom_product_prices or "{}").items()
+            },
+            notes=item.notes,
             created_at=item.created_at,
             updated_at=item.updated_at,
         )

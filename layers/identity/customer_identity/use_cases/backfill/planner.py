@@ -1,0 +1,169 @@
+"""From records to a plan: one person per phone, the oldest record wins, every row gets an outcome.
+
+* A person is every identity row with one E.164 phone, plus login rows without a phone whose
+  email (case-insensitive) is the email of exactly one person's rows.
+* Fields: the first non-empty value in age order (oldest first); the email of the oldest login
+  row wins the email. Every other differing value is kept as a conflict for the report.
+* Bookings: ``user_<phone>`` and bare phones resolve by phone; anything else by legacy id.
+* Outcomes: ``created`` (the oldest row of a new person), ``merged`` (its other rows), ``linked``
+  (rows of a person whose phone already had a customer: decided once the table is probed),
+  ``booking``, ``staff``, ``duplicate`` (a legacy id seen before in the same file), ``review``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from customer_identity.use_cases.backfill.records import (
+    PROFILE_FIELDS,
+    Booking,
+    Identity,
+    Record,
+    Staff,
+    Unreadable,
+    legacy_phone,
+)
+from customer_identity.use_cases.phones import looks_like_phone, strip_legacy_prefix
+
+
+@dataclass
+class Person:
+    phone: str
+    rows: list[Identity] = field(default_factory=list)  # oldest first once planned
+    bookings: list[Booking] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    email: str | None = None
+    login: Identity | None = None
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def founder(self) -> Identity | None:
+        return self.rows[0] if self.rows else None
+
+    @property
+    def total_spent(self) -> Decimal:
+        return sum((b.amount for b in self.bookings if b.status != "cancelled"), Decimal("0.00"))
+
+    @property
+    def total_bookings(self) -> int:
+        return sum(1 for booking in self.bookings if booking.status != "cancelled")
+
+
+@dataclass(frozen=True)
+class Held:
+    """A row held for review: it becomes no customer and is not lost."""
+
+    record: Record
+    reason: str
+    text: str  # the original line, for the review queue
+
+
+@dataclass
+class Plan:
+    persons: list[Person]  # ordered by their oldest row (the numbering order)
+    booking_only: list[Person]  # phones referenced only by bookings (they may have a customer already)
+    staff: list[Staff]
+    held: list[Held]
+    duplicates: list[Record]
+    rows_total: int
+
+
+def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> Plan:
+    """Plan ``lines``: (collection, line number, text, record) for every input line, in file order."""
+    persons: dict[str, Person] = {}
+    staff: list[Staff] = []
+    held: list[Held] = []
+    duplicates: list[Record] = []
+    phoneless_logins: list[tuple[Identity, str]] = []
+    bookings: list[tuple[Booking, str]] = []
+    seen: set[tuple[str, str]] = set()
+    rows_total = 0
+    for collection, _, text, record in lines:
+        rows_total += 1
+        if isinstance(record, Unreadable):
+            held.append(Held(record, record.reason, text))
+            continue
+        key = (collection, record.legacy_id or "")
+        if key in seen:
+            duplicates.append(record)
+            continue
+        seen.add(key)
+        if isinstance(record, Staff):
+            staff.append(record)
+        elif isinstance(record, Booking):
+            bookings.append((record, text))
+        elif isinstance(record, Identity):
+            if record.phone is not None:
+                persons.setdefault(record.phone, Person(record.phone)).rows.append(record)
+            elif record.is_login and record.email:
+                phoneless_logins.append((record, text))
+            else:
+                held.append(Held(record, "no_valid_phone", text))
+    _join_by_email(persons, phoneless_logins, held)
+    for person in persons.values():
+        _decide_fields(person)
+    booking_only = _place_bookings(persons, bookings, held, default_region)
+    ordered = sorted(persons.values(), key=lambda person: person.rows[0].age)
+    return Plan(ordered, booking_only, staff, held, duplicates, rows_total)
+
+
+def _join_by_email(persons: dict[str, Person], phoneless: list[tuple[Identity, str]], held: list[Held]) -> None:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for person in persons.values():
+        for row in person.rows:
+            if row.email:
+                owners[row.email].add(person.phone)
+    for row, text in phoneless:
+        phones = owners.get(row.email or "", set())
+        if len(phones) == 1:
+            persons[next(iter(phones))].rows.append(row)
+        else:
+            held.append(Held(row, "email_ambiguous" if phones else "no_phone_email_unmatched", text))
+
+
+def _decide_fields(person: Person) -> None:
+    person.rows.sort(key=lambda row: row.age)
+    logins = [row for row in person.rows if row.is_login]
+    person.login = logins[0] if logins else None
+    for name in PROFILE_FIELDS:
+        values = [row.fields[name] for row in person.rows if name in row.fields]
+        if values:
+            person.fields[name] = values[0]
+            _conflict(person, name, values)
+    emails = [row.email for row in logins if row.email] + [row.email for row in person.rows if row.email]
+    if emails:
+        person.email = emails[0]
+        _conflict(person, "email", emails)
+
+
+def _conflict(person: Person, name: str, values: list[Any]) -> None:
+    kept, others = values[0], []
+    for value in values[1:]:
+        if value != kept and value not in others:
+            others.append(value)
+    if others:
+        person.conflicts.append({"field": name, "kept": kept, "others": others})
+
+
+def _place_bookings(
+    persons: dict[str, Person], bookings: list[tuple[Booking, str]], held: list[Held], region: str
+) -> list[Person]:
+    by_legacy_id = {row.legacy_id: person for person in persons.values() for row in person.rows}
+    booking_only: dict[str, Person] = {}
+    for booking, text in bookings:
+        person = None
+        if looks_like_phone(booking.reference):
+            phone = legacy_phone(strip_legacy_prefix(booking.reference), region)
+            if phone is not None:
+                person = persons.get(phone) or booking_only.setdefault(phone, Person(phone))
+        if person is None:
+            person = by_legacy_id.get(booking.reference)
+        if person is None:
+            held.append(Held(booking, "booking_reference_unknown", text))
+        else:
+            person.bookings.append(booking)
+    return list(booking_only.values())

@@ -1,0 +1,405 @@
+"""The write step: apply one chunk of the plan to the table, idempotently.
+
+* A new person: one transaction creates the customer (with its number, login, profile and final
+  totals) and its unique markers (id, number, email); then its legacy-id markers, bookings and
+  booking refs, whose content is fixed by their deterministic keys, go out in ``BatchWriteItem``s.
+  Meeting a customer this run created before (a resumed run) re-applies the batch part only.
+* A person whose phone already had a customer (linked): conditional writes only: legacy markers
+  unless taken, fields the customer lacks, each booking once (the booking, its ref and the totals
+  in one transaction, conditioned on the booking not existing), so rerunning changes nothing.
+* Staff accounts and held rows: conditional puts (a rerun leaves them, and any review decision, alone).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from pynamodb.exceptions import PutError
+
+from customer_identity.core.clock import utc_now
+from customer_identity.storage import bulk, keys, table
+from customer_identity.storage.entities import (
+    AliasItem,
+    BookingItem,
+    BookingRefItem,
+    CustomerItem,
+    ReviewItem,
+    StaffEmailItem,
+    StaffItem,
+    TableItem,
+)
+from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import markers
+from customer_identity.use_cases.backfill.planning import booking_id_for
+
+WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
+SECRET_FIELDS = ("password_hash", "password", "passwordHash")
+_FAULT_AFTER = "BACKFILL_FAIL_AFTER_PERSONS"  # tests: fail the write step after this many persons
+
+
+class InjectedFault(RuntimeError):
+    """A failure injected by a test to prove that a run can be resumed."""
+
+
+def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: int = WRITERS) -> dict[str, Any]:
+    """Apply ``chunk``; the outcome of every row it carries, and the conflicts found."""
+    outcomes: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    fail_after = int(os.environ.get(_FAULT_AFTER, "0") or 0)
+    for entry in chunk["staff"]:
+        outcomes.append(_staff(entry, dry_run=dry_run))
+    for held in chunk["held"]:
+        if not dry_run:
+            _hold(held, run_id)
+        outcomes.append(_outcome(held, "review", None, held["reason"]))
+    outcomes += [_outcome(row, "duplicate", None) for row in chunk["duplicates"]]
+
+    def apply(index_and_entry: tuple[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        index, entry = index_and_entry
+        if fail_after and index >= fail_after:
+            raise InjectedFault(f"injected failure after {fail_after} persons")
+        return _person(entry, run_id=run_id, dry_run=dry_run)
+
+    with ThreadPoolExecutor(writers) as pool:
+        for rows, found in pool.map(apply, enumerate(chunk["persons"])):
+            outcomes += rows
+            conflicts += found
+    return {"outcomes": outcomes, "conflicts": conflicts}
+
+
+def _person(entry: dict[str, Any], *, run_id: str, dry_run: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    conflicts = [dict(conflict, phone=entry["phone"]) for conflict in entry["conflicts"]]
+    customer_id, linked = entry["customer_id"], entry["number"] is None
+    if not dry_run:
+        if linked:
+            conflicts += _link(entry)
+        else:
+            created, found = _create(entry, run_id)
+            if found is not None:  # the phone got a customer through the API meanwhile: link to it
+                customer_id, linked = found.customer_id, True
+                entry = dict(entry, customer_id=customer_id)
+                conflicts.append(
+                    {
+                        "phone": entry["phone"],
+                        "field": "customer_number",
+                        "kept": int(found.customer_number or 0),
+                        "others": [entry["number"]],
+                    }
+                )
+                conflicts += _link(entry)
+            else:
+                conflicts += created
+    rows = []
+    for position, row in enumerate(entry["rows"]):
+        outcome = "linked" if linked else ("created" if position == 0 else "merged")
+        rows.append(_outcome(row, outcome, customer_id))
+    rows += [_outcome({"collection": "bookings", **booking}, "booking", customer_id) for booking in entry["bookings"]]
+    return rows, conflicts
+
+
+# --- a new customer -----------------------------------------------------------------------------
+
+
+def _create(entry: dict[str, Any], run_id: str) -> tuple[list[dict[str, Any]], CustomerItem | None]:
+    """Create the customer; (conflicts, None), or ([], the customer the phone already has)."""
+    conflicts: list[dict[str, Any]] = []
+    customer = _customer_item(entry, run_id)
+    while True:
+        tx = Transaction()
+        tx.put("customer", customer, condition=Attr("pk").not_exists())
+        markers.put_new(tx, customer, {"customer_id", "customer_number", "email"})
+        try:
+            tx.commit()
+            break
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("customer"):
+                found = cancelled.old_item("customer", CustomerItem) or table.get(
+                    CustomerItem, keys.phone_key(entry["phone"])
+                )
+                if found is not None and found.backfill_run != run_id:
+                    return [], found
+                break  # this run created it before it was interrupted: finish the rest
+            if cancelled.failed("email") and customer.email:
+                conflicts.append(
+                    {
+                        "phone": entry["phone"],
+                        "field": "email",
+                        "kept": None,
+                        "others": [customer.email],
+                        "reason": "email_taken",
+                    }
+                )
+                customer.email = None
+                continue
+            raise
+    bulk.put_all([*_legacy_markers(entry, customer.customer_id), *_booking_items(entry)])
+    return conflicts, None
+
+
+def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:
+    fields, now = entry["fields"], utc_now()
+    bookings = [b for b in entry["bookings"] if b["status"] != "cancelled"]
+    prices = fields.get("custom_product_prices")
+    return CustomerItem(
+        customer_id=entry["customer_id"],
+        customer_number=entry["number"],
+        phone=entry["phone"],
+        name=fields.get("name"),
+        email=entry["email"],
+        status=fields.get("status") or "active",
+        address=fields.get("address"),
+        area=fields.get("area"),
+        delivery_person_id=fields.get("delivery_person_id"),
+        legacy_ids={row["id"] for row in entry["rows"]} or None,
+        total_bookings=len(bookings),
+        total_spent=sum((Decimal(b["amount"]) for b in bookings), Decimal("0.00")),
+        previous_balance=Decimal(fields["previous_balance"]) if fields.get("previous_balance") else None,
+        custom_product_prices=json.dumps(prices, sort_keys=True, default=str) if prices else None,
+        notes=fields.get("notes"),
+        password_hash=entry["password_hash"],
+        password_changed_at=now if entry["password_hash"] else None,
+        backfill_run=run_id,
+        created_at=entry["created_at"],
+        updated_at=now,
+        revision=1,
+    )
+
+
+def _legacy_markers(entry: dict[str, Any], customer_id: str) -> list[TableItem]:
+    return [
+        AliasItem(
+            *keys.legacy_key(row["id"]),
+            kind="legacy_id",
+            customer_id=customer_id,
+            phone=entry["phone"],
+            created_at=entry["created_at"],
+        )
+        for row in entry["rows"]
+    ]
+
+
+def _booking_items(entry: dict[str, Any]) -> list[TableItem]:
+    items: list[TableItem] = []
+    for booking in entry["bookings"]:
+        item = _booking_item(entry, booking)
+        items += [
+            item,
+            BookingRefItem(
+                *keys.booking_ref_key(item.booking_id), customer_id=entry["customer_id"], booking_sk=item.sk
+            ),
+        ]
+    return items
+
+
+def _booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
+    booking_id = booking_id_for(booking["id"])
+    created_at = booking["time"] or entry["created_at"]
+    return BookingItem(
+        *keys.booking_key(entry["customer_id"], created_at, booking_id),
+        booking_id=booking_id,
+        customer_id=entry["customer_id"],
+        service=booking["service"],
+        amount=Decimal(booking["amount"]),
+        status=booking["status"],
+        notes=f"legacy booking {booking['id']}",
+        created_at=created_at,
+        updated_at=created_at,
+    )
+
+
+# --- a customer that existed before the run --------------------------------------------------
+
+
+def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    current = table.get(CustomerItem, keys.phone_key(entry["phone"]))
+    if current is None:
+        return [{"phone": entry["phone"], "field": "customer", "kept": None, "others": [], "reason": "customer_gone"}]
+    conflicts = []
+    customer_id = current.customer_id
+    for row in entry["rows"]:
+        try:
+            AliasItem(
+                *keys.legacy_key(row["id"]),
+                kind="legacy_id",
+                customer_id=customer_id,
+                phone=current.phone,
+                created_at=utc_now(),
+            ).save(condition=AliasItem.pk.does_not_exist() | (AliasItem.customer_id == customer_id))
+        except PutError as error:
+            if not table.condition_failed(error):
+                raise
+            conflicts.append(
+                {
+                    "phone": entry["phone"],
+                    "field": "legacy_id",
+                    "kept": None,
+                    "others": [row["id"]],
+                    "reason": "legacy_id_taken",
+                }
+            )
+    actions = []
+    if entry["rows"]:
+        actions.append(CustomerItem.legacy_ids.add({row["id"] for row in entry["rows"]}))
+    for name, value in _fillable(entry).items():
+        existing = getattr(current, name)
+        if existing is None:
+            actions.append(getattr(CustomerItem, name).set(value))
+        elif str(existing) != str(value):
+            conflicts.append({"phone": entry["phone"], "field": name, "kept": str(existing), "others": [str(value)]})
+    if actions:
+        current.update(
+            actions=[*actions, CustomerItem.revision.add(1)], condition=CustomerItem.customer_id == customer_id
+        )
+    if entry["email"] and not current.email:
+        conflicts += _link_email(current, entry["email"])
+    for booking in entry["bookings"]:
+        _book_once(dict(entry, customer_id=customer_id), current, booking)
+    return conflicts
+
+
+def _fillable(entry: dict[str, Any]) -> dict[str, Any]:
+    fields = entry["fields"]
+    values: dict[str, Any] = {
+        name: fields.get(name) for name in ("name", "address", "area", "delivery_person_id", "notes")
+    }
+    if fields.get("previous_balance"):
+        values["previous_balance"] = Decimal(fields["previous_balance"])
+    if fields.get("custom_product_prices"):
+        values["custom_product_prices"] = json.dumps(fields["custom_product_prices"], sort_keys=True, default=str)
+    values["password_hash"] = entry["password_hash"]
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
+    tx = Transaction()
+    tx.update(
+        "customer",
+        keys.phone_key(current.phone),
+        set_values={"email": email},
+        add_values={"revision": 1},
+        condition=Attr("email").not_exists() & markers.names_customer(current.customer_id),
+    )
+    tx.put(
+        "email",
+        markers.marker(keys.email_key(email), kind="email", customer=current),
+        condition=Attr("pk").not_exists(),
+    )
+    try:
+        tx.commit()
+    except TransactionCancelled:
+        return [
+            {
+                "phone": current.phone,
+                "field": "email",
+                "kept": current.email,
+                "others": [email],
+                "reason": "email_taken",
+            }
+        ]
+    return []
+
+
+def _book_once(entry: dict[str, Any], current: CustomerItem, booking: dict[str, Any]) -> None:
+    item = _booking_item(entry, booking)
+    tx = Transaction()
+    tx.put("booking", item, condition=Attr("pk").not_exists())
+    ref = BookingRefItem(*keys.booking_ref_key(item.booking_id), customer_id=current.customer_id, booking_sk=item.sk)
+    tx.put("booking_ref", ref, condition=Attr("pk").not_exists())
+    if booking["status"] != "cancelled":
+        tx.update(
+            "customer",
+            keys.phone_key(current.phone),
+            add_values={"total_bookings": 1, "total_spent": Decimal(booking["amount"]), "revision": 1},
+            condition=markers.names_customer(current.customer_id),
+        )
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if not (cancelled.failed("booking") or cancelled.failed("booking_ref")):
+            raise  # already booked by an earlier run: nothing to do
+
+
+# --- staff and held rows ---------------------------------------------------------------------
+
+
+def _staff(entry: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+    if dry_run:
+        return _outcome(entry, "staff", entry["account_id"])
+    now = utc_now()
+    staff = StaffItem(
+        *keys.staff_key(entry["account_id"]),
+        account_id=entry["account_id"],
+        role=entry["role"],
+        email=entry["email"] or f"{entry['account_id']}@staff.invalid",
+        name=entry["name"],
+        password_hash=entry["password_hash"],
+        created_at=now,
+        updated_at=now,
+        revision=1,
+    )
+    tx = Transaction()
+    tx.put("account", staff, condition=Attr("pk").not_exists())
+    tx.put(
+        "email",
+        StaffEmailItem(*keys.email_key(staff.email), account_id=staff.account_id, created_at=now),
+        condition=Attr("pk").not_exists(),
+    )
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("account"):
+            return _outcome(entry, "staff", entry["account_id"])  # created by an earlier run
+        if cancelled.failed("email"):
+            return _outcome(entry, "review", None, "staff_email_taken")
+        raise
+    return _outcome(entry, "staff", entry["account_id"])
+
+
+def _hold(held: dict[str, Any], run_id: str) -> None:
+    reference = held["id"] or f"line:{held['line']}"
+    item = ReviewItem(
+        *keys.review_key(held["collection"], reference),
+        review_id=f"{held['collection']}:{reference}",
+        collection=held["collection"],
+        legacy_id=held["id"],
+        line=held["line"],
+        reason=held["reason"],
+        row=_without_secrets(held["text"]),
+        run_id=run_id,
+        status="open",
+        created_at=utc_now(),
+    )
+    try:
+        item.save(condition=ReviewItem.pk.does_not_exist())
+    except PutError as error:
+        if not table.condition_failed(error):
+            raise
+
+
+def _without_secrets(text: str) -> str:
+    try:
+        row = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(row, dict):
+        for name in SECRET_FIELDS:
+            if name in row:
+                row[name] = "[removed]"
+        return json.dumps(row, ensure_ascii=False)
+    return text
+
+
+def _outcome(row: dict[str, Any], outcome: str, customer_id: str | None, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "collection": row["collection"],
+        "line": row["line"],
+        "id": row.get("id"),
+        "outcome": outcome,
+        "customer_id": customer_id,
+        "reason": reason,
+    }
