@@ -11,12 +11,13 @@ BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
 PORT ?= 3000
 
-.PHONY: help install run reset token test lint template-lint openapi bench clean
+.PHONY: help install run reset token backfill test lint template-lint openapi bench clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB emulator, data in .local/)"
 	@echo "make reset    forget the local data"
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
+	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make bench    run the benchmark (bench/benchmark.py)"
@@ -47,12 +48,22 @@ ROLE ?= admin
 token: install
 	@$(BIN)/python -m devserver.token --role $(ROLE)
 
+DIR ?=
+backfill: install
+	@test -n "$(DIR)" || { echo "usage: make backfill DIR=./export [DRY_RUN=1] [OUT=./report]" >&2; exit 2; }
+	$(BIN)/backfill run "$(DIR)" $(if $(DRY_RUN),--dry-run) $(if $(OUT),--out "$(OUT)")
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-template-lint: install $(SAM_VENV)/.installed
+template-DIR ?=
+backfill: install
+	@test -n "$(DIR)" || { echo "usage: make backfill DIR=./export [DRY_RUN=1] [OUT=./report]" >&2; exit 2; }
+	$(BIN)/backfill run "$(DIR)" $(if $(DRY_RUN),--dry-run) $(if $(OUT),--out "$(OUT)")
+
+lint: install $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 

@@ -20,7 +20,7 @@ from devserver import server
 DEFAULT_CUSTOMER_PHONE = "+919000000001"
 
 
-def _running_server_endpoint(data_dir: Path) -> str | None:
+def running_server_endpoint(data_dir: Path) -> str | None:
     try:
         state = json.loads((data_dir / "server.json").read_text())
         os.kill(int(state["pid"]), 0)
@@ -32,7 +32,7 @@ def _running_server_endpoint(data_dir: Path) -> str | None:
 def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHONE) -> str:
     """A token for the local account of ``role`` (creating the account if needed)."""
     emulator = None
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or _running_server_endpoint(data_dir)
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or running_server_endpoint(data_dir)
     if endpoint:
         os.environ["DYNAMODB_ENDPOINT"] = endpoint
     else:

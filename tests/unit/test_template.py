@@ -33,7 +33,9 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
         policies = function["Properties"].get("Policies", [])
         kinds = {next(iter(policy)) for policy in policies}
         actions = {statement["Action"] for policy in policies for statement in policy.get("Statement", [])}
-        if name in readers:
+        if name.startswith("Backfill"):  # state machine tasks: the table and the export bucket, no token key
+            assert kinds == {"DynamoDBCrudPolicy", "S3CrudPolicy"}, name
+        elif name in readers:
             assert kinds == {"DynamoDBReadPolicy", key}, name
         elif name == "HealthFunction":
             assert kinds == set(), name
@@ -59,3 +61,13 @@ def test_handlers_hold_no_domain_logic() -> None:
     for path in Path(PROJECT_ROOT / "functions").glob("*/app.py"):
         source = path.read_text()
         assert "os.environ" not in source and "boto3" not in source and "pynamodb" not in source, path
+
+
+def test_the_backfill_state_machine_runs_the_definition_file_with_every_task_substituted() -> None:
+    machine = resources("AWS::Serverless::StateMachine")["BackfillStateMachine"]["Properties"]
+    definition = (PROJECT_ROOT / machine["DefinitionUri"]).read_text()
+    placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
+    assert placeholders == set(machine["DefinitionSubstitutions"])
+    assert machine["DefinitionSubstitutions"]["MapMode"] == "DISTRIBUTED"
+    tasks = {name for name in placeholders if name.endswith("FunctionArn")}
+    assert {name.removesuffix("Arn") for name in tasks} <= set(resources("AWS::Serverless::Function"))

@@ -199,6 +199,26 @@ def lambda_handler(
     return handler
 
 
+def step_handler(
+    step: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of a state machine's task: the state's input in, its result out.
+
+    Failures are logged once with their stack and raised, so Step Functions retries or fails the state.
+    """
+
+    @logger.inject_lambda_context(log_event=False)
+    @tracer.capture_lambda_handler(capture_response=False)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            return step(event)
+        except Exception:
+            logger.exception("step failed")
+            raise
+
+    return handler
+
+
 def _proxy_response(response: Response) -> dict[str, Any]:
     """A REST proxy response for a request answered outside the resolver."""
     headers = {"Content-Type": content_types.APPLICATION_JSON, **response.headers}

@@ -15,6 +15,7 @@ from customer_identity.storage import table
 
 if TYPE_CHECKING:
     from customer_identity.use_cases.accounts import Accounts
+    from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
     from customer_identity.use_cases.credentials import Credentials
     from customer_identity.use_cases.idempotency import IdempotentBookings
@@ -193,6 +194,13 @@ def staff() -> Staff:
     return Staff(config(), accounts(), passwords())
 
 
+@cache
+def backfill() -> Backfill:
+    from customer_identity.use_cases.backfill.steps import Backfill
+
+    return Backfill(config())
+
+
 BUILDERS = (
     config,
     views,
@@ -216,6 +224,7 @@ BUILDERS = (
     phone_sign_in,
     password_sign_in,
     staff,
+    backfill,
 )
 
 
