@@ -9,6 +9,7 @@ VENV := .venv
 SAM_VENV := .venv-sam
 BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
+ASL_VALIDATOR_VERSION := 4.0.0
 PORT ?= 3000
 
 .PHONY: help install run reset token backfill test lint template-lint openapi bench clean
@@ -58,14 +59,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-template-DIR ?=
-backfill: install
-	@test -n "$(DIR)" || { echo "usage: make backfill DIR=./export [DRY_RUN=1] [OUT=./report]" >&2; exit 2; }
-	$(BIN)/backfill run "$(DIR)" $(if $(DRY_RUN),--dry-run) $(if $(OUT),--out "$(OUT)")
-
-lint: install $(SAM_VENV)/.installed
+template-lint: install $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	$(BIN)/backfill render .asl
+	npx --yes asl-validator@$(ASL_VALIDATOR_VERSION) --json-path .asl/local.asl.json --json-path .asl/aws.asl.json
 
 openapi: install
 	$(BIN)/python -m devserver.openapi
@@ -78,4 +76,4 @@ bench: install
 	$(BIN)/python bench/benchmark.py
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam .asl

@@ -197,6 +197,15 @@ def _finish(described: dict[str, Any]) -> int:
     return 0
 
 
+def render_definitions(into: Path) -> int:
+    """``local.asl.json`` (INLINE Map, local ARNs) and ``aws.asl.json`` (DISTRIBUTED Map, example ARNs)."""
+    into.mkdir(parents=True, exist_ok=True)
+    (into / "local.asl.json").write_text(local_definition()[0])
+    arns = {f"{name}Arn": f"arn:aws:lambda:us-east-1:{LOCAL_ACCOUNT}:function:{name}" for name in STEPS}
+    (into / "aws.asl.json").write_text(definition(arns | {"MapMode": "DISTRIBUTED"}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="backfill", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -209,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("source", help="s3://bucket/prefix holding the export")
     start.add_argument("--state-machine-arn", required=True)
     start.add_argument("--dry-run", action="store_true")
+    render = commands.add_parser("render", help="write the definition as run locally and as deployed (for validators)")
+    render.add_argument("into", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "render":
+        return render_definitions(args.into)
     if args.command == "run":
         if not args.source.is_dir():
             parser.error(f"{args.source} is not a folder")
