@@ -1016,6 +1016,7 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
             person["total_spent"] += _decimal(doc.get("amount")) or Decimal(0)
     for person in persons.values():
         person["total_spent"] = _money(person["total_spent"])
+    _one_account_per_email(persons.values())
 
     held.sort(key=lambda entry: (COLLECTIONS.index(str(entry["collection"])), int(str(entry["line"]))))
     counts["rows_total"] = sum(counts.values())
@@ -1028,6 +1029,22 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
         "rows": outcome,
         "counts": counts,
     }
+
+
+def _one_account_per_email(persons: Any) -> None:
+    """An email names one account: in numbering order the first person keeps a shared email, the
+    others keep none (a conflict) and their old password signs in with their phone."""
+    taken: set[str] = set()
+    for person in sorted(persons, key=lambda person: person["expected_number"]):
+        email = person["email"]
+        if email is None:
+            continue
+        if email in taken:
+            person["email"] = None
+            person["conflicts"].append({"field": "email", "kept": None, "others": [email], "reason": "email_taken"})
+            if person["login"] is not None:
+                person["login"] = {"phone": person["phone"], "password": person["login"]["password"]}
+        taken.add(email)
 
 
 def _person(phone: str, number: int, rows: list[_Row], passwords: dict[str, str]) -> dict[str, Any]:

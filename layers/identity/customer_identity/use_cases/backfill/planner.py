@@ -108,6 +108,7 @@ def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> 
         _decide_fields(person)
     booking_only = _place_bookings(persons, bookings, held, default_region)
     ordered = sorted(persons.values(), key=lambda person: person.rows[0].age)
+    _one_account_per_email(ordered)
     return Plan(ordered, booking_only, staff, held, duplicates, rows_total)
 
 
@@ -138,6 +139,19 @@ def _decide_fields(person: Person) -> None:
     if emails:
         person.email = emails[0]
         _conflict(person, "email", emails)
+
+
+def _one_account_per_email(ordered: list[Person]) -> None:
+    """An email names one account: the person with the oldest record keeps a shared email."""
+    taken: set[str] = set()
+    for person in ordered:
+        if person.email is None:
+            continue
+        if person.email in taken:
+            person.conflicts.append({"field": "email", "kept": None, "others": [person.email], "reason": "email_taken"})
+            person.email = None
+        else:
+            taken.add(person.email)
 
 
 def _conflict(person: Person, name: str, values: list[Any]) -> None:

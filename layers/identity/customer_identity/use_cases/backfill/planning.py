@@ -75,14 +75,17 @@ def plan_step(
     run_id = run_id or run_id_for(digest.hexdigest()[:20], dry_run=dry_run)
     existing = _existing_customers(result)
     new = [p for p in result.persons if _is_new(existing.get(p.phone), run_id)]
-    first_number = _numbers_for(run_id, len(new), settings, dry_run=dry_run)
+    first_number, started_at = _numbers_for(run_id, len(new), settings, dry_run=dry_run)
     numbers = {person.phone: first_number + rank for rank, person in enumerate(new)}
     staff_ids = {s.legacy_id: staff_id_for(s.legacy_id or "") for s in result.staff if s.role == "delivery_person"}
-    entries = [_person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids) for p in result.persons]
+    entries = [
+        _person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids, started_at)
+        for p in result.persons
+    ]
     for person in result.booking_only:
         found = existing.get(person.phone)
         if found is not None and not found.is_claim:
-            entries.append(_person_entry(person, run_id, found, None, staff_ids))
+            entries.append(_person_entry(person, run_id, found, None, staff_ids, started_at))
         else:
             result.held.extend(_unplaced(person))
     chunks = _chunks(result, entries, chunk_size)
@@ -113,16 +116,17 @@ def _existing_customers(result: Plan) -> dict[str, CustomerItem]:
     return {item.phone: item for item in found if isinstance(item, CustomerItem)}
 
 
-def _numbers_for(run_id: str, count: int, settings: Settings, *, dry_run: bool) -> int:
-    """The first number of this run's block (reserved once per run; only read on a dry run)."""
+def _numbers_for(run_id: str, count: int, settings: Settings, *, dry_run: bool) -> tuple[int, str]:
+    """The first number of this run's block (reserved once per run; only read on a dry run), and when
+    the run started (the creation time of customers none of whose records has a time)."""
     recorded = table.get(BackfillRunItem, keys.backfill_run_key(run_id))
     if recorded is not None:
-        return int(recorded.first_number or settings.customer_number_start)
+        return int(recorded.first_number or settings.customer_number_start), recorded.created_at
     if dry_run:
         current = counter.read()
-        return int(current.next_number) if current else settings.customer_number_start
+        return (int(current.next_number) if current else settings.customer_number_start), utc_now()
 
-    def attempt() -> int:
+    def attempt() -> tuple[int, str]:
         current = counter.read()
         first = int(current.next_number) if current else settings.customer_number_start
         tx = Transaction()
@@ -138,15 +142,20 @@ def _numbers_for(run_id: str, count: int, settings: Settings, *, dry_run: bool) 
             if cancelled.failed("run"):  # another start of this run reserved it first
                 raced = table.get(BackfillRunItem, keys.backfill_run_key(run_id))
                 assert raced is not None
-                return int(raced.first_number or settings.customer_number_start)
+                return int(raced.first_number or settings.customer_number_start), raced.created_at
             raise LostRace from cancelled  # an API create moved the counter: read it again
-        return first
+        return first, run.created_at
 
     return retry_lost_races(attempt, settings.contention_budget_seconds)
 
 
 def _person_entry(
-    person: Person, run_id: str, found: CustomerItem | None, number: int | None, staff_ids: dict[str | None, str]
+    person: Person,
+    run_id: str,
+    found: CustomerItem | None,
+    number: int | None,
+    staff_ids: dict[str | None, str],
+    started_at: str,
 ) -> dict[str, Any]:
     fields = dict(person.fields)
     conflicts = list(person.conflicts)
@@ -161,7 +170,7 @@ def _person_entry(
         "phone": person.phone,
         "customer_id": found.customer_id if found is not None else customer_id_for(run_id, person.phone),
         "number": number,
-        "created_at": _iso(founder.time) if founder and founder.time else utc_now(),
+        "created_at": _iso(founder.time) if founder and founder.time else started_at,
         "fields": fields,
         "email": person.email,
         "password_hash": person.login.password_hash if person.login else None,

@@ -1,0 +1,175 @@
+"""The backfill end to end: a generated messy export through the real state machine definition (moto's
+interpreter, the project's task handlers), into the local DynamoDB, checked through the API against the
+export's ground truth; then a rerun, a dry run, and a run killed midway and started again."""
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from devserver.process import local_server, mint_token
+from devserver.template import PROJECT_ROOT
+from tests.integration.conftest import authorized
+
+pytestmark = pytest.mark.integration
+PERSONS = 240
+
+
+def generate(folder: Path, persons: int = PERSONS, seed: int = 11) -> dict[str, Any]:
+    subprocess.run(
+        [sys.executable, "-m", "devserver.legacy_export", str(folder), "--persons", str(persons), "--seed", str(seed)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return json.loads((folder / "truth.json").read_text())
+
+
+def backfill(source: Path, data: Path, *extra: str, fail_after: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCAL_DATA_DIR": str(data)}
+    env.pop("DYNAMODB_ENDPOINT", None)
+    if fail_after is not None:
+        env["BACKFILL_FAIL_AFTER_PERSONS"] = str(fail_after)
+    command = [sys.executable, "-m", "devserver.backfill", "run", str(source), *extra]
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
+def report(source: Path) -> dict[str, Any]:
+    return json.loads((source / "backfill-report.json").read_text())
+
+
+def rows(source: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (source / "backfill-rows.jsonl").read_text().splitlines()]
+
+
+def customers(client: httpx.Client) -> list[dict[str, Any]]:
+    """Every customer, in number order, without the time of the last write."""
+    found, cursor = [], None
+    while True:
+        page = client.get("/customers", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+        found += [{k: v for k, v in c.items() if k != "updated_at"} for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    export, data = tmp_path_factory.mktemp("export"), tmp_path_factory.mktemp("data")
+    truth = generate(export)
+    done = backfill(export, data)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {"export": export, "data": data, "truth": truth, "first": report(export), "rows": rows(export)}
+
+
+def test_every_input_line_is_in_the_rows_file_with_the_outcome_the_truth_expects(imported: dict[str, Any]) -> None:
+    truth, reported = imported["truth"], imported["rows"]
+    assert len(reported) == imported["first"]["rows_total"] == truth["counts"]["rows_total"]
+    by_file: dict[str, list[str]] = {}
+    for row in reported:
+        by_file.setdefault(row["collection"], []).append(row["outcome"])
+        assert row["line"] == len(by_file[row["collection"]])  # one line each, in file order
+    assert by_file == truth["rows"]
+    held = sorted((r["collection"], r["line"], r["reason"]) for r in reported if r["outcome"] == "review")
+    assert held == sorted((h["collection"], h["line"], h["reason"]) for h in truth["held"])
+    assert imported["first"]["customers_created"] == len(truth["persons"])
+
+
+def test_the_api_shows_every_person_with_its_number_profile_totals_and_aliases(imported: dict[str, Any]) -> None:
+    data = imported["data"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        for person in imported["truth"]["persons"]:
+            answer = admin.get(f"/customers/{quote(person['phone'], safe='')}")
+            assert answer.status_code == 200, person["phone"]
+            customer = answer.json()["customer"]
+            assert customer["customer_number"] == f"PL{person['expected_number']}"
+            assert (customer["name"], customer["email"]) == (person["name"], person["email"])
+            assert customer["total_bookings"] == person["bookings"]
+            assert Decimal(customer["total_spent"]) == Decimal(person["total_spent"])
+            profile = person["profile"]
+            assert (customer["address"], customer["area"]) == (profile["address"], profile["area"])
+            assert customer["status"] == (profile["status"] or "active")
+            if profile["previous_balance"] is not None:
+                assert Decimal(customer["previous_balance"]) == Decimal(profile["previous_balance"])
+            for legacy in person["legacy_ids"]:
+                via_alias = admin.get(f"/customers/{quote(legacy['id'], safe='')}").json()
+                assert via_alias["customer"]["customer_id"] == customer["customer_id"], legacy
+            history = admin.get(f"/customers/{customer['customer_id']}/bookings", params={"limit": 100}).json()
+            assert len(history["items"]) == len(person["booking_ids"])
+        assert admin.post("/customers", json={"phone": "9000000000"}).json()["customer"]["customer_number"] == (
+            f"PL{len(imported['truth']['persons']) + 1}"
+        )  # the API continues after the backfill's numbers, no gap, no reuse
+
+
+def test_old_passwords_sign_in_customers_and_staff(imported: dict[str, Any]) -> None:
+    data, truth = imported["data"], imported["truth"]
+    with local_server(data) as url, httpx.Client(base_url=url, timeout=60) as client:
+        logins = [person for person in truth["persons"] if person["login"]][:8]
+        assert logins
+        for person in logins:
+            answer = client.post("/auth/login", json=person["login"])
+            assert answer.status_code == 200, person["login"]
+            me = client.get("/me", headers={"Authorization": f"Bearer {answer.json()['token']}"}).json()
+            assert me["customer"]["phone"] == person["phone"]
+        staff = next(s for s in truth["staff"] if s["role"] in {"delivery_boy", "delivery_person"})
+        answer = client.post("/auth/login", json={"email": staff["email"], "password": staff["password"]})
+        assert answer.status_code == 200
+        me = client.get("/me", headers={"Authorization": f"Bearer {answer.json()['token']}"}).json()
+        assert me["account"]["role"] == "delivery_person" and me["customer"] is None
+
+
+def test_a_second_run_over_the_same_input_changes_nothing(imported: dict[str, Any]) -> None:
+    export, data = imported["export"], imported["data"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        before = customers(admin)
+    again = backfill(export, data)
+    assert again.returncode == 0, again.stdout + again.stderr
+    second = report(export)
+    assert (
+        second["customers_created"] == 0 and "created" not in second["outcomes"] and "merged" not in second["outcomes"]
+    )
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        assert customers(admin)[: len(before)] == before
+
+
+def test_a_dry_run_writes_nothing_but_the_report(tmp_path: Path) -> None:
+    export, data = tmp_path / "export", tmp_path / "data"
+    truth = generate(export, persons=40, seed=3)
+    done = backfill(export, data, "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    dry = report(export)
+    assert dry["dry_run"] is True and dry["rows_reported"] == truth["counts"]["rows_total"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        assert admin.get("/customers").json()["items"] == []
+        assert admin.get(f"/customers/{quote(truth['persons'][0]['phone'], safe='')}").status_code == 404
+
+
+def test_a_run_killed_midway_and_started_again_ends_where_an_uninterrupted_run_ends(
+    imported: dict[str, Any], tmp_path: Path
+) -> None:
+    export, data = tmp_path / "export", tmp_path / "data"
+    generate(export)  # the same input as the uninterrupted run
+    failed = backfill(export, data, "--chunk-size", "40", fail_after=7)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    resumed = backfill(export, data, "--chunk-size", "40")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert sorted(map(json.dumps, rows(export))) == sorted(map(json.dumps, imported["rows"]))
+    timeless = {p["phone"] for p in imported["truth"]["persons"] if p["first_seen"] is None}
+    snapshots = []
+    for folder in (imported["data"], data):
+        with local_server(folder) as url, authorized(mint_token(folder, "admin"), url) as admin:
+            snapshots.append(
+                [  # a customer none of whose records has a time was created when its run started
+                    {k: v for k, v in c.items() if not (k == "created_at" and c["phone"] in timeless)}
+                    for c in customers(admin)
+                    if c["phone"] != "+919000000000"
+                ]
+            )
+    assert snapshots[1] == snapshots[0]
