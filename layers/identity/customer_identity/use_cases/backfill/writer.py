@@ -37,6 +37,7 @@ from customer_identity.storage.transactions import Transaction, TransactionCance
 from customer_identity.use_cases import markers
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
+PERSONS_PER_TRANSACTION = 25  # 4 items each at most: one TransactWriteItems holds 100
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
 SECRET_FIELDS = ("password_hash", "password", "passwordHash")
 _FAULT_AFTER = "BACKFILL_FAIL_AFTER_PERSONS"  # tests: fail the write step after this many persons
@@ -50,7 +51,6 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
     """Apply ``chunk``; the outcome of every row it carries, and the conflicts found."""
     outcomes: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
-    fail_after = int(os.environ.get(_FAULT_AFTER, "0") or 0)
     for entry in chunk["staff"]:
         outcomes.append(_staff(entry, dry_run=dry_run))
     for held in chunk["held"]:
@@ -58,87 +58,97 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
             _hold(held, run_id)
         outcomes.append(_outcome(held, "review", None, held["reason"]))
     outcomes += [_outcome(row, "duplicate", None) for row in chunk["duplicates"]]
-
-    def apply(index_and_entry: tuple[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        index, entry = index_and_entry
-        if fail_after and index >= fail_after:
-            raise InjectedFault(f"injected failure after {fail_after} persons")
-        return _person(entry, run_id=run_id, dry_run=dry_run)
-
-    with ThreadPoolExecutor(writers) as pool:
-        for rows, found in pool.map(apply, enumerate(chunk["persons"])):
-            outcomes += rows
-            conflicts += found
+    persons = chunk["persons"]
+    fail_after = int(os.environ.get(_FAULT_AFTER, "0") or 0)
+    if fail_after and len(persons) > fail_after:
+        persons = persons[:fail_after]  # write these, then fail as a crashed task would
+    linked_to: dict[str, CustomerItem | None] = {}
+    if not dry_run:
+        new = [entry for entry in persons if entry["number"] is not None]
+        groups = [new[i : i + PERSONS_PER_TRANSACTION] for i in range(0, len(new), PERSONS_PER_TRANSACTION)]
+        with ThreadPoolExecutor(writers) as pool:
+            for created, linked in pool.map(lambda group: _create_group(group, run_id), groups):
+                conflicts += created
+                linked_to |= linked
+            batches = _batches([item for entry in new if entry["phone"] not in linked_to for item in _items(entry)])
+            list(pool.map(bulk.put_all, batches))
+            existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
+            for found in pool.map(lambda entry: _link(_relinked(entry, linked_to)), existing):
+                conflicts += found
+    for entry in persons:
+        conflicts += [dict(conflict, phone=entry["phone"]) for conflict in entry["conflicts"]]
+        outcomes += _person_outcomes(
+            _relinked(entry, linked_to), entry["number"] is None or entry["phone"] in linked_to
+        )
+    if len(persons) < len(chunk["persons"]):
+        raise InjectedFault(f"injected failure after {fail_after} persons")
     return {"outcomes": outcomes, "conflicts": conflicts}
 
 
-def _person(entry: dict[str, Any], *, run_id: str, dry_run: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    conflicts = [dict(conflict, phone=entry["phone"]) for conflict in entry["conflicts"]]
-    customer_id, linked = entry["customer_id"], entry["number"] is None
-    if not dry_run:
-        if linked:
-            conflicts += _link(entry)
-        else:
-            created, found = _create(entry, run_id)
-            if found is not None:  # the phone got a customer through the API meanwhile: link to it
-                customer_id, linked = found.customer_id, True
-                entry = dict(entry, customer_id=customer_id)
-                conflicts.append(
-                    {
-                        "phone": entry["phone"],
-                        "field": "customer_number",
-                        "kept": int(found.customer_number or 0),
-                        "others": [entry["number"]],
-                    }
-                )
-                conflicts += _link(entry)
-            else:
-                conflicts += created
-    rows = []
-    for position, row in enumerate(entry["rows"]):
-        outcome = "linked" if linked else ("created" if position == 0 else "merged")
-        rows.append(_outcome(row, outcome, customer_id))
-    rows += [_outcome({"collection": "bookings", **booking}, "booking", customer_id) for booking in entry["bookings"]]
-    return rows, conflicts
+def _relinked(entry: dict[str, Any], linked_to: dict[str, CustomerItem | None]) -> dict[str, Any]:
+    found = linked_to.get(entry["phone"])
+    return dict(entry, customer_id=found.customer_id) if found is not None else entry
 
 
-# --- a new customer -----------------------------------------------------------------------------
+def _person_outcomes(entry: dict[str, Any], linked: bool) -> list[dict[str, Any]]:
+    customer_id = entry["customer_id"]
+    rows = [
+        _outcome(row, "linked" if linked else ("created" if position == 0 else "merged"), customer_id)
+        for position, row in enumerate(entry["rows"])
+    ]
+    return rows + [_outcome({"collection": "bookings", **b}, "booking", customer_id) for b in entry["bookings"]]
 
 
-def _create(entry: dict[str, Any], run_id: str) -> tuple[list[dict[str, Any]], CustomerItem | None]:
-    """Create the customer; (conflicts, None), or ([], the customer the phone already has)."""
+def _batches(items: list[TableItem]) -> list[list[TableItem]]:
+    return [items[i : i + bulk.BATCH_WRITE_LIMIT] for i in range(0, len(items), bulk.BATCH_WRITE_LIMIT)]
+
+
+# --- new customers ------------------------------------------------------------------------------
+
+
+def _create_group(
+    group: list[dict[str, Any]], run_id: str
+) -> tuple[list[dict[str, Any]], dict[str, CustomerItem | None]]:
+    """Create the customers of ``group`` (each with its id, number and email markers) in as few
+    transactions as their conditions allow; (conflicts, {phone: the customer it already had})."""
     conflicts: list[dict[str, Any]] = []
-    customer = _customer_item(entry, run_id)
-    while True:
+    linked: dict[str, CustomerItem | None] = {}
+    pending = {entry["phone"]: _customer_item(entry, run_id) for entry in group}
+    while pending:
         tx = Transaction()
-        tx.put("customer", customer, condition=Attr("pk").not_exists())
-        markers.put_new(tx, customer, {"customer_id", "customer_number", "email"})
+        for index, customer in enumerate(pending.values()):
+            tx.put(f"customer:{index}", customer, condition=Attr("pk").not_exists())
+            kinds = {"customer_id", "customer_number", "email"}
+            markers.put_new(tx, customer, kinds, labels={kind: f"{kind}:{index}" for kind in kinds})
         try:
             tx.commit()
-            break
+            return conflicts, linked
         except TransactionCancelled as cancelled:
-            if cancelled.failed("customer"):
-                found = cancelled.old_item("customer", CustomerItem) or table.get(
-                    CustomerItem, keys.phone_key(entry["phone"])
-                )
-                if found is not None and found.backfill_run != run_id:
-                    return [], found
-                break  # this run created it before it was interrupted: finish the rest
-            if cancelled.failed("email") and customer.email:
-                conflicts.append(
-                    {
-                        "phone": entry["phone"],
-                        "field": "email",
-                        "kept": None,
-                        "others": [customer.email],
-                        "reason": "email_taken",
-                    }
-                )
-                customer.email = None
-                continue
-            raise
-    bulk.put_all([*_legacy_markers(entry, customer.customer_id), *_booking_items(entry)])
-    return conflicts, None
+            for index, (phone, customer) in enumerate(list(pending.items())):
+                if cancelled.failed(f"customer:{index}"):
+                    del pending[phone]
+                    found = cancelled.old_item(f"customer:{index}", CustomerItem)
+                    if found is not None and found.backfill_run != run_id:  # the API created it meanwhile
+                        linked[phone] = found
+                        conflicts.append(
+                            _conflict(phone, "customer_number", found.customer_number, customer.customer_number)
+                        )
+                elif cancelled.failed(f"email:{index}"):
+                    conflicts.append(_conflict(phone, "email", None, customer.email, reason="email_taken"))
+                    customer.email = None
+                elif any(cancelled.failed(f"{kind}:{index}") for kind in ("customer_id", "customer_number")):
+                    raise  # a number or id of this run taken by someone else: never expected
+    return conflicts, linked
+
+
+def _conflict(phone: str, field: str, kept: Any, other: Any, *, reason: str | None = None) -> dict[str, Any]:
+    found = {"phone": phone, "field": field, "kept": kept, "others": [other]}
+    return found | {"reason": reason} if reason else found
+
+
+def _items(entry: dict[str, Any]) -> list[TableItem]:
+    """The legacy-id markers, bookings and booking refs of a customer this run creates."""
+    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_items(entry)]
 
 
 def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:

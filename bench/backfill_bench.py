@@ -1,0 +1,137 @@
+"""Backfill throughput: rows/s of a whole local run (the real state machine definition on moto's
+interpreter, the task handlers writing to the local DynamoDB engine) next to that engine's raw
+``BatchWriteItem`` rate measured in the same run, with the same number of writer threads; plus
+DynamoDB requests and consumed write capacity per input row.
+
+``python bench/backfill_bench.py [--persons 20000]`` (also part of ``make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.client
+
+from devserver import server
+from devserver.legacy_export import generate
+from devserver.template import table_definition
+
+WRITERS = 8
+
+
+def raw_batch_write_rate(endpoint: str, items: int) -> float:
+    """Items/s of ``BatchWriteItem`` (25 items a call) from ``WRITERS`` threads, into a table of our shape."""
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_table(TableName="raw-batch", **table_definition())
+    batches = [
+        [
+            {"PutRequest": {"Item": {"pk": {"S": f"RAW#{i + j}"}, "sk": {"S": "X"}, "v": {"S": "x" * 200}}}}
+            for j in range(25)
+        ]
+        for i in range(0, items, 25)
+    ]
+
+    def send(batch: list[dict[str, Any]]) -> None:
+        pending = {"raw-batch": batch}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(send, batches))
+    return items / (time.perf_counter() - started)
+
+
+class Meter:
+    """Counts DynamoDB requests and sums the write capacity they report (every botocore client)."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.write_units = 0.0
+        self._lock = threading.Lock()
+        self._original = botocore.client.BaseClient._make_api_call
+
+    def __enter__(self) -> Meter:
+        meter, original = self, self._original
+
+        def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if client.meta.service_model.service_name != "dynamodb":
+                return original(client, operation, params)
+            if operation in {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}:
+                params = {**params, "ReturnConsumedCapacity": "TOTAL"}
+            response = original(client, operation, params)
+            consumed = response.get("ConsumedCapacity")
+            units = sum(
+                c.get("CapacityUnits", 0) for c in (consumed if isinstance(consumed, list) else [consumed or {}])
+            )
+            with meter._lock:
+                meter.requests[operation] += 1
+                meter.write_units += units if operation != "GetItem" else 0
+            return response
+
+        botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        botocore.client.BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=20000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        export, data = Path(folder) / "export", Path(folder) / "data"
+        started = time.perf_counter()
+        truth = generate(export, persons=args.persons, seed=5)
+        generated = time.perf_counter() - started
+        rows = truth["counts"]["rows_total"]
+        os.environ.pop("DYNAMODB_ENDPOINT", None)
+        engine, endpoint = server.resolve_endpoint(data)
+        try:
+            assert endpoint is not None
+            env = server.configure_environment(endpoint, data)
+            server.ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+            raw = raw_batch_write_rate(endpoint, 20000)
+            os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+            from devserver.backfill import run_local
+
+            with Meter() as meter:
+                started = time.perf_counter()
+                status = run_local(export, dry_run=False, out=Path(folder) / "report", chunk_size=None)
+                seconds = time.perf_counter() - started
+            report = json.loads((Path(folder) / "report" / "backfill-report.json").read_text())
+        finally:
+            if engine is not None:
+                engine.terminate()
+                engine.wait(timeout=60)
+    assert status == 0 and report["rows_reported"] == rows
+    rate = rows / seconds
+    print(f"\n## Backfill, {args.persons} persons ({rows} input rows; export generated in {generated:.1f} s)\n")
+    print("| measure | value | ratio to raw BatchWriteItem |")
+    print("|---|---|---|")
+    print(f"| raw BatchWriteItem, {WRITERS} threads (baseline), items/s | {raw:.0f} | 1.00 |")
+    print(f"| backfill (plan + write + report), input rows/s | {rate:.0f} | {rate / raw:.2f} |")
+    print(f"| whole run, seconds (plan {report['timings']['plan_seconds']:.1f} s) | {seconds:.1f} | |")
+    total = sum(meter.requests.values())
+    print(f"| DynamoDB requests per input row | {total / rows:.3f} | |")
+    print(
+        f"| consumed write capacity units per input row (as the engine reports it) | {meter.write_units / rows:.3f} | |"
+    )
+    print("\n| request | count |\n|---|---|")
+    for operation, count in sorted(meter.requests.items()):
+        print(f"| {operation} | {count} |")
+
+
+if __name__ == "__main__":
+    main()
