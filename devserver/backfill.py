@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import logging
 import os
 import sys
 import time
@@ -133,7 +134,7 @@ def run_local(source: Path, *, dry_run: bool, out: Path | None, chunk_size: int 
     from devserver import server
 
     data_dir = server.local_data_dir()
-    with local_table(data_dir), local_step_functions() as (client, arn):
+    with local_table(data_dir), quiet(), local_step_functions() as (client, arn):
         event = {"source": str(source.resolve()), "dry_run": dry_run, "out": str(out.resolve()) if out else None}
         if chunk_size:
             event["chunk_size"] = chunk_size
@@ -153,6 +154,17 @@ def _local_progress(source: Path) -> Callable[[], tuple[int, int]]:
         return len(list(latest.glob("result-*.json"))), len(list(latest.glob("chunk-*.json")))
 
     return progress
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """A person reads the summary or the failure's cause; ``BACKFILL_LOG_LEVEL=INFO`` shows the tasks' logs."""
+    from customer_identity.core.observability import logger
+
+    level = os.environ.get("BACKFILL_LOG_LEVEL", "CRITICAL")
+    logger.setLevel(level)
+    logging.getLogger("moto").setLevel(level)
+    yield
 
 
 @contextlib.contextmanager
