@@ -21,7 +21,7 @@ help:
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
-	@echo "make bench    run the benchmark (bench/benchmark.py)"
+	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py)"
 
 $(BIN)/.installed: pyproject.toml layers/identity/pyproject.toml layers/identity/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
@@ -74,6 +74,7 @@ test: lint template-lint
 
 bench: install
 	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/backfill_bench.py --persons 20000
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam .asl
