@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -219,7 +220,9 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
     return status, {"Content-Type": "application/json"}, body
 
 
-def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) -> type[BaseHTTPRequestHandler]:
+    """The request handler; ``after_invoke`` runs after each function, before the answer is sent."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out in separate writes
@@ -266,6 +269,8 @@ def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             )
             try:
                 result = api.pools[route.function].invoke(event)
+                if after_invoke is not None:
+                    after_invoke()
             except Exception as error:  # noqa: BLE001 - what API Gateway answers when a Lambda fails
                 print(f"{route.function} failed: {error!r}", file=sys.stderr, flush=True)
                 self._respond(*_error(502, "internal_error", "the function failed"))
@@ -371,22 +376,23 @@ def main() -> None:
     except dynamodb_local.DynamoDBLocalError as error:
         sys.exit(str(error))
     try:
-        serve(host, port, data_dir, endpoint, ddb is not None)
+        serve(host, port, data_dir, endpoint, ddb)
     finally:
         if ddb is not None:
             ddb.stop()
 
 
-def serve(host: str, port: int, data_dir: Path, endpoint: str | None, own_dynamodb: bool) -> None:
+def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynamodb_local.DynamoDBLocal | None) -> None:
     env = configure_environment(endpoint, data_dir)
     if endpoint:  # DynamoDB Local (ours or another): create the table; a real account deploys it with SAM
         ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
     api = LocalApi(template.routes())
-    server = LocalServer((host, port), make_handler(api))
+    # Our DynamoDB Local: answer only once the function's transactions are stored (dynamodb_local.py).
+    server = LocalServer((host, port), make_handler(api, ddb.wait_for_commits if ddb else None))
     url = f"http://{host}:{server.server_address[1]}"
     state_file = data_dir / "server.json"
     state_file.write_text(json.dumps({"url": url, "endpoint": endpoint, "pid": os.getpid()}))
-    backend = f"DynamoDB Local at {endpoint}" if own_dynamodb else (endpoint or f"AWS {env['AWS_REGION']}")
+    backend = f"DynamoDB Local at {endpoint}" if ddb else (endpoint or f"AWS {env['AWS_REGION']}")
     print(f"serving {url} (table {env['TABLE_NAME']} on {backend})", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
