@@ -123,6 +123,7 @@ def start(data_dir: Path, *, port: int | None = None) -> DynamoDBLocal:
             (db_dir / "dynamodb-local.pid").write_text(json.dumps({"pid": process.pid, "owner": os.getpid()}))
             try:
                 _wait_until_ready(process, chosen, db_dir)
+                _import_old_emulator_state(data_dir / "dynamodb.json", _client(chosen))
             except _PortTaken:
                 if port is not None:
                     raise DynamoDBLocalError(f"EMULATOR_PORT {port} is in use") from None
@@ -141,6 +142,24 @@ def start(data_dir: Path, *, port: int | None = None) -> DynamoDBLocal:
 
 class _PortTaken(Exception):
     pass
+
+
+def _import_old_emulator_state(path: Path, client: Any) -> None:
+    """Once: load the tables the former moto-based emulator saved in ``dynamodb.json``."""
+    if not path.exists():
+        return
+    state = json.loads(path.read_text())
+    existing = set(client.list_tables()["TableNames"])
+    for name, table in state["tables"].items():
+        if name not in existing:
+            client.create_table(TableName=name, **table["definition"])
+        items = [{"PutRequest": {"Item": item}} for item in table["items"]]
+        for start in range(0, len(items), 25):
+            request = {name: items[start : start + 25]}
+            while request:
+                request = client.batch_write_item(RequestItems=request)["UnprocessedItems"]
+    path.rename(path.with_name("dynamodb.json.imported"))
+    print(f"imported {path} into DynamoDB Local (kept as dynamodb.json.imported)", file=sys.stderr, flush=True)
 
 
 def _lock(db_dir: Path) -> int:
