@@ -251,19 +251,19 @@ def _spawn(port: int, db_dir: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _client(port: int, **config: int) -> Any:
+def _client(port: int, *, read_timeout: int = 30, **config: int) -> Any:
     return boto3.client(
         "dynamodb",
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=30, **config),
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=read_timeout, **config),
     )
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], port: int, db_dir: Path) -> None:
-    client = _client(port)
+    client = _client(port, read_timeout=2)  # short: whatever holds the port may never answer
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while True:
         if process.poll() is not None:
