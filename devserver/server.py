@@ -4,10 +4,11 @@ Routes come from ``template.yaml``, plus ``GET /dev/outbox`` (local only: the me
 outbox sender kept instead of sending SMS and email). Like Lambda, each function has a pool of execution
 environments, each a process of its own that handles one request at a time; a busy pool grows by
 a cold start (a process forked from a server that has already imported the layer), up to
-``LOCAL_CONCURRENCY`` environments per function (default 32). Without ``DYNAMODB_ENDPOINT`` an
-embedded emulator is started as a child process, its tables persisted under ``LOCAL_DATA_DIR``
-(default ``.local/``), beside the generated token signing key (``jwt-signing-key``) and
-``server.json`` (where this server and its emulator listen, for ``make token``).
+``LOCAL_CONCURRENCY`` environments per function (default 32). Without ``DYNAMODB_ENDPOINT`` (or
+``USE_AWS``) it starts AWS's DynamoDB Local as a child process (``devserver/dynamodb_local.py``), its
+tables stored under ``LOCAL_DATA_DIR`` (default ``.local/``) in ``dynamodb/``, beside the generated
+token signing key (``jwt-signing-key``) and ``server.json`` (where this server and DynamoDB Local
+listen, for ``make token``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import multiprocessing
 import os
 import queue
 import secrets
-import subprocess
+import signal
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -33,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-from devserver import template
+from devserver import dynamodb_local, template
 from devserver.openapi import build_document, load_apps, swagger_html
 from devserver.outbox import outbox_response
 
@@ -218,7 +220,9 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
     return status, {"Content-Type": "application/json"}, body
 
 
-def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) -> type[BaseHTTPRequestHandler]:
+    """The request handler; ``after_invoke`` runs after each function, before the answer is sent."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out in separate writes
@@ -265,6 +269,8 @@ def make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             )
             try:
                 result = api.pools[route.function].invoke(event)
+                if after_invoke is not None:
+                    after_invoke()
             except Exception as error:  # noqa: BLE001 - what API Gateway answers when a Lambda fails
                 print(f"{route.function} failed: {error!r}", file=sys.stderr, flush=True)
                 self._respond(*_error(502, "internal_error", "the function failed"))
@@ -286,29 +292,6 @@ class LocalServer(ThreadingHTTPServer):
 
 
 # --- start-up ---------------------------------------------------------------------------------
-
-
-def start_emulator(state_path: Path) -> tuple[subprocess.Popen[str], str]:
-    """Start the embedded emulator as a child process; return it and its endpoint."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devserver.emulator",
-            "--port",
-            os.environ.get("EMULATOR_PORT", "0"),
-            "--state",
-            str(state_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("READY "):
-        process.kill()
-        raise RuntimeError(f"the DynamoDB emulator did not start: {line!r}")
-    return process, f"http://127.0.0.1:{int(line.split()[1])}"
 
 
 def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
@@ -371,11 +354,12 @@ def configure_environment(endpoint: str | None, data_dir: Path) -> dict[str, str
     return env
 
 
-def resolve_endpoint(data_dir: Path) -> tuple[subprocess.Popen[str] | None, str | None]:
-    """(the embedded emulator if this call started one, the DynamoDB endpoint; None means AWS)."""
+def resolve_endpoint(data_dir: Path) -> tuple[dynamodb_local.DynamoDBLocal | None, str | None]:
+    """(DynamoDB Local if this call started one, the DynamoDB endpoint; None means AWS)."""
     endpoint = os.environ.get("DYNAMODB_ENDPOINT") or None
     if endpoint is None and not os.environ.get("USE_AWS"):
-        return start_emulator(data_dir / "dynamodb.json")
+        ddb = dynamodb_local.start(data_dir)
+        return ddb, ddb.endpoint
     return None, endpoint
 
 
@@ -387,21 +371,31 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))
     data_dir = local_data_dir()
-    emulator, endpoint = resolve_endpoint(data_dir)
+    try:
+        ddb, endpoint = resolve_endpoint(data_dir)
+    except dynamodb_local.DynamoDBLocalError as error:
+        sys.exit(str(error))
+    try:
+        serve(host, port, data_dir, endpoint, ddb)
+    finally:
+        if ddb is not None:
+            ddb.stop()
+
+
+def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynamodb_local.DynamoDBLocal | None) -> None:
     env = configure_environment(endpoint, data_dir)
-    if endpoint:  # an emulator or DynamoDB Local: create the table; a real account deploys it with SAM
+    if endpoint:  # DynamoDB Local (ours or another): create the table; a real account deploys it with SAM
         ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
     api = LocalApi(template.routes())
-    server = LocalServer((host, port), make_handler(api))
+    # Our DynamoDB Local: answer only once the function's transactions are stored (dynamodb_local.py).
+    server = LocalServer((host, port), make_handler(api, ddb.wait_for_commits if ddb else None))
     url = f"http://{host}:{server.server_address[1]}"
     state_file = data_dir / "server.json"
     state_file.write_text(json.dumps({"url": url, "endpoint": endpoint, "pid": os.getpid()}))
-    backend = f"embedded emulator at {endpoint}" if emulator else (endpoint or f"AWS {env['AWS_REGION']}")
+    backend = f"DynamoDB Local at {endpoint}" if ddb else (endpoint or f"AWS {env['AWS_REGION']}")
     print(f"serving {url} (table {env['TABLE_NAME']} on {backend})", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
-        import signal
-
-        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -409,9 +403,6 @@ def main() -> None:
         state_file.unlink(missing_ok=True)
         server.server_close()
         api.stop()
-        if emulator is not None:
-            emulator.terminate()
-            emulator.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 Staff roles get the account ``local-<role>@example.com`` (created on first use); ``customer`` gets
 the customer of ``PHONE`` (default +919000000001), created on first use and marked as having
 proved its phone. The token is signed with the local key the server uses. If ``make run`` is
-running, its emulator is used; otherwise the embedded emulator is started over the same data
-for the moment it takes (or ``DYNAMODB_ENDPOINT`` / ``USE_AWS`` as for ``make run``).
+running, its DynamoDB Local is used; otherwise DynamoDB Local is started over the same data for the
+moment it takes (or ``DYNAMODB_ENDPOINT`` / ``USE_AWS`` as for ``make run``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from devserver import server
+from devserver import dynamodb_local, server
 
 DEFAULT_CUSTOMER_PHONE = "+919000000001"
 
@@ -31,12 +31,15 @@ def running_server_endpoint(data_dir: Path) -> str | None:
 
 def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHONE) -> str:
     """A token for the local account of ``role`` (creating the account if needed)."""
-    emulator = None
+    ddb = None
     endpoint = os.environ.get("DYNAMODB_ENDPOINT") or running_server_endpoint(data_dir)
     if endpoint:
         os.environ["DYNAMODB_ENDPOINT"] = endpoint
     else:
-        emulator, endpoint = server.resolve_endpoint(data_dir)
+        try:
+            ddb, endpoint = server.resolve_endpoint(data_dir)
+        except dynamodb_local.DynamoDBLocalError as error:
+            sys.exit(str(error))
     try:
         env = server.configure_environment(endpoint, data_dir)
         if endpoint:
@@ -53,9 +56,8 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
             account = runtime.staff().ensure(email=f"local-{role.replace('_', '-')}@example.com", role=role)
         return runtime.accounts().token_for(account, "local").token
     finally:
-        if emulator is not None:
-            emulator.terminate()
-            emulator.wait(timeout=30)
+        if ddb is not None:
+            ddb.stop()
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Integration fixtures: `make run`'s server in a child process, with its embedded HTTP emulator.
+"""Integration fixtures: `make run`'s server in a child process, with its own DynamoDB Local.
 
 Tokens come from the same command as `make token`, run against the server's data folder.
 """

@@ -1,4 +1,4 @@
-"""The HTTP contract, through the local server and the emulator, with a real HTTP client."""
+"""The HTTP contract, through the local server and DynamoDB Local, with a real HTTP client."""
 
 import itertools
 from urllib.parse import quote

@@ -1,4 +1,4 @@
-"""`make run` keeps its data across restarts (the emulator's tables are saved under LOCAL_DATA_DIR)."""
+"""`make run` keeps its data across restarts (DynamoDB Local stores its tables under LOCAL_DATA_DIR)."""
 
 from pathlib import Path
 
@@ -17,7 +17,9 @@ def test_customers_accounts_and_the_signing_key_survive_a_restart(tmp_path: Path
         with authorized(token, url) as admin:
             created = admin.post("/customers", json={"phone": "9717619183", "name": "Asha"}).json()["customer"]
             me = admin.get("/me").json()
-    assert (data / "dynamodb.json").exists() and (data / "jwt-signing-key").stat().st_mode & 0o077 == 0
+    assert (data / "dynamodb" / "shared-local-instance.db").exists() and (
+        data / "jwt-signing-key"
+    ).stat().st_mode & 0o077 == 0
     with local_server(data) as url, authorized(token, url) as admin:  # the same token still works
         assert admin.get("/customers/PL1").json()["customer"] == created
         assert admin.get("/me").json() == me

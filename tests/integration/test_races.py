@@ -1,4 +1,4 @@
-"""Race safety proven with truly concurrent HTTP requests against the local server and emulator."""
+"""Race safety proven with truly concurrent HTTP requests against the local server and DynamoDB Local."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
