@@ -187,6 +187,10 @@ def local_table(data_dir: Path) -> Iterator[None]:
     finally:
         if engine is not None:
             engine.stop()  # waits for its last commits, then stops it
+        elif endpoint:  # DynamoDB Local answers a transaction before storing it: wait for the stores
+            import boto3
+
+            boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"]).list_tables(Limit=1)
 
 
 def start_in_aws(source: str, *, state_machine_arn: str, dry_run: bool) -> int:
