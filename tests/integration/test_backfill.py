@@ -135,6 +135,8 @@ def test_a_second_run_over_the_same_input_changes_nothing(imported: dict[str, An
     assert (
         second["customers_created"] == 0 and "created" not in second["outcomes"] and "merged" not in second["outcomes"]
     )
+    written = (export / "backfill-report.json").read_text() + (export / "backfill-rows.jsonl").read_text()
+    assert "$2b$" not in written and "$argon2" not in written  # no password hash in any report
     with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
         assert customers(admin)[: len(before)] == before
 

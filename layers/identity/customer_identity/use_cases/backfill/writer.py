@@ -259,6 +259,8 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
         existing = getattr(current, name)
         if existing is None:
             actions.append(getattr(CustomerItem, name).set(value))
+        elif name == "password_hash":
+            continue  # the customer's own password stands; a hash never goes into a report
         elif str(existing) != str(value):
             conflicts.append({"phone": entry["phone"], "field": name, "kept": str(existing), "others": [str(value)]})
     if actions:
