@@ -137,6 +137,8 @@ def test_a_second_run_over_the_same_input_changes_nothing(imported: dict[str, An
     )
     written = (export / "backfill-report.json").read_text() + (export / "backfill-rows.jsonl").read_text()
     assert "$2b$" not in written and "$argon2" not in written  # no password hash in any report
+    first_conflicts = {(c["phone"], c["field"]) for c in imported["first"]["conflicts"]}
+    assert {(c["phone"], c["field"]) for c in second["conflicts"]} == first_conflicts  # nothing new to report
     with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
         assert customers(admin)[: len(before)] == before
 

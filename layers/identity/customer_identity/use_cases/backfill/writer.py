@@ -261,7 +261,7 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
             actions.append(getattr(CustomerItem, name).set(value))
         elif name == "password_hash":
             continue  # the customer's own password stands; a hash never goes into a report
-        elif str(existing) != str(value):
+        elif not _same(existing, value):
             conflicts.append({"phone": entry["phone"], "field": name, "kept": str(existing), "others": [str(value)]})
     if actions:
         current.update(
@@ -272,6 +272,13 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     for booking in entry["bookings"]:
         _book_once(dict(entry, customer_id=customer_id), current, booking)
     return conflicts
+
+
+def _same(stored: Any, planned: Any) -> bool:
+    """Equal as the customer would see them (DynamoDB keeps ``144.80`` as ``144.8``)."""
+    if isinstance(stored, Decimal) or isinstance(planned, Decimal):
+        return Decimal(str(stored)) == Decimal(str(planned))
+    return str(stored) == str(planned)
 
 
 def _fillable(entry: dict[str, Any]) -> dict[str, Any]:
