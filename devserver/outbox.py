@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from customer_identity import runtime
 from customer_identity.core.errors import InvalidInput
+from customer_identity.core.models import error_body
 from customer_identity.core.settings import Settings
 from customer_identity.use_cases.notifications import outbox_messages
 from customer_identity.use_cases.phones import normalise_phone
@@ -19,7 +20,7 @@ JSON = {"Content-Type": "application/json"}
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    return status, JSON, json.dumps({"error": {"code": code, "message": message, "field": "to"}}).encode()
+    return status, JSON, json.dumps(error_body(code, message, "to")).encode()
 
 
 def outbox_response(query: str) -> tuple[int, dict[str, str], bytes]:

@@ -216,8 +216,9 @@ class LocalApi:
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    body = json.dumps({"error": {"code": code, "message": message, "field": None}}).encode()
-    return status, {"Content-Type": "application/json"}, body
+    from customer_identity.core.models import error_body
+
+    return status, {"Content-Type": "application/json"}, json.dumps(error_body(code, message)).encode()
 
 
 def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) -> type[BaseHTTPRequestHandler]:

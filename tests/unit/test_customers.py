@@ -205,23 +205,25 @@ def test_round_trips_per_operation(domain: Domain, requests_made: Counter[str]) 
 # --- resolution -----------------------------------------------------------------------------
 
 
-def test_every_kind_of_reference_resolves_to_the_same_customer(domain: Domain) -> None:
+@pytest.mark.parametrize(
+    ("ref", "kind"),
+    [
+        ("<customer_id>", "customer_id"),
+        ("PL1", "customer_number"),
+        ("pl1", "customer_number"),
+        ("9717619183", "phone"),
+        ("user_9717619183", "phone"),
+        ("+91 97176 19183", "phone"),
+        ("ASHA@example.com", "email"),
+        ("CUST-000123", "legacy_id"),
+        ("5f8d0a3b9c1e4a2b3c4d5e6f", "legacy_id"),
+    ],
+)
+def test_every_kind_of_reference_resolves_to_the_same_customer(domain: Domain, ref: str, kind: str) -> None:
     customer = domain.create("9717619183", email="asha@example.com").customer
     domain.profiles.attach_legacy_ids(customer.customer_id, ["CUST-000123", "5f8d0a3b9c1e4a2b3c4d5e6f"])
-    expected = {
-        customer.customer_id: "customer_id",
-        "PL1": "customer_number",
-        "pl1": "customer_number",
-        "9717619183": "phone",
-        "user_9717619183": "phone",
-        "+91 97176 19183": "phone",
-        "ASHA@example.com": "email",
-        "CUST-000123": "legacy_id",
-        "5f8d0a3b9c1e4a2b3c4d5e6f": "legacy_id",
-    }
-    for ref, kind in expected.items():
-        resolved = domain.resolver.resolve(ref)
-        assert (resolved.item.customer_id, resolved.kind) == (customer.customer_id, kind), ref
+    resolved = domain.resolver.resolve(customer.customer_id if ref == "<customer_id>" else ref)
+    assert (resolved.item.customer_id, resolved.kind) == (customer.customer_id, kind)
 
 
 @pytest.mark.parametrize("ref", ["PL99", "9800000000", "cus_unknown", "nobody@example.com", "CUST-404", "", "x" * 300])
@@ -296,12 +298,12 @@ def test_email_change_moves_the_marker_and_refuses_a_taken_email(domain: Domain)
         domain.resolver.resolve("c@example.com")
 
 
-def test_required_fields_cannot_be_removed(domain: Domain) -> None:
+@pytest.mark.parametrize("field", ["phone", "status"])
+def test_required_fields_cannot_be_removed(domain: Domain, field: str) -> None:
     domain.create("9800000001")
-    for field in ("phone", "status"):
-        with pytest.raises(InvalidInput) as raised:
-            domain.profiles.update("PL1", CustomerChanges.model_validate({field: None}))
-        assert raised.value.field == field
+    with pytest.raises(InvalidInput) as raised:
+        domain.profiles.update("PL1", CustomerChanges.model_validate({field: None}))
+    assert raised.value.field == field
 
 
 def test_an_update_without_changes_writes_nothing(domain: Domain, requests_made: Counter[str]) -> None:
@@ -369,8 +371,12 @@ def test_cursors_are_checked(domain: Domain) -> None:
     assert cursor
     with pytest.raises(InvalidCursor):  # a cursor from another listing
         domain.listing.customers(status="active", area=None, limit=1, cursor=cursor)
-    for bad in ("abc", "eyJ4IjoxfQ", "!!!"):
-        with pytest.raises(InvalidCursor):
-            domain.listing.customers(status=None, area=None, limit=1, cursor=bad)
     with pytest.raises(InvalidInput):
         domain.listing.customers(status=None, area=None, limit=0, cursor=None)
+
+
+@pytest.mark.parametrize("cursor", ["abc", "eyJ4IjoxfQ", "!!!", "e30"])
+def test_a_cursor_this_api_did_not_return_is_refused(domain: Domain, cursor: str) -> None:
+    domain.create("9800000001")
+    with pytest.raises(InvalidCursor):
+        domain.listing.customers(status=None, area=None, limit=1, cursor=cursor)

@@ -2,18 +2,20 @@
 
 import json
 
+import pytest
+
 from devserver.template import routes
 from tests.unit.conftest import code_in, load_event, reset_token_in
 
 
-def test_every_route_has_a_sample_event_and_a_thin_handler() -> None:
-    for route in routes():
-        event = load_event(route.code_dir.name)
-        assert (event["httpMethod"], event["resource"]) == (route.method, route.path)
-        source = (route.code_dir / "app.py").read_text()
-        assert len(source.splitlines()) < 50, f"{route.code_dir.name} handler is not thin"
-        public = route.path == "/health" or route.path.startswith("/auth/")
-        assert ("Authorization" in event["headers"]) != public, route.path
+@pytest.mark.parametrize("route", routes(), ids=lambda route: route.code_dir.name)
+def test_every_route_has_a_sample_event_and_a_thin_handler(route) -> None:
+    event = load_event(route.code_dir.name)
+    assert (event["httpMethod"], event["resource"]) == (route.method, route.path)
+    source = (route.code_dir / "app.py").read_text()
+    assert len(source.splitlines()) < 50, f"{route.code_dir.name} handler is not thin"
+    public = route.path == "/health" or route.path.startswith("/auth/")
+    assert ("Authorization" in event["headers"]) != public, route.path
 
 
 def test_sample_events_run_against_their_handlers(invoke) -> None:
@@ -80,9 +82,9 @@ def test_protected_handlers_refuse_requests_without_a_valid_token(invoke) -> Non
             assert (status, body["error"]["code"]) == (401, "unauthenticated"), (name, header)
 
 
-def test_bad_input_gets_a_4xx_naming_the_field(invoke) -> None:
-    event = load_event("create_customer")
-    cases = [
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
         ("{not json", 400, "malformed_json", None),
         ('{"phone": "555-1234"}', 422, "invalid_phone", "phone"),
         ('{"name": "x"}', 422, "missing_field", "phone"),
@@ -91,11 +93,16 @@ def test_bad_input_gets_a_4xx_naming_the_field(invoke) -> None:
         ('{"phone": "9717619183", "colour": "red"}', 422, "unknown_field", "colour"),
         ('{"phone": 9717619183}', 422, "invalid_phone", "phone"),
         ("[]", 400, "malformed_json", None),
-    ]
-    for body, status, code, field in cases:
-        got_status, got = invoke("create_customer", {**event, "body": body})
-        assert (got_status, got["error"]["code"], got["error"]["field"]) == (status, code, field), body
-        assert got["error"]["message"]
+    ],
+)
+def test_bad_input_gets_a_4xx_naming_the_field(invoke, body: str, status: int, code: str, field: str | None) -> None:
+    got_status, got = invoke("create_customer", {**load_event("create_customer"), "body": body})
+    assert (got_status, got["error"]["code"], got["error"]["field"]) == (status, code, field)
+    assert got["error"]["message"]
+
+
+def test_a_body_that_is_not_json_is_refused_with_415_and_nothing_is_created(invoke) -> None:
+    event = load_event("create_customer")
     form = {**event, "headers": {**event["headers"], "Content-Type": "application/x-www-form-urlencoded"}}
     assert invoke("create_customer", form)[0] == 415
     status, body = invoke("get_customer")

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from customer_identity import runtime
 from customer_identity.core import errors
-from customer_identity.core.models import ErrorBody
+from customer_identity.core.models import ErrorBody, error_body
 from customer_identity.core.observability import logger, metrics, tracer
 from customer_identity.storage.table import is_transient
 from customer_identity.use_cases.tokens import Principal, bearer_token
@@ -73,11 +73,11 @@ def error_response(
     headers: dict[str, str] | None = None,
     correlation_id: str | None = None,
 ) -> Response:
-    detail: dict[str, Any] = {"code": code, "message": message, "field": field}
-    if correlation_id:
-        detail["correlation_id"] = correlation_id
     return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": detail}, headers=headers
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(code, message, field, correlation_id),
+        headers=headers,
     )
 
 

@@ -283,3 +283,13 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+def error_body(
+    code: str, message: str, field: str | None = None, correlation_id: str | None = None
+) -> dict[str, dict[str, str | None]]:
+    """The one error envelope every answer uses: ``{"error": {"code", "message", "field"}}``."""
+    detail: dict[str, str | None] = {"code": code, "message": message, "field": field}
+    if correlation_id:
+        detail["correlation_id"] = correlation_id
+    return {"error": detail}
