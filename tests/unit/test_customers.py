@@ -380,3 +380,34 @@ def test_a_cursor_this_api_did_not_return_is_refused(domain: Domain, cursor: str
     domain.create("9800000001")
     with pytest.raises(InvalidCursor):
         domain.listing.customers(status=None, area=None, limit=1, cursor=cursor)
+
+
+def test_a_transaction_conflict_while_finalizing_is_retried_not_a_failure(
+    domain: Domain, on_call: Callable[[str, Callable[[], object]], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    domain.create("9800000001")
+    on_call("BatchGetItem", lambda: domain.create("9800000003"))  # forces the contended path
+    original = botocore.client.BaseClient._make_api_call
+    transactions = []
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            transactions.append(params)
+            finalizing = (
+                any(
+                    op.get("Put", {}).get("Item", {}).get("pk", {}).get("S", "").startswith("NUMBER#")
+                    for op in params["TransactItems"]
+                )
+                and len(params["TransactItems"]) == 2
+            )
+            if finalizing and len(transactions) < 6:
+                reasons = [{"Code": "TransactionConflict"}, {"Code": "None"}]
+                raise ClientError(
+                    {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons}, operation
+                )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    created = domain.create("9800000002")
+    assert created.created is True and created.customer.customer_number == "PL3"
+    assert domain.create("9800000004").customer.customer_number == "PL4"

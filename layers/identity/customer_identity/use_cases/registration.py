@@ -161,24 +161,32 @@ class Registration:
 
     def _finalize(self, claim: CustomerItem, number: int) -> CustomerItem:
         item = claim.copy()
+        assert isinstance(item, CustomerItem)
         item.customer_number = number
         item.pending_since = None
-        tx = Transaction()
-        tx.put(
-            "customer",
-            item,
-            condition=markers.names_customer(claim.customer_id) & Attr("customer_number").not_exists(),
-        )
-        markers.put_new(tx, item, {"customer_number"})
-        try:
-            tx.commit()
-        except TransactionCancelled as cancelled:
-            current = self._customer(claim.phone)
-            if cancelled.failed("customer") and current is not None and not current.is_claim:
-                return current  # finalized meanwhile by a slow creator or another adopter
-            raise
+
+        def attempt() -> CustomerItem:
+            tx = Transaction()
+            tx.put(
+                "customer",
+                item,
+                condition=markers.names_customer(claim.customer_id) & Attr("customer_number").not_exists(),
+            )
+            markers.put_new(tx, item, {"customer_number"})
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                current = self._customer(claim.phone)
+                if cancelled.failed("customer") and current is not None and not current.is_claim:
+                    return current  # finalized meanwhile by a slow creator or another adopter
+                if cancelled.failed("customer") or cancelled.failed("customer_number"):
+                    raise
+                raise LostRace from cancelled  # a transaction in flight on the same items: try again
+            return item
+
+        finalized = retry_lost_races(attempt, self.settings.contention_budget_seconds)
         self.numbering.release(claim.customer_id)
-        return item
+        return finalized
 
     def _customer_and_counter(self, e164: str) -> tuple[CustomerItem | None, CounterItem | None]:
         found = table.batch_get([keys.phone_key(e164), keys.COUNTER_KEY])

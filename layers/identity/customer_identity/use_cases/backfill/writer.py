@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -37,6 +39,7 @@ from customer_identity.storage.transactions import Transaction, TransactionCance
 from customer_identity.use_cases import markers
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
+MAX_CONFLICT_RETRIES = 8
 PERSONS_PER_TRANSACTION = 25  # 4 items each at most: one TransactWriteItems holds 100
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
 SECRET_FIELDS = ("password_hash", "password", "passwordHash")
@@ -114,6 +117,7 @@ def _create_group(
     conflicts: list[dict[str, Any]] = []
     linked: dict[str, CustomerItem | None] = {}
     pending = {entry["phone"]: _customer_item(entry, run_id) for entry in group}
+    conflicted = 0
     while pending:
         tx = Transaction()
         for index, customer in enumerate(pending.values()):
@@ -138,6 +142,11 @@ def _create_group(
                     customer.email = None
                 elif any(cancelled.failed(f"{kind}:{index}") for kind in ("customer_id", "customer_number")):
                     raise  # a number or id of this run taken by someone else: never expected
+            if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in cancelled.reasons.values()):
+                conflicted += 1  # transactions in flight on the same items: back off, then try again
+                if conflicted > MAX_CONFLICT_RETRIES:
+                    raise
+                time.sleep(min(2.0, 0.05 * 2**conflicted) * random.random())
     return conflicts, linked
 
 
