@@ -134,7 +134,7 @@ def run_local(source: Path, *, dry_run: bool, out: Path | None, chunk_size: int 
     from devserver import server
 
     data_dir = server.local_data_dir()
-    with local_table(data_dir), quiet(), local_step_functions() as (client, arn):
+    with server.local_table(data_dir), quiet(), local_step_functions() as (client, arn):
         event = {"source": str(source.resolve()), "dry_run": dry_run, "out": str(out.resolve()) if out else None}
         if chunk_size:
             event["chunk_size"] = chunk_size
@@ -165,32 +165,6 @@ def quiet() -> Iterator[None]:
     logger.setLevel(level)
     logging.getLogger("moto").setLevel(level)
     yield
-
-
-@contextlib.contextmanager
-def local_table(data_dir: Path) -> Iterator[None]:
-    """The table ``make run`` serves: its running DynamoDB, ``DYNAMODB_ENDPOINT``, or a local one for now."""
-    from devserver import server
-    from devserver.token import running_server_endpoint
-
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or running_server_endpoint(data_dir)
-    engine = None
-    if endpoint:
-        os.environ["DYNAMODB_ENDPOINT"] = endpoint
-    else:
-        engine, endpoint = server.resolve_endpoint(data_dir)
-    try:
-        env = server.configure_environment(endpoint, data_dir)
-        if endpoint:
-            server.ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
-        yield
-    finally:
-        if engine is not None:
-            engine.stop()  # waits for its last commits, then stops it
-        elif endpoint:  # DynamoDB Local answers a transaction before storing it: wait for the stores
-            import boto3
-
-            boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"]).list_tables(Limit=1)
 
 
 def start_in_aws(source: str, *, state_machine_arn: str, dry_run: bool) -> int:

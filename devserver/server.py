@@ -13,6 +13,7 @@ listen, for ``make token``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import multiprocessing
@@ -24,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -362,6 +363,45 @@ def resolve_endpoint(data_dir: Path) -> tuple[dynamodb_local.DynamoDBLocal | Non
         ddb = dynamodb_local.start(data_dir)
         return ddb, ddb.endpoint
     return None, endpoint
+
+
+def running_server_endpoint(data_dir: Path) -> str | None:
+    """The DynamoDB endpoint of a ``make run`` serving ``data_dir`` right now, if one is."""
+    try:
+        state = json.loads((data_dir / "server.json").read_text())
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return state.get("endpoint")
+
+
+@contextlib.contextmanager
+def local_table(data_dir: Path) -> Iterator[dict[str, str]]:
+    """The table ``make run`` serves over ``data_dir``, for local tools; yields the functions' environment.
+
+    Uses the running server's DynamoDB, else ``DYNAMODB_ENDPOINT`` (or AWS with ``USE_AWS``), else
+    DynamoDB Local over ``data_dir`` for as long as the tool runs. On the way out every write is
+    stored: DynamoDB Local answers a transaction before storing it (see ``dynamodb_local``).
+    """
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or running_server_endpoint(data_dir)
+    ddb = None
+    if endpoint:
+        os.environ["DYNAMODB_ENDPOINT"] = endpoint
+    else:
+        try:
+            ddb, endpoint = resolve_endpoint(data_dir)
+        except dynamodb_local.DynamoDBLocalError as error:
+            sys.exit(str(error))
+    try:
+        env = configure_environment(endpoint, data_dir)
+        if endpoint:
+            ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+        yield env
+    finally:
+        if ddb is not None:
+            ddb.stop()  # waits for its last commits, then stops it
+        elif endpoint:  # another process's DynamoDB Local: wait behind our queued commits
+            boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"]).list_tables(Limit=1)
 
 
 def local_data_dir() -> Path:

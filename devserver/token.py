@@ -10,40 +10,18 @@ moment it takes (or ``DYNAMODB_ENDPOINT`` / ``USE_AWS`` as for ``make run``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
-from devserver import dynamodb_local, server
+from devserver import server
 
 DEFAULT_CUSTOMER_PHONE = "+919000000001"
 
 
-def running_server_endpoint(data_dir: Path) -> str | None:
-    try:
-        state = json.loads((data_dir / "server.json").read_text())
-        os.kill(int(state["pid"]), 0)
-    except (OSError, ValueError, KeyError):
-        return None
-    return state.get("endpoint")
-
-
 def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHONE) -> str:
     """A token for the local account of ``role`` (creating the account if needed)."""
-    ddb = None
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT") or running_server_endpoint(data_dir)
-    if endpoint:
-        os.environ["DYNAMODB_ENDPOINT"] = endpoint
-    else:
-        try:
-            ddb, endpoint = server.resolve_endpoint(data_dir)
-        except dynamodb_local.DynamoDBLocalError as error:
-            sys.exit(str(error))
-    try:
-        env = server.configure_environment(endpoint, data_dir)
-        if endpoint:
-            server.ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
+    with server.local_table(data_dir):
         from customer_identity import runtime
         from customer_identity.core.models import NewCustomer
         from customer_identity.use_cases.accounts import LoginAccount
@@ -55,9 +33,6 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
         else:
             account = runtime.staff().ensure(email=f"local-{role.replace('_', '-')}@example.com", role=role)
         return runtime.accounts().token_for(account, "local").token
-    finally:
-        if ddb is not None:
-            ddb.stop()
 
 
 def main() -> None:

@@ -47,10 +47,10 @@ class Numbering:
         reserved = counter.reserved_for(customer_id)
         if reserved is not None:
             return reserved
-        counter.create(self.start)
-        return counter.take_for(customer_id)
+        return self.take_for_claim(customer_id, counter_exists=False)
 
     def take_for_claim(self, customer_id: str, *, counter_exists: bool) -> int:
+        """Take the next number for the claim ``customer_id`` (creating the counter if there is none)."""
         if not counter_exists:
             counter.create(self.start)
         return counter.take_for(customer_id)

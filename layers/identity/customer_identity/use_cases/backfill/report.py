@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from customer_identity.core.clock import utc_now
-from customer_identity.storage import keys, table
+from customer_identity.storage import keys
 from customer_identity.storage.entities import BackfillRunItem
 from customer_identity.use_cases.backfill.records import COLLECTIONS
 from customer_identity.use_cases.backfill.workspace import Workspace
@@ -52,8 +52,3 @@ def report_step(workspace: Workspace, planned: dict[str, Any], results: list[dic
         run = BackfillRunItem(*keys.backfill_run_key(planned["run_id"]))
         run.update(actions=[BackfillRunItem.completed_at.set(utc_now())])
     return summary
-
-
-def run_completed(run_id: str) -> bool:
-    run = table.get(BackfillRunItem, keys.backfill_run_key(run_id))
-    return run is not None and run.completed_at is not None

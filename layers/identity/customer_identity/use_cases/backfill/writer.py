@@ -135,10 +135,10 @@ def _create_group(
                     if found is not None and found.backfill_run != run_id:  # the API created it meanwhile
                         linked[phone] = found
                         conflicts.append(
-                            _conflict(phone, "customer_number", found.customer_number, customer.customer_number)
+                            _conflict(phone, "customer_number", found.customer_number, [customer.customer_number])
                         )
                 elif cancelled.failed(f"email:{index}"):
-                    conflicts.append(_conflict(phone, "email", None, customer.email, reason="email_taken"))
+                    conflicts.append(_conflict(phone, "email", None, [customer.email], reason="email_taken"))
                     customer.email = None
                 elif any(cancelled.failed(f"{kind}:{index}") for kind in ("customer_id", "customer_number")):
                     raise  # a number or id of this run taken by someone else: never expected
@@ -150,8 +150,9 @@ def _create_group(
     return conflicts, linked
 
 
-def _conflict(phone: str, field: str, kept: Any, other: Any, *, reason: str | None = None) -> dict[str, Any]:
-    found = {"phone": phone, "field": field, "kept": kept, "others": [other]}
+def _conflict(phone: str, field: str, kept: Any, others: list[Any], *, reason: str | None = None) -> dict[str, Any]:
+    """A conflict for the report: the value kept and the ones that were not."""
+    found = {"phone": phone, "field": field, "kept": kept, "others": others}
     return found | {"reason": reason} if reason else found
 
 
@@ -237,7 +238,7 @@ def _booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem
 def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     current = table.get(CustomerItem, keys.phone_key(entry["phone"]))
     if current is None:
-        return [{"phone": entry["phone"], "field": "customer", "kept": None, "others": [], "reason": "customer_gone"}]
+        return [_conflict(entry["phone"], "customer", None, [], reason="customer_gone")]
     conflicts = []
     customer_id = current.customer_id
     for row in entry["rows"]:
@@ -252,15 +253,7 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
         except PutError as error:
             if not table.condition_failed(error):
                 raise
-            conflicts.append(
-                {
-                    "phone": entry["phone"],
-                    "field": "legacy_id",
-                    "kept": None,
-                    "others": [row["id"]],
-                    "reason": "legacy_id_taken",
-                }
-            )
+            conflicts.append(_conflict(entry["phone"], "legacy_id", None, [row["id"]], reason="legacy_id_taken"))
     actions = []
     if entry["rows"]:
         actions.append(CustomerItem.legacy_ids.add({row["id"] for row in entry["rows"]}))
@@ -271,7 +264,7 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
         elif name == "password_hash":
             continue  # the customer's own password stands; a hash never goes into a report
         elif not _same(existing, value):
-            conflicts.append({"phone": entry["phone"], "field": name, "kept": str(existing), "others": [str(value)]})
+            conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
     if actions:
         current.update(
             actions=[*actions, CustomerItem.revision.add(1)], condition=CustomerItem.customer_id == customer_id
@@ -320,15 +313,7 @@ def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
     try:
         tx.commit()
     except TransactionCancelled:
-        return [
-            {
-                "phone": current.phone,
-                "field": "email",
-                "kept": current.email,
-                "others": [email],
-                "reason": "email_taken",
-            }
-        ]
+        return [_conflict(current.phone, "email", current.email, [email], reason="email_taken")]
     return []
 
 
