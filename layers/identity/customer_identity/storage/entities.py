@@ -112,10 +112,16 @@ class CustomerItem(TableItem, discriminator="customer"):
     custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
     notes = UnicodeAttribute(null=True)
     backfill_run = UnicodeAttribute(null=True)  # the backfill run that created this customer
+    # Set when an admin merge folded this customer into another: every reference to it forwards to
+    # ``merged_into``; the item itself is kept (nothing is deleted) so the merge can be undone.
+    merged_into = UnicodeAttribute(null=True)
+    merge_id = UnicodeAttribute(null=True)
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         self.pk, self.sk = keys.phone_key(self.phone)
-        number = int(self.customer_number) if self.customer_number is not None else None
+        # A merged-away customer is listed nowhere (it keeps its number, which forwards).
+        listed = self.customer_number is not None and self.merged_into is None
+        number = int(self.customer_number) if listed else None
         index_keys = keys.customer_index_keys(
             number=number, status=self.status, area=self.area, delivery_person_id=self.delivery_person_id
         )
@@ -176,6 +182,12 @@ class StaffItem(TableItem, discriminator="staff"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     revision = NumberAttribute(default=0)
+    # Set when an admin deactivated the account: it cannot sign in and its tokens stop working.
+    deactivated_at = UnicodeAttribute(null=True)
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class StaffEmailItem(TableItem, discriminator="staff_email"):

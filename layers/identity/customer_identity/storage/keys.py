@@ -16,6 +16,8 @@ Items (``pk`` / ``sk``):
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
 * ``IDEMPOTENCY#create_booking`` / hash of a key -- Powertools idempotency records.
+* ``STATS#<shard>`` / ``STATS`` -- exact dashboard counters, sharded (:data:`STATS_SHARDS` items);
+  each write that changes a count adds to one shard in its own transaction.
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
 ``by_area`` (area, then status) and ``by_delivery_person``.
@@ -95,6 +97,17 @@ def outbox_partition(to: str) -> str:
 
 def outbox_key(to: str, created_at: str, message_id: str) -> Key:
     return outbox_partition(to), f"{created_at}#{message_id}"
+
+
+# Concurrent transactions that touch the same item conflict; spreading the counters over shards
+# (one chosen at random per transaction) keeps that rare. Readers sum all shards (one BatchGetItem).
+STATS_SHARDS = 16
+
+
+def stats_key(shard: int) -> Key:
+    if not 0 <= shard < STATS_SHARDS:
+        raise ValueError(f"stats shard {shard} outside 0..{STATS_SHARDS - 1}")
+    return f"STATS#{shard:02d}", "STATS"
 
 
 def reservation_attribute(customer_id: str) -> str:

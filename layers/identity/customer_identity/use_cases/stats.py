@@ -1,0 +1,86 @@
+"""What each item contributes to the dashboard counters, and the change a write makes to them.
+
+Every write that changes a counted fact passes the item before and after it to :func:`record`,
+which adds the difference to the counters in the same transaction (see :mod:`..storage.stats`).
+The rules, one place:
+
+* a customer with a number and not merged away is *live*: it counts in ``customers.total``, in
+  ``customers.status#<status>``, in ``customers.area#<area>`` (areas compared case- and
+  space-insensitively, as the listing does), in ``customers.with_login`` when it has a password or
+  a verified phone, in ``customers.with_email`` when it has an email;
+* a merged-away customer counts only in ``customers.merged_away``; a claim (no number yet) counts
+  nowhere;
+* a staff account counts in ``staff.role#<role>`` while it is active;
+* a booking that is not cancelled counts in ``bookings.total`` and its amount in ``bookings.spent``;
+* a review item counts in ``review.open`` and ``review.open#<reason>`` while it is open.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from customer_identity.storage import stats as stored
+from customer_identity.storage.entities import BookingItem, CustomerItem, ReviewItem, StaffItem, TableItem
+from customer_identity.storage.transactions import Transaction
+
+CUSTOMERS_TOTAL = "customers.total"
+CUSTOMERS_WITH_LOGIN = "customers.with_login"
+CUSTOMERS_WITH_EMAIL = "customers.with_email"
+CUSTOMERS_MERGED_AWAY = "customers.merged_away"
+CUSTOMERS_BY_STATUS = "customers.status#"
+CUSTOMERS_BY_AREA = "customers.area#"
+STAFF_BY_ROLE = "staff.role#"
+BOOKINGS_TOTAL = "bookings.total"
+BOOKINGS_SPENT = "bookings.spent"
+REVIEW_OPEN = "review.open"
+REVIEW_OPEN_BY_REASON = "review.open#"
+
+type Counts = Counter[str]
+
+
+def area_name(area: str) -> str:
+    """The counted form of an area: case- and space-insensitive, like the area listing."""
+    return " ".join(area.split()).casefold()
+
+
+def contribution(item: TableItem | None) -> Counts:
+    """What ``item`` adds to the counters as it stands (nothing for None or an uncounted item)."""
+    counts: Counts = Counter()
+    if isinstance(item, CustomerItem):
+        if item.customer_number is None:
+            return counts
+        if item.merged_into:
+            counts[CUSTOMERS_MERGED_AWAY] += 1
+            return counts
+        counts[CUSTOMERS_TOTAL] += 1
+        counts[CUSTOMERS_BY_STATUS + item.status] += 1
+        if item.area:
+            counts[CUSTOMERS_BY_AREA + area_name(item.area)] += 1
+        if item.password_hash or item.phone_verified_at:
+            counts[CUSTOMERS_WITH_LOGIN] += 1
+        if item.email:
+            counts[CUSTOMERS_WITH_EMAIL] += 1
+    elif isinstance(item, StaffItem) and item.active:
+        counts[STAFF_BY_ROLE + item.role] += 1
+    elif isinstance(item, BookingItem) and item.status != "cancelled":
+        counts[BOOKINGS_TOTAL] += 1
+        counts[BOOKINGS_SPENT] += item.amount  # type: ignore[assignment]  # exact Decimal
+    elif isinstance(item, ReviewItem) and item.status == "open":
+        counts[REVIEW_OPEN] += 1
+        counts[REVIEW_OPEN_BY_REASON + item.reason] += 1
+    return counts
+
+
+def change(*pairs: tuple[TableItem | None, TableItem | None]) -> dict[str, int | Decimal]:
+    """The counter changes of replacing each ``before`` by its ``after`` (None: absent)."""
+    total: Counts = Counter()
+    for before, after in pairs:
+        total.update(contribution(after))
+        total.subtract(contribution(before))
+    return {name: value for name, value in total.items() if value}
+
+
+def record(tx: Transaction, *pairs: tuple[TableItem | None, TableItem | None], label: str = "stats") -> None:
+    """Add to ``tx`` the counter changes of its writes (``(before, after)`` per item it changes)."""
+    stored.add_to(tx, change(*pairs), label=label)
