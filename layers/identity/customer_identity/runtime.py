@@ -7,6 +7,7 @@ imports its use case itself, so a function's cold start pays only for the module
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import table
 
 if TYPE_CHECKING:
+    from customer_identity.core.models import DashboardStats
     from customer_identity.use_cases.accounts import Accounts
     from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
@@ -195,6 +197,15 @@ def staff() -> Staff:
 
 
 @cache
+def dashboard() -> Callable[[], DashboardStats]:
+    """The dashboard counters' reader (read-only: one ``BatchGetItem``)."""
+    config()
+    from customer_identity.use_cases.stats import totals
+
+    return totals
+
+
+@cache
 def backfill() -> Backfill:
     from customer_identity.use_cases.backfill.steps import Backfill
 
@@ -224,6 +235,7 @@ BUILDERS = (
     phone_sign_in,
     password_sign_in,
     staff,
+    dashboard,
     backfill,
 )
 
