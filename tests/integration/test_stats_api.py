@@ -2,7 +2,6 @@
 updates, bookings, cancellations, staff, sign-ins and credentials) every figure equals a full scan of
 the table, counted independently by tests/stats_oracle.py."""
 
-import os
 import random
 import re
 from collections.abc import Callable, Iterator
@@ -10,35 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
 from devserver.process import local_server, mint_token
-from devserver.server import running_server_endpoint
 from tests.integration.conftest import UNLIMITED, authorized
-from tests.stats_oracle import assert_stats_match_scan
+from tests.stats_oracle import assert_stats_match_scan, local_table
 
 pytestmark = pytest.mark.integration
 THREADS = 12
 STATUSES = ("trial", "active", "paused", "stopped")
 AREAS = ("Indiranagar", "indiranagar ", "HSR  Layout", "Koramangala")
-
-
-def table_client(data_dir: Path) -> Any:
-    endpoint = running_server_endpoint(data_dir)
-    assert endpoint, "the local server records its DynamoDB endpoint"
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
-def table_name() -> str:
-    return os.environ.get("TABLE_NAME", "customer-identity")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +116,7 @@ def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
     anonymous.close()
 
     stats = ok(admin.get("/admin/stats"))
-    expected = assert_stats_match_scan(stats, table_client(data), table_name())
+    expected = assert_stats_match_scan(stats, *local_table(data))
     # the workload made what it says: 16 lives + 3 shared phones + 6 sign-ins; 16 + 8 bookings not cancelled
     assert expected["customers"]["total"] == 16 + 3 + 6 and expected["customers"]["with_login"] == 6
     assert expected["bookings"]["total"] == 16 + 8
