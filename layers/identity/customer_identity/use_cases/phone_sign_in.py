@@ -15,7 +15,7 @@ from customer_identity.core.models import NewCustomer, OtpVerified
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
 from customer_identity.core.retry import LostRace, retry_lost_races
-from customer_identity.core.settings import Settings
+from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, OtpItem
 from customer_identity.use_cases import customer_writes
@@ -112,7 +112,7 @@ class PhoneSignIn:
         return hmac.new(self._code_key, f"{e164}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def mark_phone_verified(customer: CustomerItem, budget_seconds: float) -> CustomerItem:
+def mark_phone_verified(customer: CustomerItem, budget_seconds: float | None = None) -> CustomerItem:
     """Record that someone proved they hold the customer's phone (kept if already recorded).
 
     A verified phone is a login method, so this is a counted change: one transaction conditioned on
@@ -137,4 +137,4 @@ def mark_phone_verified(customer: CustomerItem, budget_seconds: float) -> Custom
             raise
         return updated
 
-    return retry_lost_races(attempt, budget_seconds)
+    return retry_lost_races(attempt, settings().contention_budget_seconds if budget_seconds is None else budget_seconds)
