@@ -15,6 +15,8 @@ from customer_identity.storage import table
 
 if TYPE_CHECKING:
     from customer_identity.use_cases.accounts import Accounts
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.audit import Audit
     from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
     from customer_identity.use_cases.credentials import Credentials
@@ -201,6 +203,22 @@ def backfill() -> Backfill:
     return Backfill(config())
 
 
+@cache
+def audit() -> Audit:
+    from customer_identity.use_cases.audit import Audit
+
+    return Audit(views().numbers)
+
+
+@cache
+def alias_check() -> AliasCheck:
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.workers import async_invoker
+
+    current = config()
+    return AliasCheck(async_invoker(current.alias_check_function, current.aws_region, current.lambda_endpoint))
+
+
 BUILDERS = (
     config,
     views,
@@ -225,6 +243,8 @@ BUILDERS = (
     password_sign_in,
     staff,
     backfill,
+    audit,
+    alias_check,
 )
 
 
