@@ -17,6 +17,8 @@ from customer_identity.storage import table
 if TYPE_CHECKING:
     from customer_identity.core.models import DashboardStats
     from customer_identity.use_cases.accounts import Accounts
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.audit import Audit
     from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
     from customer_identity.use_cases.credentials import Credentials
@@ -212,6 +214,22 @@ def backfill() -> Backfill:
     return Backfill(config())
 
 
+@cache
+def audit() -> Audit:
+    from customer_identity.use_cases.audit import Audit
+
+    return Audit(views().numbers)
+
+
+@cache
+def alias_check() -> AliasCheck:
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.workers import async_invoker
+
+    current = config()
+    return AliasCheck(async_invoker(current.alias_check_function, current.aws_region, current.lambda_endpoint))
+
+
 BUILDERS = (
     config,
     views,
@@ -237,6 +255,8 @@ BUILDERS = (
     staff,
     dashboard,
     backfill,
+    audit,
+    alias_check,
 )
 
 

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # argon2id cost (RFC 9106 second recommendation by default).
     password_hash_memory_kib: int = Field(default=65536, ge=8)
     password_hash_time_cost: int = Field(default=3, ge=1)
+    # Background work (the alias check) runs as asynchronous Lambda invocations of this function;
+    # ``lambda_endpoint`` points the Lambda client elsewhere (the local server answers Invoke).
+    alias_check_function: str = Field(default="AuditAliasCheckFunction", min_length=1, max_length=140)
+    lambda_endpoint: str | None = None
 
     @field_validator("default_region")
     @classmethod

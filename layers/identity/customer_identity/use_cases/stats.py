@@ -59,7 +59,7 @@ def contribution(item: TableItem | None) -> Counts:
         counts[CUSTOMERS_BY_STATUS + item.status] += 1
         if item.area:
             counts[CUSTOMERS_BY_AREA + area_name(item.area)] += 1
-        if item.password_hash or item.phone_verified_at:
+        if item.can_sign_in:
             counts[CUSTOMERS_WITH_LOGIN] += 1
         if item.email:
             counts[CUSTOMERS_WITH_EMAIL] += 1
