@@ -13,7 +13,7 @@ from customer_identity.storage import audit as stored_audit
 from customer_identity.storage import keys
 from customer_identity.storage.entities import AliasItem, CustomerItem
 from customer_identity.use_cases.alias_check import AliasCheck
-from tests.unit.conftest import Domain
+from tests.unit.conftest import Domain, reset_token_in
 
 
 class Workers:
@@ -149,3 +149,18 @@ def test_a_create_in_flight_is_a_customer_without_a_number(domain: Domain) -> No
     report = runtime.audit().report()
     assert report.without_number.count == 1
     assert [example.customer_id for example in report.without_number.examples] == ["cus_claim"]
+
+
+def test_a_reset_by_sms_takes_the_customer_out_of_the_cannot_sign_in_examples(domain: Domain, outbox) -> None:
+    customer = domain.create("9717619183", name="Sita").customer
+    other = domain.create("9717619184", name="Ravi").customer
+    assert {e.customer_id for e in runtime.audit().report().cannot_sign_in.examples} == {
+        customer.customer_id,
+        other.customer_id,
+    }
+    domain.password_sign_in.forgot(email=None, phone="9717619183")
+    domain.password_sign_in.reset(reset_token_in(outbox(customer.phone)), "a brand new password")
+    report = runtime.audit().report()
+    assert report.cannot_sign_in.count == 1
+    assert [e.customer_id for e in report.cannot_sign_in.examples] == [other.customer_id]
+    assert {e.customer_id for e in report.without_email.examples} == {customer.customer_id, other.customer_id}

@@ -123,13 +123,12 @@ class CustomerItem(TableItem, discriminator="customer"):
     merged_into = UnicodeAttribute(null=True)
     merge_id = UnicodeAttribute(null=True)
 
-    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
-        self.pk, self.sk = keys.phone_key(self.phone)
+    def derived_keys(self) -> dict[str, str | None]:
+        """The index attributes this customer's fields give it (None: not in that index)."""
         # A merged-away customer is listed nowhere (it keeps its number, which forwards).
         listed = self.customer_number is not None and self.merged_into is None
-        number = int(self.customer_number) if listed else None
-        index_keys = keys.customer_index_keys(
-            number=number,
+        return keys.customer_index_keys(
+            number=int(self.customer_number) if listed else None,
             status=self.status,
             area=self.area,
             delivery_person_id=self.delivery_person_id,
@@ -137,7 +136,10 @@ class CustomerItem(TableItem, discriminator="customer"):
             has_login=self.can_sign_in,
             has_email=bool(self.email),
         )
-        for name, value in index_keys.items():
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        self.pk, self.sk = keys.phone_key(self.phone)
+        for name, value in self.derived_keys().items():
             setattr(self, name, value)
         return super().serialize(null_check=null_check)
 

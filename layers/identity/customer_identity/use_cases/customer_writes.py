@@ -7,6 +7,8 @@ swaps the email marker; assigning a delivery person checks that the account is o
 
 from __future__ import annotations
 
+from typing import Any
+
 from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import utc_now
@@ -25,6 +27,18 @@ def next_revision(current: CustomerItem) -> CustomerItem:
     updated.revision = int(current.revision or 0) + 1
     updated.updated_at = utc_now()
     return updated
+
+
+def update_values(after: CustomerItem, values: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``SET`` values and ``REMOVE`` names for a partial update that makes the customer ``after``.
+
+    An ``UpdateItem`` does not derive index keys as a whole-item write does, so the keys ``after``'s
+    fields give it are written with ``values`` (a customer given a login or an email leaves the
+    audit's linkage indexes in the same write).
+    """
+    derived = after.derived_keys()
+    present = {name: value for name, value in derived.items() if value is not None}
+    return {**values, **present}, tuple(name for name, value in derived.items() if value is None)
 
 
 def replace(current: CustomerItem, updated: CustomerItem) -> None:

@@ -20,9 +20,9 @@ from customer_identity.core.models import Token
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
-from customer_identity.storage.entities import ResetTokenItem
+from customer_identity.storage.entities import CustomerItem, ResetTokenItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import stats
+from customer_identity.use_cases import customer_writes, stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.credentials import Credentials
 from customer_identity.use_cases.limits import Limits
@@ -104,6 +104,12 @@ class PasswordSignIn:
             values = {"password_hash": new_hash, "password_changed_at": now, "updated_at": now}
             if account.customer is not None and reset.channel == "sms" and not account.customer.phone_verified_at:
                 values["phone_verified_at"] = now  # the SMS proved the phone
+            after = account.item.copy()
+            for name, value in values.items():
+                setattr(after, name, value)
+            removed: tuple[str, ...] = ()
+            if isinstance(after, CustomerItem):  # a login method may take it out of the linkage index
+                values, removed = customer_writes.update_values(after, values)
             tx = Transaction()
             tx.delete("token", key, condition=Attr("pk").exists() & Attr("expires_at").gt(int(epoch())))
             tx.update(
@@ -111,11 +117,9 @@ class PasswordSignIn:
                 (account.item.pk, account.item.sk),
                 set_values=values,
                 add_values={"revision": 1},
+                remove=removed,
                 condition=Attr("revision").eq(account.item.revision),
             )
-            after = account.item.copy()
-            for name, value in values.items():
-                setattr(after, name, value)
             stats.record(tx, (account.item, after))  # a first password or a proved phone: a login method
             try:
                 tx.commit()

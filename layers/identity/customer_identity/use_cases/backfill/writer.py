@@ -42,7 +42,7 @@ from customer_identity.storage.entities import (
     TableItem,
 )
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers, stats
+from customer_identity.use_cases import customer_writes, markers, stats
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
 MAX_CONFLICT_RETRIES = 8
@@ -323,12 +323,14 @@ def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | 
         for name, value in values.items():
             setattr(updated, name, value)
         updated.revision = int(current.revision or 0) + 1
+        set_values, removed = customer_writes.update_values(updated, values)
         tx = Transaction()
         tx.update(
             "customer",
             keys.phone_key(current.phone),
-            set_values=values,
+            set_values=set_values,
             add_values={"revision": 1},
+            remove=removed,
             condition=Attr("revision").eq(current.revision),
         )
         stats.record(tx, (current, updated))
@@ -371,12 +373,14 @@ def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
         updated = current.copy()
         assert isinstance(updated, CustomerItem)
         updated.email, updated.revision = email, int(current.revision or 0) + 1
+        set_values, removed = customer_writes.update_values(updated, {"email": email})
         tx = Transaction()
         tx.update(
             "customer",
             keys.phone_key(current.phone),
-            set_values={"email": email},
+            set_values=set_values,
             add_values={"revision": 1},
+            remove=removed,
             condition=Attr("email").not_exists() & Attr("revision").eq(current.revision),
         )
         tx.put(
