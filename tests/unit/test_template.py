@@ -26,19 +26,41 @@ def test_the_entities_use_exactly_the_keys_and_indexes_the_template_deploys() ->
 def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> None:
     template = load_template()
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
-    readers = {"GetCustomerFunction", "ListCustomersFunction", "ListCustomerBookingsFunction", "GetMeFunction"}
+    readers = {
+        "GetCustomerFunction",
+        "ListCustomersFunction",
+        "ListCustomerBookingsFunction",
+        "GetMeFunction",
+        "ListStaffFunction",
+    }
+    # Writers narrower than DynamoDBCrudPolicy: exactly these actions on the table itself.
+    narrow = {
+        "UpdateStaffFunction": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+        }
+    }
     senders = {"RequestOtpFunction": {"sns:Publish"}, "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"}}
     key = "AWSSecretsManagerGetSecretValuePolicy"
     for name, function in resources("AWS::Serverless::Function").items():
         policies = function["Properties"].get("Policies", [])
         kinds = {next(iter(policy)) for policy in policies}
-        actions = {statement["Action"] for policy in policies for statement in policy.get("Statement", [])}
+        actions = {
+            action
+            for policy in policies
+            for statement in policy.get("Statement", [])
+            for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        }
         if name.startswith("Backfill"):  # state machine tasks: the table and the export bucket, no token key
             assert kinds == {"DynamoDBCrudPolicy", "S3CrudPolicy"}, name
         elif name in readers:
             assert kinds == {"DynamoDBReadPolicy", key}, name
         elif name == "HealthFunction":
             assert kinds == set(), name
+        elif name in narrow:
+            assert kinds == {"Statement", key} and actions == narrow[name], name
         elif name in senders:
             assert kinds == {"DynamoDBCrudPolicy", key, "Statement"} and actions == senders[name], name
         else:

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.profiles import Profiles
     from customer_identity.use_cases.registration import Registration
     from customer_identity.use_cases.resolution import Resolver
+    from customer_identity.use_cases.sessions import Sessions
     from customer_identity.use_cases.staff import Staff
+    from customer_identity.use_cases.staff_management import StaffManagement
     from customer_identity.use_cases.tokens import Tokens
     from customer_identity.use_cases.views import Views
 
@@ -131,6 +133,14 @@ def tokens() -> Tokens:
 
 
 @cache
+def sessions() -> Sessions:
+    """Verifies tokens; staff tokens are checked against their account (one GetItem per request)."""
+    from customer_identity.use_cases.sessions import Sessions
+
+    return Sessions(tokens())
+
+
+@cache
 def accounts() -> Accounts:
     from customer_identity.use_cases.accounts import Accounts
 
@@ -195,6 +205,13 @@ def staff() -> Staff:
 
 
 @cache
+def staff_management() -> StaffManagement:
+    from customer_identity.use_cases.staff_management import StaffManagement
+
+    return StaffManagement(config(), accounts(), listing())
+
+
+@cache
 def backfill() -> Backfill:
     from customer_identity.use_cases.backfill.steps import Backfill
 
@@ -215,6 +232,7 @@ BUILDERS = (
     bookings_reader,
     idempotent_bookings,
     tokens,
+    sessions,
     accounts,
     accounts_reader,
     passwords,
@@ -224,6 +242,7 @@ BUILDERS = (
     phone_sign_in,
     password_sign_in,
     staff,
+    staff_management,
     backfill,
 )
 

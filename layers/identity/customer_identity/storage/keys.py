@@ -20,7 +20,10 @@ Items (``pk`` / ``sk``):
   each write that changes a count adds to one shard in its own transaction.
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
-``by_area`` (area, then status) and ``by_delivery_person``.
+``by_area`` (area, then status) and ``by_delivery_person``. Staff accounts reuse two of them under
+hash keys no customer can have: ``by_number`` with ``gsi1pk = STAFF`` (every staff account) and
+``by_status`` with ``gsi2pk = ROLE#<role>`` (one role), both sorted by
+``<active|deactivated>#<created_at>#<account_id>``.
 """
 
 from __future__ import annotations
@@ -201,6 +204,51 @@ def customer_query(*, status: str | None, area: str | None, delivery_person_id: 
     if status:
         return CustomerQuery(BY_STATUS, status_value(status))
     return CustomerQuery(BY_NUMBER, ALL_CUSTOMERS)
+
+
+# --- staff listings (reusing by_number and by_status under hash keys customers never have) -----
+
+ALL_STAFF = "STAFF"
+STAFF_STATES = ("active", "deactivated")
+
+
+def role_value(role: str) -> str:
+    return f"ROLE#{role}"
+
+
+def staff_index_keys(*, role: str, active: bool, created_at: str, account_id: str) -> dict[str, str | None]:
+    """The index attributes of a staff account: listed among all staff and under its role."""
+    sort = f"{'active' if active else 'deactivated'}#{created_at}#{account_id}"
+    keys: dict[str, str | None] = {attr: None for index in INDEXES for attr in index.cursor_attributes[2:]}
+    keys.update(
+        {
+            BY_NUMBER.hash_attribute: ALL_STAFF,
+            BY_NUMBER.range_attribute: sort,
+            BY_STATUS.hash_attribute: role_value(role),
+            BY_STATUS.range_attribute: sort,
+        }
+    )
+    return keys
+
+
+@dataclass(frozen=True)
+class StaffQuery:
+    """Which index page lists staff: active accounts first, each state in creation order."""
+
+    index: Index
+    hash_value: str
+    range_prefix: str | None = None
+
+    @property
+    def query_id(self) -> str:
+        return f"staff|{self.index.name}|{self.hash_value}|{self.range_prefix or ''}"
+
+
+def staff_query(*, role: str | None, active: bool | None) -> StaffQuery:
+    prefix = None if active is None else f"{'active' if active else 'deactivated'}#"
+    if role:
+        return StaffQuery(BY_STATUS, role_value(role), prefix)
+    return StaffQuery(BY_NUMBER, ALL_STAFF, prefix)
 
 
 # --- backfill ------------------------------------------------------------------------------------
