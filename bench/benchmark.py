@@ -11,6 +11,8 @@ ratio against a baseline measured in the same run, on the same machine:
    ``PutItem`` against the same DynamoDB Local, with the same number of concurrent clients;
 5. the latency of reading the dashboard counters (one ``BatchGetItem`` of the 16 shards) vs one
    ``GetItem``, against the same DynamoDB Local after that workload, and through the server.
+6. the staff token check's latency: the same request (``GET /customers/{phone}``) sent one at a time
+   by the customer itself (no account read) and by an admin (one strongly consistent ``GetItem``).
 """
 
 from __future__ import annotations
@@ -115,6 +117,20 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
         measure("GET /admin/stats (every counter)", lambda: runtime.dashboard()())
         measure("GET /admin/customer-numbers", lambda: runtime.numbering().overview())
+        from customer_identity.core.models import NewStaff, StaffChanges
+
+        admin = runtime.staff().create(NewStaff(email="boss@example.com", role="admin", password="bench password"))
+        rider = runtime.staff().create(NewStaff(email="rider@example.com", role="delivery_person"))
+        admin_token = runtime.accounts().token_for(runtime.accounts().by_email("boss@example.com"), "pwd").token
+        sessions, management = runtime.sessions(), runtime.staff_management()
+        measure("token check, customer", lambda: sessions.authenticate(verified[0].token))
+        measure("token check, staff", lambda: sessions.authenticate(admin_token))
+        boss = sessions.authenticate(admin_token)
+        measure(
+            "deactivate a staff account", lambda: management.update(boss, rider.account_id, StaffChanges(active=False))
+        )
+        measure("list staff, one page", lambda: management.list(role="admin", active=None, limit=20, cursor=None))
+        del admin
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
     return rows
 
@@ -207,6 +223,17 @@ def stats_read_latency(endpoint: str, table: str, runs: int) -> tuple[float, flo
     return batch, single
 
 
+def latency_ms(runs: int, *sends: Callable[[], object]) -> list[float]:
+    """Median milliseconds of each request, sent one at a time, the requests interleaved."""
+    samples: list[list[float]] = [[] for _ in sends]
+    for _ in range(runs):
+        for index, send in enumerate(sends):
+            started = time.perf_counter()
+            send()
+            samples[index].append((time.perf_counter() - started) * 1000)
+    return [statistics.median(values) for values in samples]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
@@ -281,6 +308,19 @@ def main() -> None:
                 lambda i: http.post("/bookings", json={"customer": f"98{i:08d}", "service": "x", "amount": "1.50"}),
             )
             me = throughput(args.requests, args.clients, lambda i: http.get("/me"))
+            # The staff token check: the same request by the customer itself (no read) and by an admin.
+            anonymous = httpx.Client(base_url=url, timeout=60)
+            phone = "+919000000000"
+            anonymous.post("/auth/otp/request", json={"phone": phone})
+            text = anonymous.get("/dev/outbox", params={"to": phone}).json()["messages"][0]["text"]
+            code = text.split("code is ")[1][:6]
+            customer_token = anonymous.post("/auth/otp/verify", json={"phone": phone, "code": code}).json()["token"]
+            path = f"/customers/{phone}"
+            as_customer, as_admin = latency_ms(
+                args.requests // 2,
+                lambda: http.get(path, headers={"Authorization": f"Bearer {customer_token}"}).raise_for_status(),
+                lambda: http.get(path).raise_for_status(),
+            )
             http.post("/admin/staff", json={"email": "bench@example.com", "role": "admin", "password": "bench pass 1"})
             logins = max(args.requests // 4, args.clients)
             login = throughput(
@@ -306,6 +346,11 @@ def main() -> None:
     print(f"| POST /bookings, existing customer by phone | {booked:.0f} | {booked / raw:.2f} |")
     print(f"| GET /me (admin) | {me:.0f} | {me / raw:.2f} |")
     print(f"| POST /auth/login (argon2id, {logins} requests) | {login:.0f} | {login / raw:.2f} |")
+    print(f"\n## Staff token check, GET /customers/{{phone}} one at a time ({args.requests // 2} each, median)\n")
+    print("| caller | ms | ratio |")
+    print("|---|---|---|")
+    print(f"| the customer itself: token only (baseline) | {as_customer:.2f} | 1.00 |")
+    print(f"| an admin: token + account GetItem | {as_admin:.2f} | {as_admin / as_customer:.2f} |")
 
     print(f"\n## Dashboard counters read latency (median of {latency_runs}, sequential, same DynamoDB Local)\n")
     print("| read | milliseconds | ratio |")

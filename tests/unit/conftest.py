@@ -181,7 +181,9 @@ def load_handler(route: Route) -> ModuleType:
 def invoke(aws: None):
     """Call a handler with its sample event (or another); the placeholder token becomes a real one."""
     handlers = {route.code_dir.name: load_handler(route) for route in routes()}
-    admin = runtime.tokens().issue(account_id="stf_unit_admin", role="admin", customer_id=None, method="local")
+    # Staff tokens are checked against their account on every request: this admin exists.
+    account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
+    admin = runtime.accounts().token_for(account, "local").token
 
     def call(name: str, event: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
         event = json.loads(json.dumps(event or load_event(name)))
@@ -191,4 +193,5 @@ def invoke(aws: None):
         result = handlers[name].handler(event, LambdaContext(function_name=name))
         return result["statusCode"], json.loads(result["body"])
 
+    call.admin_token = admin  # type: ignore[attr-defined]
     return call

@@ -11,6 +11,7 @@ HANDLERS = sorted((PROJECT_ROOT / "functions").glob("*/app.py"))
 ALLOWED_PREFIXES = (
     "customer_identity.api",
     "customer_identity.core.models",
+    "customer_identity.core.audit_models",
     "customer_identity.core.observability",
     "customer_identity.use_cases.access",
     "customer_identity.use_cases.idempotency",

@@ -173,8 +173,9 @@ def lambda_handler(
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point for ``app``: structured logs, traces and metrics around ``resolve``.
 
-    Unless ``public``, the bearer token is verified first; without a valid one the answer is 401
-    before any validation or data access. Nothing escapes as an unhandled exception.
+    Unless ``public``, the bearer token is verified first (a staff token also against its account:
+    deactivated or changed since issued is refused); without a valid one the answer is 401 before
+    any validation or other data access. Nothing escapes as an unhandled exception.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -187,7 +188,7 @@ def lambda_handler(
                 try:
                     if token is None:
                         raise errors.Unauthenticated()
-                    caller = runtime.tokens().verify(token)
+                    caller = runtime.sessions().authenticate(token)  # staff: one GetItem of the account
                 except errors.Unauthenticated as error:
                     return _proxy_response(domain_error_response(error))
                 app.append_context(principal=caller)

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.profiles import Profiles
     from customer_identity.use_cases.registration import Registration
     from customer_identity.use_cases.resolution import Resolver
+    from customer_identity.use_cases.sessions import Sessions
     from customer_identity.use_cases.staff import Staff
+    from customer_identity.use_cases.staff_management import StaffManagement
     from customer_identity.use_cases.tokens import Tokens
     from customer_identity.use_cases.views import Views
 
@@ -135,6 +137,14 @@ def tokens() -> Tokens:
 
 
 @cache
+def sessions() -> Sessions:
+    """Verifies tokens; staff tokens are checked against their account (one GetItem per request)."""
+    from customer_identity.use_cases.sessions import Sessions
+
+    return Sessions(tokens())
+
+
+@cache
 def accounts() -> Accounts:
     from customer_identity.use_cases.accounts import Accounts
 
@@ -208,6 +218,13 @@ def dashboard() -> Callable[[], DashboardStats]:
 
 
 @cache
+def staff_management() -> StaffManagement:
+    from customer_identity.use_cases.staff_management import StaffManagement
+
+    return StaffManagement(config(), accounts(), listing())
+
+
+@cache
 def backfill() -> Backfill:
     from customer_identity.use_cases.backfill.steps import Backfill
 
@@ -244,6 +261,7 @@ BUILDERS = (
     bookings_reader,
     idempotent_bookings,
     tokens,
+    sessions,
     accounts,
     accounts_reader,
     passwords,
@@ -254,6 +272,7 @@ BUILDERS = (
     password_sign_in,
     staff,
     dashboard,
+    staff_management,
     backfill,
     audit,
     alias_check,

@@ -61,8 +61,28 @@ class BookingNotFound(NotFound):
         super().__init__(f"no booking {booking_id!r}")
 
 
+class StaffNotFound(NotFound):
+    code = "staff_not_found"
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"no staff account {account_id!r}", field="account_id")
+
+
 class Conflict(DomainError):
     code = "conflict"
+
+
+class OwnAccount(Conflict):
+    """An admin may not take admin rights or access away from their own account."""
+
+    code = "own_account"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            "admins cannot deactivate or demote themselves; another admin must do it "
+            "(so the last active admin can never be removed)",
+            field=field,
+        )
 
 
 class PhoneTaken(Conflict):
@@ -129,6 +149,24 @@ class InvalidCredentials(Unauthenticated):
 
     def __init__(self) -> None:
         DomainError.__init__(self, "email/phone or password is wrong")
+
+
+class AccountDeactivated(Unauthenticated):
+    """A deactivated staff account: no sign-in, and its tokens stop working."""
+
+    code = "account_deactivated"
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, "this account is deactivated; ask an admin", field="Authorization")
+
+
+class TokenRevoked(Unauthenticated):
+    """The account's role changed (or it was deactivated) after this token was issued."""
+
+    code = "token_revoked"
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, "this token no longer matches its account; sign in again", field="Authorization")
 
 
 class InvalidCode(Unauthenticated):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
 from customer_identity.core.roles import Role, StaffRoleInput
 
@@ -268,6 +268,18 @@ class NewStaff(_Input):
     password: Password | None = None
 
 
+class StaffChanges(_Input):
+    """Body of ``PATCH /admin/staff/{account_id}``: fields present are set; ``null`` clears ``name``."""
+
+    name: Name | None = None
+    role: StaffRoleInput | None = Field(
+        default=None, description="A change revokes the account's tokens (sign in again for the new role)"
+    )
+    active: StrictBool | None = Field(
+        default=None, description="`false` deactivates: no sign-in, and its tokens stop working at once"
+    )
+
+
 class Token(BaseModel):
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
@@ -288,10 +300,29 @@ class Account(BaseModel):
     has_password: bool
     phone_verified: bool
     created_at: str
+    active: bool = Field(default=True, description="False for a deactivated staff account (customers: always true)")
+    deactivated_at: str | None = None
 
 
 class AccountEnvelope(BaseModel):
     account: Account
+
+
+class StaffPage(BaseModel):
+    items: list[Account]
+    next_cursor: str | None
+
+
+class StrandedCustomers(BaseModel):
+    """A deactivated delivery person who still has customers assigned (for the linkage audit)."""
+
+    delivery_person: Account
+    customers: CustomerPage = Field(description="The first page of the customers assigned to them")
+
+
+class StrandedPage(BaseModel):
+    items: list[StrandedCustomers]
+    next_cursor: str | None = Field(description="Continues through the deactivated delivery persons")
 
 
 class Me(BaseModel):

@@ -60,7 +60,7 @@ class TableItem(Model):
     entity = DiscriminatorAttribute()
 
     # Index keys live on the base class so that the one connection knows every index; only
-    # customers set them (sparse indexes).
+    # customers and staff accounts set them (sparse indexes; staff under their own hash keys).
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -203,6 +203,21 @@ class StaffItem(TableItem, discriminator="staff"):
     revision = NumberAttribute(default=0)
     # Set when an admin deactivated the account: it cannot sign in and its tokens stop working.
     deactivated_at = UnicodeAttribute(null=True)
+    # Tokens carry the generation they were issued in; a deactivation or role change bumps it, so
+    # every token issued before stops working at its next request (None reads as 0).
+    token_generation = NumberAttribute(null=True)
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        index_keys = keys.staff_index_keys(
+            role=self.role, active=self.active, created_at=self.created_at, account_id=self.account_id
+        )
+        for name, value in index_keys.items():
+            setattr(self, name, value)
+        return super().serialize(null_check=null_check)
+
+    @property
+    def generation(self) -> int:
+        return int(self.token_generation or 0)
 
     @property
     def active(self) -> bool:

@@ -23,7 +23,11 @@ Items (``pk`` / ``sk``):
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
 ``by_area`` (area, then status) and ``by_delivery_person``; ``by_number`` also holds the claims
 (customers without a number yet) under ``CLAIMS``. The linkage audit's ``by_missing_login`` and
-``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded.
+``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded. Staff
+accounts reuse two of them under
+hash keys no customer can have: ``by_number`` with ``gsi1pk = STAFF`` (every staff account) and
+``by_status`` with ``gsi2pk = ROLE#<role>`` (one role), both sorted by
+``<active|deactivated>#<created_at>#<account_id>``.
 """
 
 from __future__ import annotations
@@ -255,6 +259,51 @@ def alias_check_cursor_attribute(segment: int) -> str:
 
 def alias_check_examples_attribute(segment: int) -> str:
     return f"examples#{segment}"
+
+
+# --- staff listings (reusing by_number and by_status under hash keys customers never have) -----
+
+ALL_STAFF = "STAFF"
+STAFF_STATES = ("active", "deactivated")
+
+
+def role_value(role: str) -> str:
+    return f"ROLE#{role}"
+
+
+def staff_index_keys(*, role: str, active: bool, created_at: str, account_id: str) -> dict[str, str | None]:
+    """The index attributes of a staff account: listed among all staff and under its role."""
+    sort = f"{'active' if active else 'deactivated'}#{created_at}#{account_id}"
+    keys: dict[str, str | None] = {attr: None for index in INDEXES for attr in index.cursor_attributes[2:]}
+    keys.update(
+        {
+            BY_NUMBER.hash_attribute: ALL_STAFF,
+            BY_NUMBER.range_attribute: sort,
+            BY_STATUS.hash_attribute: role_value(role),
+            BY_STATUS.range_attribute: sort,
+        }
+    )
+    return keys
+
+
+@dataclass(frozen=True)
+class StaffQuery:
+    """Which index page lists staff: active accounts first, each state in creation order."""
+
+    index: Index
+    hash_value: str
+    range_prefix: str | None = None
+
+    @property
+    def query_id(self) -> str:
+        return f"staff|{self.index.name}|{self.hash_value}|{self.range_prefix or ''}"
+
+
+def staff_query(*, role: str | None, active: bool | None) -> StaffQuery:
+    prefix = None if active is None else f"{'active' if active else 'deactivated'}#"
+    if role:
+        return StaffQuery(BY_STATUS, role_value(role), prefix)
+    return StaffQuery(BY_NUMBER, ALL_STAFF, prefix)
 
 
 # --- backfill ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from customer_identity.core.errors import CustomerNotFound, InvalidInput, Unauthenticated
+from customer_identity.core.errors import AccountDeactivated, CustomerNotFound, InvalidInput, Unauthenticated
 from customer_identity.core.models import Account, Me, Token
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
@@ -45,6 +45,11 @@ class LoginAccount:
     @property
     def role(self) -> str:
         return "customer" if self.customer else self.item.role  # type: ignore[union-attr]
+
+    @property
+    def active(self) -> bool:
+        """False only for a deactivated staff account."""
+        return self.staff is None or self.staff.active
 
     @property
     def password_hash(self) -> str | None:
@@ -127,13 +132,19 @@ class Accounts:
             has_password=bool(item.password_hash),
             phone_verified=bool(account.customer.phone_verified_at) if account.customer else False,
             created_at=item.created_at,
+            active=account.active,
+            deactivated_at=account.staff.deactivated_at if account.staff else None,
         )
 
     def token_for(self, account: LoginAccount, method: str) -> Token:
+        """A token for ``account``; never for a deactivated one. Staff tokens carry the account's generation."""
+        if not account.active:
+            raise AccountDeactivated()
         token = self.tokens.issue(
             account_id=account.account_id,
             role=account.role,
             customer_id=account.customer.customer_id if account.customer else None,
             method=method,
+            generation=account.staff.generation if account.staff else None,
         )
         return Token(token=token, expires_in=self.tokens.ttl_seconds)

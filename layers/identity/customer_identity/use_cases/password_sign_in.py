@@ -15,7 +15,7 @@ import secrets
 from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import epoch, utc_now
-from customer_identity.core.errors import InvalidCredentials, InvalidResetToken, TooManyRequests
+from customer_identity.core.errors import AccountDeactivated, InvalidCredentials, InvalidResetToken, TooManyRequests
 from customer_identity.core.models import Token
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
@@ -56,6 +56,8 @@ class PasswordSignIn:
         verdict = self.passwords.verify(account.password_hash if account else None, password)
         if account is None or not verdict.ok:
             raise InvalidCredentials()
+        if not account.active:  # told only to someone who knows the password
+            raise AccountDeactivated()
         self.limits.clear_login_guard(name)
         if verdict.needs_rehash:  # legacy bcrypt (or weaker argon2 parameters): upgrade in place
             self.credentials.upgrade_hash(account, self.passwords.hash(password))
@@ -70,7 +72,7 @@ class PasswordSignIn:
             self.limits.record_send("reset", to)
         except TooManyRequests:  # dropped silently: the answer must not differ
             return
-        if account is None:
+        if account is None or not account.active:  # a deactivated account gets no way back in
             return
         if account.customer is not None and channel == "email" and not account.password_hash:
             # Setting a first password needs proof of the phone; an email address is no such proof.
@@ -100,6 +102,8 @@ class PasswordSignIn:
             account = self.accounts.get(reset.account_kind, reset.account_id)
             if account is None:
                 raise InvalidResetToken()
+            if not account.active:  # deactivated after the token was sent: the token stays unused
+                raise AccountDeactivated()
             now = utc_now()
             values = {"password_hash": new_hash, "password_changed_at": now, "updated_at": now}
             if account.customer is not None and reset.channel == "sms" and not account.customer.phone_verified_at:
@@ -118,6 +122,7 @@ class PasswordSignIn:
                 set_values=values,
                 add_values={"revision": 1},
                 remove=removed,
+                # A deactivation in between changes the revision too, so it is read again and refused.
                 condition=Attr("revision").eq(account.item.revision),
             )
             stats.record(tx, (account.item, after))  # a first password or a proved phone: a login method

@@ -2,7 +2,8 @@
 
 Claims: ``iss``, ``aud``, ``sub`` (customer id or staff account id), ``role``, ``customer_id``
 (null for staff), ``amr`` (how the bearer proved who they are: ``otp``, ``pwd``, ``reset`` or
-``local`` for ``make token``), ``iat``, ``nbf``, ``exp``, ``jti``.
+``local`` for ``make token``), ``iat``, ``nbf``, ``exp``, ``jti``; staff tokens also ``gen`` (the
+account's token generation when issued: :mod:`.sessions` refuses a token of an older generation).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Principal:
     role: str
     customer_id: str | None
     method: str
+    generation: int = 0  # staff: the account's token generation when the token was issued
 
     @property
     def is_admin(self) -> bool:
@@ -68,7 +70,14 @@ class Tokens:
         return hmac.new(self._key, purpose, hashlib.sha256).digest()
 
     def issue(
-        self, *, account_id: str, role: str, customer_id: str | None, method: str, ttl_seconds: int | None = None
+        self,
+        *,
+        account_id: str,
+        role: str,
+        customer_id: str | None,
+        method: str,
+        ttl_seconds: int | None = None,
+        generation: int | None = None,
     ) -> str:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
@@ -85,6 +94,8 @@ class Tokens:
             "exp": now + (ttl_seconds or self.ttl_seconds),
             "jti": uuid.uuid4().hex,
         }
+        if generation is not None:
+            claims["gen"] = generation
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -104,9 +115,22 @@ class Tokens:
         except jwt.InvalidTokenError as error:
             raise Unauthenticated("the token is not valid") from error
         role, customer_id, methods = claims.get("role"), claims.get("customer_id"), claims.get("amr")
-        if role not in ROLES or (role == "customer") != bool(customer_id) or not isinstance(methods, list):
+        generation = claims.get("gen", 0)
+        if (
+            role not in ROLES
+            or (role == "customer") != bool(customer_id)
+            or not isinstance(methods, list)
+            or not methods
+            or type(generation) is not int
+        ):
             raise Unauthenticated("the token is not valid")
-        return Principal(account_id=str(claims["sub"]), role=role, customer_id=customer_id, method=str(methods[0]))
+        return Principal(
+            account_id=str(claims["sub"]),
+            role=role,
+            customer_id=customer_id,
+            method=str(methods[0]),
+            generation=generation,
+        )
 
 
 def bearer_token(headers: dict[str, str] | None) -> str | None:
