@@ -164,3 +164,21 @@ def test_a_reset_by_sms_takes_the_customer_out_of_the_cannot_sign_in_examples(do
     assert report.cannot_sign_in.count == 1
     assert [e.customer_id for e in report.cannot_sign_in.examples] == [other.customer_id]
     assert {e.customer_id for e in report.without_email.examples} == {customer.customer_id, other.customer_id}
+
+
+def test_customers_of_a_deactivated_delivery_person_appear_in_the_audit(domain: Domain) -> None:
+    from customer_identity.core.models import CustomerChanges, StaffChanges
+
+    admin = domain.staff.create(NewStaff(email="boss@example.com", role="admin"))
+    rider = domain.staff.create(NewStaff(email="ravi@example.com", role="delivery_person"))
+    customer = domain.create("9717619183").customer
+    domain.profiles.update(customer.customer_id, CustomerChanges(delivery_person_id=rider.account_id), authorize=None)
+    assert runtime.audit().report().deactivated_delivery_persons.items == []
+    boss = runtime.sessions().authenticate(
+        runtime.accounts().token_for(runtime.accounts().by_email("boss@example.com"), "pwd").token
+    )
+    runtime.staff_management().update(boss, rider.account_id, StaffChanges(active=False))
+    stranded = runtime.audit().report().deactivated_delivery_persons.items
+    assert [entry.delivery_person.account_id for entry in stranded] == [rider.account_id]
+    assert [c.customer_id for c in stranded[0].customers.items] == [customer.customer_id]
+    del admin

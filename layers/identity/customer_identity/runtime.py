@@ -231,11 +231,15 @@ def backfill() -> Backfill:
     return Backfill(config())
 
 
+STRANDED_PAGE = 10
+
+
 @cache
 def audit() -> Audit:
     from customer_identity.use_cases.audit import Audit
 
-    return Audit(views().numbers)
+    stranded = staff_management().stranded_customers
+    return Audit(views().numbers, lambda: stranded(limit=STRANDED_PAGE, examples=5))
 
 
 @cache

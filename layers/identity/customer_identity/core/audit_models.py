@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from customer_identity.core.models import StrandedPage
+
 
 class CustomerExample(BaseModel):
     customer_id: str
@@ -62,3 +64,7 @@ class AuditReport(BaseModel):
     )
     review: ReviewFinding = Field(description="Open review items, by reason")
     aliases: AliasCheckState = Field(description="The latest alias check: dangling and mismatched must be 0")
+    deactivated_delivery_persons: StrandedPage = Field(
+        description="Deactivated delivery persons who still have customers assigned, with the first of them; "
+        "continue with GET /admin/staff?role=delivery_person&active=false"
+    )

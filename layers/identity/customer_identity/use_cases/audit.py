@@ -3,13 +3,18 @@
 Counts come from the exact counters (:mod:`.stats`: one ``BatchGetItem``), examples from the sparse
 ``by_missing_login`` / ``by_missing_email`` indexes and the ``CLAIMS`` partition of ``by_number``
 (a few small queries), and the alias figures from the latest background alias check
-(:mod:`.alias_check`: one ``GetItem``). Nothing here scans.
+(:mod:`.alias_check`: one ``GetItem``), and the deactivated delivery persons who still have
+customers from the staff index (one query, then one per such person on the first page of 10).
+Nothing here scans.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from customer_identity.core.audit_models import AuditReport, CustomerExample, CustomerFinding, ReviewFinding
 from customer_identity.core.clock import utc_now
+from customer_identity.core.models import StrandedPage
 from customer_identity.storage import audit, keys
 from customer_identity.storage import stats as stored
 from customer_identity.storage.entities import CustomerItem
@@ -19,8 +24,9 @@ from customer_identity.use_cases.customer_numbers import CustomerNumbers
 
 
 class Audit:
-    def __init__(self, numbers: CustomerNumbers) -> None:
+    def __init__(self, numbers: CustomerNumbers, stranded: Callable[[], StrandedPage]) -> None:
         self.numbers = numbers
+        self.stranded = stranded  # deactivated delivery persons still assigned customers (first page)
 
     def report(self) -> AuditReport:
         totals = stored.read_totals()
@@ -41,6 +47,7 @@ class Audit:
             without_number=CustomerFinding(count=claims, examples=[self._example(c) for c in claim_examples]),
             review=ReviewFinding(open=int(totals.get(stats.REVIEW_OPEN, 0)), by_reason=by_reason),
             aliases=state_view(audit.alias_check_state()),
+            deactivated_delivery_persons=self.stranded(),
         )
 
     def _finding(self, count: int, index: keys.Index, prefix: str) -> CustomerFinding:
