@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.profiles import Profiles
     from customer_identity.use_cases.registration import Registration
     from customer_identity.use_cases.resolution import Resolver
+    from customer_identity.use_cases.review_decisions import ReviewDecisions
+    from customer_identity.use_cases.review_queue import ReviewQueue
     from customer_identity.use_cases.staff import Staff
     from customer_identity.use_cases.tokens import Tokens
     from customer_identity.use_cases.views import Views
@@ -201,6 +203,21 @@ def backfill() -> Backfill:
     return Backfill(config())
 
 
+@cache
+def review_queue_reader() -> ReviewQueue:
+    from customer_identity.use_cases.review_queue import ReviewQueue
+
+    config()
+    return ReviewQueue()
+
+
+@cache
+def review_decisions() -> ReviewDecisions:
+    from customer_identity.use_cases.review_decisions import ReviewDecisions
+
+    return ReviewDecisions(config(), resolver(), views())
+
+
 BUILDERS = (
     config,
     views,
@@ -225,6 +242,8 @@ BUILDERS = (
     password_sign_in,
     staff,
     backfill,
+    review_queue_reader,
+    review_decisions,
 )
 
 

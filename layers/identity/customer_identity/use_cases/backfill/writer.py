@@ -43,6 +43,7 @@ MAX_CONFLICT_RETRIES = 8
 PERSONS_PER_TRANSACTION = 25  # 4 items each at most: one TransactWriteItems holds 100
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
 SECRET_FIELDS = ("password_hash", "password", "passwordHash")
+REMOVED = "[removed]"
 _FAULT_AFTER = "BACKFILL_FAIL_AFTER_PERSONS"  # tests: fail the write step after this many persons
 
 
@@ -206,7 +207,7 @@ def _legacy_markers(entry: dict[str, Any], customer_id: str) -> list[TableItem]:
 def _booking_items(entry: dict[str, Any]) -> list[TableItem]:
     items: list[TableItem] = []
     for booking in entry["bookings"]:
-        item = _booking_item(entry, booking)
+        item = booking_item(entry, booking)
         items += [
             item,
             BookingRefItem(
@@ -216,7 +217,7 @@ def _booking_items(entry: dict[str, Any]) -> list[TableItem]:
     return items
 
 
-def _booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
+def booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
     booking_id = booking_id_for(booking["id"])
     created_at = booking["time"] or entry["created_at"]
     return BookingItem(
@@ -257,13 +258,13 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     actions = []
     if entry["rows"]:
         actions.append(CustomerItem.legacy_ids.add({row["id"] for row in entry["rows"]}))
-    for name, value in _fillable(entry).items():
+    for name, value in fillable(entry).items():
         existing = getattr(current, name)
         if existing is None:
             actions.append(getattr(CustomerItem, name).set(value))
         elif name == "password_hash":
             continue  # the customer's own password stands; a hash never goes into a report
-        elif not _same(existing, value):
+        elif not same_value(existing, value):
             conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
     if actions:
         current.update(
@@ -276,14 +277,14 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return conflicts
 
 
-def _same(stored: Any, planned: Any) -> bool:
+def same_value(stored: Any, planned: Any) -> bool:
     """Equal as the customer would see them (DynamoDB keeps ``144.80`` as ``144.8``)."""
     if isinstance(stored, Decimal) or isinstance(planned, Decimal):
         return Decimal(str(stored)) == Decimal(str(planned))
     return str(stored) == str(planned)
 
 
-def _fillable(entry: dict[str, Any]) -> dict[str, Any]:
+def fillable(entry: dict[str, Any]) -> dict[str, Any]:
     fields = entry["fields"]
     values: dict[str, Any] = {
         name: fields.get(name) for name in ("name", "address", "area", "delivery_person_id", "notes")
@@ -318,7 +319,7 @@ def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
 
 
 def _book_once(entry: dict[str, Any], current: CustomerItem, booking: dict[str, Any]) -> None:
-    item = _booking_item(entry, booking)
+    item = booking_item(entry, booking)
     tx = Transaction()
     tx.put("booking", item, condition=Attr("pk").not_exists())
     ref = BookingRefItem(*keys.booking_ref_key(item.booking_id), customer_id=current.customer_id, booking_sk=item.sk)
@@ -375,6 +376,7 @@ def _staff(entry: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 
 def _hold(held: dict[str, Any], run_id: str) -> None:
     reference = held["id"] or f"line:{held['line']}"
+    row = without_secrets(held["text"])
     item = ReviewItem(
         *keys.review_key(held["collection"], reference),
         review_id=f"{held['collection']}:{reference}",
@@ -382,7 +384,8 @@ def _hold(held: dict[str, Any], run_id: str) -> None:
         legacy_id=held["id"],
         line=held["line"],
         reason=held["reason"],
-        row=_without_secrets(held["text"]),
+        row=row,
+        source_line=held["text"] if row != held["text"] else None,  # what attaching needs: never listed
         run_id=run_id,
         status="open",
         created_at=utc_now(),
@@ -394,15 +397,16 @@ def _hold(held: dict[str, Any], run_id: str) -> None:
             raise
 
 
-def _without_secrets(text: str) -> str:
+def without_secrets(text: str) -> str:
+    """``text`` with the values of secret fields replaced by ``[removed]`` (unchanged if it has none)."""
     try:
         row = json.loads(text)
     except ValueError:
         return text
-    if isinstance(row, dict):
+    if isinstance(row, dict) and any(name in row for name in SECRET_FIELDS):
         for name in SECRET_FIELDS:
             if name in row:
-                row[name] = "[removed]"
+                row[name] = REMOVED
         return json.dumps(row, ensure_ascii=False)
     return text
 
