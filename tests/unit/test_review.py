@@ -174,7 +174,7 @@ def test_attaching_a_login_row_makes_it_the_customers_login_with_the_legacy_pass
 def test_a_login_row_whose_email_another_account_has_is_refused_naming_it(domain: Domain, held: dict[str, str]) -> None:
     domain.create("9000000002", email="taken@example.com")
     domain.create("9000000003")
-    with pytest.raises(EmailTaken, match="taken@example.com"):
+    with pytest.raises(EmailTaken, match=r"taken@example\.com"):
         attach(held["AU-8"], "9000000003")
     assert stored(held["AU-8"]).status == "open"
     assert domain.reader.resolve("9000000003").item.legacy_ids is None  # nothing of it was written
