@@ -81,13 +81,17 @@ def held(domain: Domain, tmp_path: Path) -> dict[str, str]:
     for collection, rows in EXPORT.items():
         lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
         (tmp_path / f"{collection}.jsonl").write_text("\n".join(lines) + "\n")
-    backfill = Backfill(runtime.config(), writers=1)
-    planned = backfill.plan({"source": str(tmp_path)})
+    run_backfill(tmp_path)
+    page = runtime.review_queue_reader().page(limit=100, cursor=None)
+    return {item.legacy_id or item.reason: item.review_id for item in page.items}
+
+
+def run_backfill(folder: Path) -> None:
+    backfill = Backfill(runtime.config(), writers=1)  # moto in-process is not thread-safe
+    planned = backfill.plan({"source": str(folder)})
     for chunk in planned["chunks"]:
         backfill.write(chunk)
     backfill.report({"plan": planned})
-    page = runtime.review_queue_reader().page(limit=100, cursor=None)
-    return {item.legacy_id or item.reason: item.review_id for item in page.items}
 
 
 def attach(review_id: str, customer: str, note: str | None = None):
@@ -292,3 +296,16 @@ def test_the_handlers_list_and_resolve_for_admins_only(invoke, held: dict[str, s
     assert status == 200 and body["review"]["resolution"]["by"] == "stf_unit_admin"
     assert "CUST-77" in body["customer"]["legacy_ids"]
     assert invoke("resolve_review", event)[1]["error"]["code"] == "review_already_resolved"
+
+
+def test_a_rerun_lists_open_items_held_before_they_had_index_keys_and_reopens_nothing(
+    held: dict[str, str], tmp_path: Path
+) -> None:
+    dismiss(held["not_json"])
+    old = stored(held["CV-9"])
+    old.update(actions=[getattr(ReviewItem, f"gsi{n}{part}").remove() for n in range(1, 5) for part in ("pk", "sk")])
+    queue = runtime.review_queue_reader()
+    assert held["CV-9"] not in {i.review_id for i in queue.page(limit=100, cursor=None).items}
+    run_backfill(tmp_path)
+    assert {i.review_id for i in queue.page(limit=100, cursor=None).items} == set(held.values()) - {held["not_json"]}
+    assert stored(held["not_json"]).status == "dismissed"

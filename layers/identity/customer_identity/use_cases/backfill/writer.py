@@ -391,7 +391,10 @@ def _hold(held: dict[str, Any], run_id: str) -> None:
         created_at=utc_now(),
     )
     try:
-        item.save(condition=ReviewItem.pk.does_not_exist())
+        # A rerun leaves an existing item alone, unless it is still open and was held before review
+        # items had index keys (then it is written again, to be listed).
+        unlisted = (ReviewItem.status == "open") & ReviewItem.gsi1pk.does_not_exist()
+        item.save(condition=ReviewItem.pk.does_not_exist() | unlisted)
     except PutError as error:
         if not table.condition_failed(error):
             raise
