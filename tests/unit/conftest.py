@@ -194,4 +194,5 @@ def invoke(aws: None):
         return result["statusCode"], json.loads(result["body"])
 
     call.admin_token = admin  # type: ignore[attr-defined]
+    call.admin_id = account.staff.account_id  # type: ignore[attr-defined,union-attr]
     return call

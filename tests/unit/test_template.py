@@ -39,6 +39,7 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
         "GetCustomerNumbersFunction",
         "ListStaffFunction",
         "GetAuditFunction",
+        "ListReviewFunction",
     }
     # Narrower than DynamoDBCrudPolicy: exactly these policy kinds and these actions on the table itself.
     lambda_invoke = "LambdaInvokePolicy"

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.profiles import Profiles
     from customer_identity.use_cases.registration import Registration
     from customer_identity.use_cases.resolution import Resolver
+    from customer_identity.use_cases.review_decisions import ReviewDecisions
+    from customer_identity.use_cases.review_queue import ReviewQueue
     from customer_identity.use_cases.sessions import Sessions
     from customer_identity.use_cases.staff import Staff
     from customer_identity.use_cases.staff_management import StaffManagement
@@ -251,6 +253,21 @@ def alias_check() -> AliasCheck:
     return AliasCheck(async_invoker(current.alias_check_function, current.aws_region, current.lambda_endpoint))
 
 
+@cache
+def review_queue_reader() -> ReviewQueue:
+    from customer_identity.use_cases.review_queue import ReviewQueue
+
+    config()
+    return ReviewQueue()
+
+
+@cache
+def review_decisions() -> ReviewDecisions:
+    from customer_identity.use_cases.review_decisions import ReviewDecisions
+
+    return ReviewDecisions(config(), resolver(), views())
+
+
 BUILDERS = (
     config,
     views,
@@ -280,6 +297,8 @@ BUILDERS = (
     backfill,
     audit,
     alias_check,
+    review_queue_reader,
+    review_decisions,
 )
 
 

@@ -95,8 +95,9 @@ class PhoneTaken(Conflict):
 class EmailTaken(Conflict):
     code = "email_taken"
 
-    def __init__(self) -> None:
-        super().__init__("another customer already has this email address", field="email")
+    def __init__(self, email: str | None = None) -> None:
+        named = f" ({email})" if email else ""
+        super().__init__(f"another customer already has this email address{named}", field="email")
 
 
 class LegacyIdTaken(Conflict):
@@ -131,6 +132,36 @@ class IdempotencyKeyReused(InvalidInput):
             field="Idempotency-Key",
             code="idempotency_key_reused",
         )
+
+
+class ReviewNotFound(NotFound):
+    code = "review_not_found"
+
+    def __init__(self, review_id: str) -> None:
+        super().__init__(f"no review item {review_id!r}", field="review_id")
+
+
+class ReviewAlreadyResolved(Conflict):
+    code = "review_already_resolved"
+
+    def __init__(self, review_id: str, status: str) -> None:
+        super().__init__(f"review item {review_id!r} is already {status}", field="review_id")
+
+
+class ReviewNotAttachable(Conflict):
+    """The held row names no customer data that could be attached (not JSON, no id, ...): dismiss it."""
+
+    code = "review_not_attachable"
+
+    def __init__(self, review_id: str, reason: str) -> None:
+        super().__init__(f"review item {review_id!r} cannot be attached ({reason}); dismiss it", field="action")
+
+
+class BookingExists(Conflict):
+    code = "booking_exists"
+
+    def __init__(self, legacy_id: str, booking_id: str) -> None:
+        super().__init__(f"legacy booking {legacy_id!r} is already imported as {booking_id}", field="review_id")
 
 
 class Unauthenticated(DomainError):

@@ -274,7 +274,11 @@ class OutboxItem(TableItem, discriminator="outbox"):
 
 
 class ReviewItem(TableItem, discriminator="review"):
-    """A legacy row the backfill could not place (no valid phone, unknown reference, ...): never lost."""
+    """A legacy row the backfill could not place (no valid phone, unknown reference, ...): never lost.
+
+    Listed through the four indexes under ``REVIEW#<status>…`` keys derived whenever it is serialised
+    (see :func:`customer_identity.storage.keys.review_index_keys`).
+    """
 
     review_id = UnicodeAttribute()
     collection = UnicodeAttribute()
@@ -282,9 +286,31 @@ class ReviewItem(TableItem, discriminator="review"):
     line = NumberAttribute()
     reason = UnicodeAttribute()
     row = UnicodeAttribute()  # the original line, secrets removed
+    # The original line itself, kept only when secrets were removed from ``row`` (a legacy password
+    # hash), so that attaching the row can still make it a login. Never returned by the API, never
+    # logged, removed when the item is resolved or dismissed.
+    source_line = UnicodeAttribute(null=True)
     run_id = UnicodeAttribute()
     status = UnicodeAttribute()  # open | resolved | dismissed
     created_at = UnicodeAttribute()
+    # The resolution (status resolved or dismissed): who, when, what.
+    resolved_by = UnicodeAttribute(null=True)  # the admin's account id
+    resolved_at = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)  # attach | dismiss
+    customer_id = UnicodeAttribute(null=True)  # the customer a row was attached to
+    note = UnicodeAttribute(null=True)
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        index_keys = keys.review_index_keys(
+            status=self.status,
+            collection=self.collection,
+            reason=self.reason,
+            created_at=self.created_at,
+            review_id=self.review_id,
+        )
+        for name, value in index_keys.items():
+            setattr(self, name, value)
+        return super().serialize(null_check=null_check)
 
 
 class BackfillRunItem(TableItem, discriminator="backfill_run"):

@@ -24,10 +24,11 @@ Sparse global secondary indexes (customers with a number only): ``by_number``, `
 ``by_area`` (area, then status) and ``by_delivery_person``; ``by_number`` also holds the claims
 (customers without a number yet) under ``CLAIMS``. The linkage audit's ``by_missing_login`` and
 ``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded. Staff
-accounts reuse two of them under
-hash keys no customer can have: ``by_number`` with ``gsi1pk = STAFF`` (every staff account) and
-``by_status`` with ``gsi2pk = ROLE#<role>`` (one role), both sorted by
-``<active|deactivated>#<created_at>#<account_id>``.
+accounts reuse two of them under hash keys no customer can have: ``by_number`` with
+``gsi1pk = STAFF`` (every staff account) and ``by_status`` with ``gsi2pk = ROLE#<role>`` (one
+role), both sorted by ``<active|deactivated>#<created_at>#<account_id>``. Review items
+(``REVIEW#``) reuse the four customer indexes under hash values of their own (``REVIEW#<status>…``,
+see :func:`review_index_keys`), so a customer listing never meets one.
 """
 
 from __future__ import annotations
@@ -316,3 +317,56 @@ def review_key(collection: str, reference: str) -> Key:
 
 def backfill_run_key(run_id: str) -> Key:
     return f"BACKFILL#{run_id}", "RUN"
+
+
+# --- the review queue ------------------------------------------------------------------------------
+# Every review item is in all four indexes, each keyed by its status and one combination of the
+# filters (none, collection, reason, both), sorted by when it was held: each filter combination of
+# ``GET /admin/review`` is one exact ``Query``, oldest first, with no filter expression.
+
+
+def review_index_keys(
+    *, status: str, collection: str, reason: str, created_at: str, review_id: str
+) -> dict[str, str | None]:
+    order = f"{created_at}#{review_id}"
+    hashes = {
+        BY_NUMBER: _review_hash(status, None, None),
+        BY_STATUS: _review_hash(status, collection, None),
+        BY_AREA: _review_hash(status, None, reason),
+        BY_DELIVERY_PERSON: _review_hash(status, collection, reason),
+    }
+    found: dict[str, str | None] = {}
+    for index, value in hashes.items():
+        found[index.hash_attribute], found[index.range_attribute] = value, order
+    return found
+
+
+def _review_hash(status: str, collection: str | None, reason: str | None) -> str:
+    value = f"REVIEW#{status}"
+    if collection:
+        value += f"#COLLECTION#{collection}"
+    if reason:
+        value += f"#REASON#{reason}"
+    return value
+
+
+@dataclass(frozen=True)
+class ReviewQuery:
+    """The index page that serves one filter combination of the review queue."""
+
+    index: Index
+    hash_value: str
+
+    @property
+    def query_id(self) -> str:
+        return f"review|{self.index.name}|{self.hash_value}"
+
+
+def review_query(*, status: str, collection: str | None, reason: str | None) -> ReviewQuery:
+    index = {
+        (False, False): BY_NUMBER,
+        (True, False): BY_STATUS,
+        (False, True): BY_AREA,
+        (True, True): BY_DELIVERY_PERSON,
+    }[(bool(collection), bool(reason))]
+    return ReviewQuery(index, _review_hash(status, collection, reason))

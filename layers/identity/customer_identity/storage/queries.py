@@ -1,11 +1,11 @@
-"""Paged reads: customers and staff through an index, a customer's bookings, the local outbox."""
+"""Paged reads: customers, staff and review items through an index, a customer's bookings, the local outbox."""
 
 from __future__ import annotations
 
 from pynamodb.expressions.condition import Condition
 
 from customer_identity.storage import keys
-from customer_identity.storage.entities import BookingItem, CustomerItem, OutboxItem, StaffItem, TableItem
+from customer_identity.storage.entities import BookingItem, CustomerItem, OutboxItem, ReviewItem, StaffItem, TableItem
 from customer_identity.storage.paging import decode_cursor, page_of
 
 _INDEXES = {
@@ -59,6 +59,16 @@ def staff_page(query: keys.StaffQuery, *, limit: int, cursor: str | None) -> tup
         last_evaluated_key=start_key,
     )
     return page_of(results, StaffItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
+
+
+def reviews_page(query: keys.ReviewQuery, *, limit: int, cursor: str | None) -> tuple[list[ReviewItem], str | None]:
+    """One index query, oldest held first; the cursor is None on the last page."""
+    attrs = query.index.cursor_attributes
+    start_key = decode_cursor(cursor, query.query_id, attrs) if cursor else None
+    results = _INDEXES[query.index].query(
+        query.hash_value, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start_key
+    )
+    return page_of(results, ReviewItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
 
 
 def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:

@@ -39,6 +39,9 @@ class Person:
     email: str | None = None
     login: Identity | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # Only for phones referenced by bookings alone: each booking's original line (by line number), so
+    # that a booking held after all (its phone has no customer) keeps its line for the review queue.
+    booking_texts: dict[int, str] = field(default_factory=dict)
 
     @property
     def founder(self) -> Identity | None:
@@ -173,7 +176,10 @@ def _place_bookings(
         if looks_like_phone(booking.reference):
             phone = legacy_phone(strip_legacy_prefix(booking.reference), region)
             if phone is not None:
-                person = persons.get(phone) or booking_only.setdefault(phone, Person(phone))
+                person = persons.get(phone)
+                if person is None:
+                    person = booking_only.setdefault(phone, Person(phone))
+                    person.booking_texts[booking.line] = text
         if person is None:
             person = by_legacy_id.get(booking.reference)
         if person is None:

@@ -170,7 +170,7 @@ def _person_entry(
         "phone": person.phone,
         "customer_id": found.customer_id if found is not None else customer_id_for(run_id, person.phone),
         "number": number,
-        "created_at": _iso(founder.time) if founder and founder.time else started_at,
+        "created_at": iso_time(founder.time) if founder and founder.time else started_at,
         "fields": fields,
         "email": person.email,
         "password_hash": person.login.password_hash if person.login else None,
@@ -182,7 +182,7 @@ def _person_entry(
                 "amount": str(b.amount),
                 "status": b.status,
                 "service": b.service,
-                "time": _iso(b.time) if b.time else None,
+                "time": iso_time(b.time) if b.time else None,
             }
             for b in person.bookings
         ],
@@ -191,9 +191,13 @@ def _person_entry(
 
 
 def _unplaced(person: Person) -> list[Held]:
-    """The bookings of a phone that has no customer, held for review."""
+    """The bookings of a phone that has no customer, held for review (with their original lines)."""
     return [
-        Held(booking, "booking_reference_unknown", json.dumps(asdict(booking), default=str, ensure_ascii=False))
+        Held(
+            booking,
+            "booking_reference_unknown",
+            person.booking_texts.get(booking.line) or json.dumps(asdict(booking), default=str, ensure_ascii=False),
+        )
         for booking in person.bookings
     ]
 
@@ -235,5 +239,5 @@ def _staff_entry(staff: Staff) -> dict[str, Any]:
     }
 
 
-def _iso(moment: Any) -> str:
+def iso_time(moment: Any) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -88,6 +88,11 @@ def read_record(collection: str, line_number: int, line: str, default_region: st
         row = parse_line(line)
     except NotJson:
         return Unreadable(collection, line_number, None, "not_json")
+    return read_row(collection, line_number, row, default_region)
+
+
+def read_row(collection: str, line_number: int, row: dict[str, Any], default_region: str) -> Record:
+    """The record of one parsed row (:func:`read_record` after the JSON)."""
     legacy_id = _legacy_id(collection, row)
     if legacy_id is None:
         return Unreadable(collection, line_number, None, "no_id")

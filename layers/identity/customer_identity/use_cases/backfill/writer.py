@@ -50,6 +50,7 @@ PERSONS_PER_TRANSACTION = 24  # 4 items each at most, and one counter shard: one
 PUTS_PER_TRANSACTION = 99  # conditional puts of bookings or review items, and one counter shard
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
 SECRET_FIELDS = ("password_hash", "password", "passwordHash")
+REMOVED = "[removed]"
 _FAULT_AFTER = "BACKFILL_FAIL_AFTER_PERSONS"  # tests: fail the write step after this many persons
 
 
@@ -82,7 +83,7 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
                 linked_to |= linked
             created = [entry for entry in new if entry["phone"] not in linked_to]
             list(pool.map(bulk.put_all, _groups([item for e in created for item in _items(e)], bulk.BATCH_WRITE_LIMIT)))
-            bookings = [_booking_item(entry, booking) for entry in created for booking in entry["bookings"]]
+            bookings = [booking_item(entry, booking) for entry in created for booking in entry["bookings"]]
             list(pool.map(_put_once, _groups(bookings, PUTS_PER_TRANSACTION)))
             existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
             for found in pool.map(lambda entry: _link(_relinked(entry, linked_to)), existing):
@@ -244,14 +245,14 @@ def _legacy_markers(entry: dict[str, Any], customer_id: str) -> list[TableItem]:
 def _booking_refs(entry: dict[str, Any]) -> list[TableItem]:
     refs: list[TableItem] = []
     for booking in entry["bookings"]:
-        item = _booking_item(entry, booking)
+        item = booking_item(entry, booking)
         refs.append(
             BookingRefItem(*keys.booking_ref_key(item.booking_id), customer_id=entry["customer_id"], booking_sk=item.sk)
         )
     return refs
 
 
-def _booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
+def booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
     booking_id = booking_id_for(booking["id"])
     created_at = booking["time"] or entry["created_at"]
     return BookingItem(
@@ -307,11 +308,11 @@ def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | 
     conflicted = 0
     while True:
         conflicts, values = [], {}
-        for name, value in _fillable(entry).items():
+        for name, value in fillable(entry).items():
             existing = getattr(current, name)
             if existing is None:
                 values[name] = value
-            elif name != "password_hash" and not _same(existing, value):  # a hash never goes into a report
+            elif name != "password_hash" and not same_value(existing, value):  # a hash never goes into a report
                 conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
         legacy_ids = set(current.legacy_ids or ()) | {row["id"] for row in entry["rows"]}
         if legacy_ids != set(current.legacy_ids or ()):
@@ -347,14 +348,14 @@ def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | 
             current = again  # changed meanwhile (an API write): decide again on what it is now
 
 
-def _same(stored: Any, planned: Any) -> bool:
+def same_value(stored: Any, planned: Any) -> bool:
     """Equal as the customer would see them (DynamoDB keeps ``144.80`` as ``144.8``)."""
     if isinstance(stored, Decimal) or isinstance(planned, Decimal):
         return Decimal(str(stored)) == Decimal(str(planned))
     return str(stored) == str(planned)
 
 
-def _fillable(entry: dict[str, Any]) -> dict[str, Any]:
+def fillable(entry: dict[str, Any]) -> dict[str, Any]:
     fields = entry["fields"]
     values: dict[str, Any] = {
         name: fields.get(name) for name in ("name", "address", "area", "delivery_person_id", "notes")
@@ -404,7 +405,7 @@ def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
 
 
 def _book_once(entry: dict[str, Any], current: CustomerItem, booking: dict[str, Any]) -> None:
-    item = _booking_item(entry, booking)
+    item = booking_item(entry, booking)
     conflicted = 0
     while True:
         tx = Transaction()
@@ -474,6 +475,7 @@ def _staff(entry: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 
 def _review_item(held: dict[str, Any], run_id: str) -> ReviewItem:
     reference = held["id"] or f"line:{held['line']}"
+    row = without_secrets(held["text"])
     return ReviewItem(
         *keys.review_key(held["collection"], reference),
         review_id=f"{held['collection']}:{reference}",
@@ -481,22 +483,24 @@ def _review_item(held: dict[str, Any], run_id: str) -> ReviewItem:
         legacy_id=held["id"],
         line=held["line"],
         reason=held["reason"],
-        row=_without_secrets(held["text"]),
+        row=row,
+        source_line=held["text"] if row != held["text"] else None,  # what attaching needs: never listed
         run_id=run_id,
         status="open",
         created_at=utc_now(),
     )
 
 
-def _without_secrets(text: str) -> str:
+def without_secrets(text: str) -> str:
+    """``text`` with the values of secret fields replaced by ``[removed]`` (unchanged if it has none)."""
     try:
         row = json.loads(text)
     except ValueError:
         return text
-    if isinstance(row, dict):
+    if isinstance(row, dict) and any(name in row for name in SECRET_FIELDS):
         for name in SECRET_FIELDS:
             if name in row:
-                row[name] = "[removed]"
+                row[name] = REMOVED
         return json.dumps(row, ensure_ascii=False)
     return text
 
