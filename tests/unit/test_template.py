@@ -26,7 +26,13 @@ def test_the_entities_use_exactly_the_keys_and_indexes_the_template_deploys() ->
 def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> None:
     template = load_template()
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
-    readers = {"GetCustomerFunction", "ListCustomersFunction", "ListCustomerBookingsFunction", "GetMeFunction"}
+    readers = {
+        "GetCustomerFunction",
+        "ListCustomersFunction",
+        "ListCustomerBookingsFunction",
+        "GetMeFunction",
+        "ListMergesFunction",
+    }
     senders = {"RequestOtpFunction": {"sns:Publish"}, "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"}}
     key = "AWSSecretsManagerGetSecretValuePolicy"
     for name, function in resources("AWS::Serverless::Function").items():

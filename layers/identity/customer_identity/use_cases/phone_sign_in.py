@@ -70,9 +70,15 @@ class PhoneSignIn:
             if not table.condition_failed(error):
                 raise
             raise InvalidCode() from error
-        customer, created = self.registration.find_or_create_item(NewCustomer(phone=e164))
-        customer = mark_phone_verified(customer)
-        issued = self.accounts.token_for(LoginAccount(customer=customer), "otp")
+        own, created = self.registration.find_or_create_item(NewCustomer(phone=e164), follow_merges=False)
+        if own.merged_into:  # a phone merged away signs in as its survivor; the merged item stays as merged
+            account = self.accounts.customer_login(own)
+            customer = account.survivor
+        else:
+            customer = mark_phone_verified(own)
+            account = LoginAccount(customer=customer)
+        assert customer is not None
+        issued = self.accounts.token_for(account, "otp")
         return OtpVerified(
             token=issued.token,
             expires_in=issued.expires_in,
