@@ -8,6 +8,9 @@
   unless taken, fields the customer lacks, each booking once (the booking, its ref and the totals
   in one transaction, conditioned on the booking not existing), so rerunning changes nothing.
 * Staff accounts and held rows: conditional puts (a rerun leaves them, and any review decision, alone).
+* The automatic merges: a customer founded from two or more legacy rows gets a merge record (kind
+  ``backfill``, the rows' ids) and its link in the customer's collection, in the same batches as its
+  legacy markers; id, key and content are deterministic, so a rerun rewrites the same items.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from customer_identity.storage.entities import (
 )
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import markers
+from customer_identity.use_cases.backfill.merge_records import merge_items
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
 MAX_CONFLICT_RETRIES = 8
@@ -73,7 +77,9 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
             for created, linked in pool.map(lambda group: _create_group(group, run_id), groups):
                 conflicts += created
                 linked_to |= linked
-            batches = _batches([item for entry in new if entry["phone"] not in linked_to for item in _items(entry)])
+            batches = _batches(
+                [item for entry in new if entry["phone"] not in linked_to for item in _items(entry, run_id)]
+            )
             list(pool.map(bulk.put_all, batches))
             existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
             for found in pool.map(lambda entry: _link(_relinked(entry, linked_to)), existing):
@@ -156,9 +162,9 @@ def _conflict(phone: str, field: str, kept: Any, others: list[Any], *, reason: s
     return found | {"reason": reason} if reason else found
 
 
-def _items(entry: dict[str, Any]) -> list[TableItem]:
-    """The legacy-id markers, bookings and booking refs of a customer this run creates."""
-    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_items(entry)]
+def _items(entry: dict[str, Any], run_id: str) -> list[TableItem]:
+    """The legacy-id markers, bookings, booking refs and merge record of a customer this run creates."""
+    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_items(entry), *merge_items(entry, run_id)]
 
 
 def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:
