@@ -284,3 +284,46 @@ def test_sample_events_merge_list_and_undo(invoke) -> None:
     assert status == 409 and body["error"]["code"] == "merge_already_undone"
     status, body = invoke("undo_merge")
     assert status == 404 and body["error"]["code"] == "merge_not_found"
+
+
+def test_a_booking_that_read_the_customer_before_the_merge_lands_on_the_survivor(domain, merges, monkeypatch) -> None:
+    pair(domain, 0, 0)
+    stale = domain.resolver.resolve("PL1")  # read before the merge commits
+    merges.merge("PL1", "PL2", by=ADMIN)
+    original, calls = domain.resolver.resolve, []
+
+    def stale_first(ref: str, **options: bool):
+        calls.append(ref)
+        return stale if len(calls) == 1 else original(ref, **options)
+
+    monkeypatch.setattr(domain.resolver, "resolve", stale_first)
+    booked = domain.bookings.create(NewBooking(customer="PL1", service="x", amount=Decimal("4.00")))
+    assert booked.booking.customer_number == "PL2"
+    assert totals(domain, "PL2") == (1, "4.00")
+    assert table.get(CustomerItem, keys.phone_key(MERGED_PHONE)).total_bookings == 0
+
+
+def test_undo_is_refused_when_the_merged_customer_itself_changed(domain, merges) -> None:
+    pair(domain)
+    merge = merges.merge("PL1", "PL2", by=ADMIN)
+    item = table.get(CustomerItem, keys.phone_key(MERGED_PHONE))
+    item.update(actions=[CustomerItem.notes.set("edited behind the merge's back"), CustomerItem.revision.add(1)])
+    with pytest.raises(MergeConflict) as refused:
+        merges.undo(merge.merge_id, by=ADMIN)
+    assert refused.value.code == "undo_blocked" and merge.merged in refused.value.message
+
+
+def test_merging_away_a_survivor_first_finishes_the_merge_still_moving_onto_it(domain, merges, environment) -> None:
+    pair(domain, merged_bookings=MOVE_BATCH + 2)
+    domain.create("+919822233344")
+    environment(MERGE_FAIL_AFTER_BATCHES="1")
+    with pytest.raises(InjectedFault):
+        runtime.merges().merge("PL1", "PL2", by=ADMIN)
+    environment(MERGE_FAIL_AFTER_BATCHES="0")
+    resumed = runtime.merges()
+    second = resumed.merge("PL2", "PL3", by=ADMIN)
+    assert second.moved.bookings == MOVE_BATCH + 2 + 2  # all of PL1's, once the first merge finished
+    [first] = resumed.touching("PL1", limit=10, cursor=None).items
+    assert first.state == "completed" and first.moved.bookings == MOVE_BATCH + 2
+    assert domain.reader.resolve("PL1").item.customer_number == 3
+    assert totals(domain, "PL3") == (MOVE_BATCH + 4, totals(domain, "PL1")[1])
