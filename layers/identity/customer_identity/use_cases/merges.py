@@ -60,7 +60,8 @@ class Merges:
             merged = self.resolver.resolve(ref, follow_merges=False).item
             survivor = self.resolver.resolve(into, follow_merges=False).item
             if merged.merged_into:
-                self._resume(merged.merge_id)
+                if self._resume(merged.merge_id):
+                    raise LostRace  # a crash had left it moving (or undoing): decide on what it is now
                 raise MergeConflict(
                     "customer_merged_away",
                     f"{ref!r} was already merged into {merged.merged_into} (merge {merged.merge_id})",
@@ -215,10 +216,13 @@ class Merges:
             return self.mover.finish(record)
         return record
 
-    def _resume(self, merge_id: str | None) -> None:
+    def _resume(self, merge_id: str | None) -> bool:
+        """Finish ``merge_id`` if a crash left it moving; False if there was nothing to finish."""
         record = table.get(MergeItem, keys.merge_key(merge_id)) if merge_id else None
-        if record is not None:
-            self._settled(record)
+        if record is None or record.state not in MOVING_STATES:
+            return False
+        self._settled(record)
+        return True
 
     def _resume_touching(self, customer_id: str) -> bool:
         """Finish the merges of a customer left moving; False if there was none to finish."""
