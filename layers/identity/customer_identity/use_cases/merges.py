@@ -32,6 +32,7 @@ from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import CustomerItem, MergeItem, MergeLinkItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import markers, stats
+from customer_identity.use_cases.customer_numbers import CustomerNumbers
 from customer_identity.use_cases.listing import check_limit
 from customer_identity.use_cases.merge_moves import MOVING_STATES, Mover
 from customer_identity.use_cases.resolution import Resolver
@@ -259,24 +260,27 @@ class Merges:
         return {item.merge_id: item for item in items if isinstance(item, MergeItem)}
 
     def view(self, record: MergeItem) -> Merge:
-        numbers = self.views.numbers
-        return Merge(
-            merge_id=record.merge_id,
-            kind=record.kind,  # type: ignore[arg-type]
-            state=record.state,  # type: ignore[arg-type]
-            survivor=record.survivor_id,
-            survivor_number=numbers.format(int(record.survivor_number)),
-            merged=record.merged_id,
-            merged_number=numbers.format(int(record.merged_number)) if record.merged_number is not None else None,
-            moved=MergeMoved(bookings=int(record.moved_bookings or 0), aliases=int(record.aliases or 0)),
-            legacy_ids=sorted(record.legacy_ids or ()),
-            created_at=record.created_at,
-            by=record.created_by,
-            completed_at=record.completed_at,
-            undone_at=record.undone_at,
-            undone_by=record.undone_by,
-        )
+        return merge_view(record, self.views.numbers)
 
 
 def _blocked(what: str) -> MergeConflict:
     return MergeConflict("undo_blocked", f"an exact undo is no longer possible: {what}", field="merge_id")
+
+
+def merge_view(record: MergeItem, numbers: CustomerNumbers) -> Merge:
+    return Merge(
+        merge_id=record.merge_id,
+        kind=record.kind,  # type: ignore[arg-type]
+        state=record.state,  # type: ignore[arg-type]
+        survivor=record.survivor_id,
+        survivor_number=numbers.format(int(record.survivor_number)),
+        merged=record.merged_id,
+        merged_number=numbers.format(int(record.merged_number)) if record.merged_number is not None else None,
+        moved=MergeMoved(bookings=int(record.moved_bookings or 0), aliases=int(record.aliases or 0)),
+        legacy_ids=sorted(record.legacy_ids or ()),
+        created_at=record.created_at,
+        by=record.created_by,
+        completed_at=record.completed_at,
+        undone_at=record.undone_at,
+        undone_by=record.undone_by,
+    )
