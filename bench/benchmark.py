@@ -9,7 +9,9 @@ ratio against a baseline measured in the same run, on the same machine:
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
 4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
-   ``PutItem`` against the same DynamoDB Local, with the same number of concurrent clients.
+   ``PutItem`` against the same DynamoDB Local, with the same number of concurrent clients;
+5. the latency of reading the dashboard counters (one ``BatchGetItem`` of the 16 shards) vs one
+   ``GetItem``, against the same DynamoDB Local after that workload, and through the server.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
             lambda: password_sign_in.login(email="bench@example.com", phone=None, password="bench password"),
         )
         measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
+        measure("GET /admin/stats (every counter)", lambda: runtime.dashboard()())
+        measure("GET /admin/customer-numbers", lambda: runtime.numbering().overview())
 
         merges = runtime.merges()
         for moved in MERGE_SIZES:
@@ -191,6 +195,32 @@ def throughput(requests: int, clients: int, send: Callable[[int], object]) -> fl
         for future in [pool.submit(worker) for _ in range(clients)]:
             future.result()
     return requests / (time.perf_counter() - start)
+
+
+def median_ms(call: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``call``, in milliseconds (one warm-up call first)."""
+    call()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def stats_read_latency(endpoint: str, table: str, runs: int) -> tuple[float, float]:
+    """(median ms of the counters' read: the ``BatchGetItem`` ``storage.stats.read_totals`` sends, median ms of
+    one strongly consistent ``GetItem``), same client, same table."""
+    from customer_identity.storage import keys
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    shards = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in map(keys.stats_key, range(keys.STATS_SHARDS))]
+    request = {table: {"Keys": shards, "ConsistentRead": True}}
+    assert client.batch_get_item(RequestItems=request)["Responses"][table], "the workload wrote counters"
+    one = {"pk": {"S": keys.COUNTER_KEY[0]}, "sk": {"S": keys.COUNTER_KEY[1]}}
+    batch = median_ms(lambda: client.batch_get_item(RequestItems=request), runs)
+    single = median_ms(lambda: client.get_item(TableName=table, Key=one, ConsistentRead=True), runs)
+    return batch, single
 
 
 def main() -> None:
@@ -274,6 +304,12 @@ def main() -> None:
                 args.clients,
                 lambda i: http.post("/auth/login", json={"email": "bench@example.com", "password": "bench pass 1"}),
             )
+            latency_runs = max(args.requests // 2, 20)
+            batch_ms, single_ms = stats_read_latency(
+                endpoint, os.environ.get("TABLE_NAME", "customer-identity"), latency_runs
+            )
+            http_stats_ms = median_ms(lambda: http.get("/admin/stats"), latency_runs)
+            http_get_ms = median_ms(lambda: http.get("/customers/9800000001"), latency_runs)
     finally:
         ddb.stop()
         ddb_dir.cleanup()
@@ -286,6 +322,14 @@ def main() -> None:
     print(f"| POST /bookings, existing customer by phone | {booked:.0f} | {booked / raw:.2f} |")
     print(f"| GET /me (admin) | {me:.0f} | {me / raw:.2f} |")
     print(f"| POST /auth/login (argon2id, {logins} requests) | {login:.0f} | {login / raw:.2f} |")
+
+    print(f"\n## Dashboard counters read latency (median of {latency_runs}, sequential, same DynamoDB Local)\n")
+    print("| read | milliseconds | ratio |")
+    print("|---|---|---|")
+    print(f"| one GetItem, strongly consistent (baseline) | {single_ms:.2f} | 1.00 |")
+    print(f"| the counters: BatchGetItem of 16 shards | {batch_ms:.2f} | {batch_ms / single_ms:.2f} |")
+    print(f"| GET /customers/{{phone}} through the server (1 GetItem; baseline) | {http_get_ms:.2f} | 1.00 |")
+    print(f"| GET /admin/stats through the server | {http_stats_ms:.2f} | {http_stats_ms / http_get_ms:.2f} |")
 
 
 if __name__ == "__main__":

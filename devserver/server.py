@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import queue
+import re
 import secrets
 import signal
 import sys
@@ -82,7 +83,7 @@ def _environment_main(connection: Connection, code_path: str, handler: str, func
 
 
 class Environment:
-    def __init__(self, context: Any, route: template.Route) -> None:
+    def __init__(self, context: Any, route: template.Function) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(
             target=_environment_main,
@@ -109,7 +110,7 @@ class FunctionPool:
     handles one request at a time (Powertools keeps the current event in class attributes, so
     invocations must never share a process); a busy pool grows by a cold start, up to a limit."""
 
-    def __init__(self, route: template.Route, context: Any, max_environments: int) -> None:
+    def __init__(self, route: template.Function, context: Any, max_environments: int) -> None:
         self.route = route
         self._context = context
         self._idle: queue.SimpleQueue[Environment] = queue.SimpleQueue()
@@ -144,11 +145,19 @@ PRELOAD = ["customer_identity.api", "boto3", "botocore.session"]
 
 
 class LocalApi:
-    def __init__(self, routes: list[template.Route], max_environments: int = MAX_ENVIRONMENTS_PER_FUNCTION) -> None:
+    def __init__(
+        self,
+        routes: list[template.Route],
+        max_environments: int = MAX_ENVIRONMENTS_PER_FUNCTION,
+        workers: list[template.Function] | None = None,
+    ) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         self.routes = routes
         self.pools = {route.function: FunctionPool(route, context, max_environments) for route in routes}
+        # Functions without a route, reached through the Lambda Invoke API (LAMBDA_ENDPOINT).
+        for worker in workers or []:
+            self.pools.setdefault(worker.function, FunctionPool(worker, context, max_environments))
         self._openapi: str | None = None
         self._openapi_lock = threading.Lock()
 
@@ -222,6 +231,17 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
     return status, {"Content-Type": "application/json"}, json.dumps(error_body(code, message)).encode()
 
 
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+
+
+def _logged(name: str, run: Callable[[], Any]) -> None:
+    """Run an asynchronous invocation, reporting a failure as Lambda's logs would."""
+    try:
+        run()
+    except Exception as error:  # noqa: BLE001
+        print(f"{name} (asynchronous) failed: {error!r}", file=sys.stderr, flush=True)
+
+
 def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) -> type[BaseHTTPRequestHandler]:
     """The request handler; ``after_invoke`` runs after each function, before the answer is sent."""
 
@@ -258,6 +278,9 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if self.command == "GET" and raw_path == "/dev/outbox":
                 self._respond(*outbox_response(parts.query))
                 return
+            if self.command == "POST" and INVOKE_PATH.match(raw_path):
+                self._respond(*self._invoke(unquote(INVOKE_PATH.match(raw_path)["name"]), body))  # type: ignore[index]
+                return
             route, params, path_exists = api.match(self.command, raw_path)
             if route is None:
                 if path_exists:
@@ -282,6 +305,28 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                 out_headers[name] = ", ".join(values)
             payload = result.get("body") or ""
             self._respond(int(result.get("statusCode", 200)), out_headers, payload.encode())
+
+        def _invoke(self, name: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+            """Lambda's Invoke API for the local functions (``InvocationType`` Event or RequestResponse)."""
+            pool = api.pools.get(name.rpartition(":")[2])
+            if pool is None:
+                headers = {"x-amzn-ErrorType": "ResourceNotFoundException", "Content-Type": "application/json"}
+                return 404, headers, json.dumps({"Type": "User", "message": f"Function not found: {name}"}).encode()
+            event = json.loads(body) if body else {}
+
+            def run() -> Any:
+                result = pool.invoke(event)
+                if after_invoke is not None:
+                    after_invoke()
+                return result
+
+            if self.headers.get("X-Amz-Invocation-Type") == "Event":
+                threading.Thread(target=_logged, args=(name, run), daemon=True).start()
+                return 202, {}, b""
+            try:
+                return 200, {"Content-Type": "application/json"}, json.dumps(run()).encode()
+            except Exception as error:  # noqa: BLE001 - Lambda reports a function error in a header
+                return 200, {"X-Amz-Function-Error": "Unhandled"}, json.dumps({"errorMessage": str(error)}).encode()
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
@@ -427,10 +472,11 @@ def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynam
     env = configure_environment(endpoint, data_dir)
     if endpoint:  # DynamoDB Local (ours or another): create the table; a real account deploys it with SAM
         ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
-    api = LocalApi(template.routes())
+    api = LocalApi(template.routes(), workers=template.functions())
     # Our DynamoDB Local: answer only once the function's transactions are stored (dynamodb_local.py).
     server = LocalServer((host, port), make_handler(api, ddb.wait_for_commits if ddb else None))
     url = f"http://{host}:{server.server_address[1]}"
+    os.environ["LAMBDA_ENDPOINT"] = url  # the functions' background work comes back here (Invoke API)
     state_file = data_dir / "server.json"
     state_file.write_text(json.dumps({"url": url, "endpoint": endpoint, "pid": os.getpid()}))
     backend = f"DynamoDB Local at {endpoint}" if ddb else (endpoint or f"AWS {env['AWS_REGION']}")

@@ -54,12 +54,16 @@ def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Route:
+class Function:
     function: str  # logical id in the template
-    method: str
-    path: str  # API Gateway resource path, e.g. /customers/{ref}
     code_dir: Path
     handler: str  # module.function
+
+
+@dataclass(frozen=True)
+class Route(Function):
+    method: str
+    path: str  # API Gateway resource path, e.g. /customers/{ref}
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -86,6 +90,20 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
             )
     # Literal segments before parameters, so /customers/{ref} never shadows a fixed path.
     return sorted(found, key=lambda r: (r.path.count("{"), r.path, r.method))
+
+
+def functions(template: dict[str, Any] | None = None) -> list[Function]:
+    """Every function of the template, with or without a route (workers are invoked, not routed)."""
+    template = template or load_template()
+    default_handler = template["Globals"]["Function"].get("Handler", "app.handler")
+    return [
+        Function(
+            function=name,
+            code_dir=PROJECT_ROOT / res["Properties"]["CodeUri"],
+            handler=res["Properties"].get("Handler") or default_handler,
+        )
+        for name, res in resources("AWS::Serverless::Function", template).items()
+    ]
 
 
 def function_environment(template: dict[str, Any] | None = None) -> dict[str, str]:

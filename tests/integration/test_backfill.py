@@ -17,6 +17,7 @@ import pytest
 from devserver.process import local_server, mint_token
 from devserver.template import PROJECT_ROOT
 from tests.integration.conftest import authorized
+from tests.stats_oracle import assert_stats_match_scan, local_table
 
 pytestmark = pytest.mark.integration
 PERSONS = 240
@@ -129,6 +130,7 @@ def test_a_second_run_over_the_same_input_changes_nothing(imported: dict[str, An
     export, data = imported["export"], imported["data"]
     with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
         before = customers(admin)
+        counted = assert_stats_match_scan(admin.get("/admin/stats").json(), *local_table(data))
     again = backfill(export, data)
     assert again.returncode == 0, again.stdout + again.stderr
     second = report(export)
@@ -141,6 +143,7 @@ def test_a_second_run_over_the_same_input_changes_nothing(imported: dict[str, An
     assert {(c["phone"], c["field"]) for c in second["conflicts"]} == first_conflicts  # nothing new to report
     with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
         assert customers(admin)[: len(before)] == before
+        assert assert_stats_match_scan(admin.get("/admin/stats").json(), *local_table(data)) == counted
 
 
 def test_a_dry_run_writes_nothing_but_the_report(tmp_path: Path) -> None:
@@ -162,13 +165,16 @@ def test_a_run_killed_midway_and_started_again_ends_where_an_uninterrupted_run_e
     generate(export)  # the same input as the uninterrupted run
     failed = backfill(export, data, "--chunk-size", "40", fail_after=7)
     assert failed.returncode == 1, failed.stdout + failed.stderr
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        assert_stats_match_scan(admin.get("/admin/stats").json(), *local_table(data))  # what was written, counted
     resumed = backfill(export, data, "--chunk-size", "40")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert sorted(map(json.dumps, rows(export))) == sorted(map(json.dumps, imported["rows"]))
     timeless = {p["phone"] for p in imported["truth"]["persons"] if p["first_seen"] is None}
-    snapshots = []
+    snapshots, counts = [], []
     for folder in (imported["data"], data):
         with local_server(folder) as url, authorized(mint_token(folder, "admin"), url) as admin:
+            counts.append(assert_stats_match_scan(admin.get("/admin/stats").json(), *local_table(folder)))
             snapshots.append(
                 [  # a customer none of whose records has a time was created when its run started
                     {k: v for k, v in c.items() if not (k == "created_at" and c["phone"] in timeless)}
@@ -177,3 +183,4 @@ def test_a_run_killed_midway_and_started_again_ends_where_an_uninterrupted_run_e
                 ]
             )
     assert snapshots[1] == snapshots[0]
+    assert counts[1]["bookings"] == counts[0]["bookings"] and counts[1]["review_open"] == counts[0]["review_open"]

@@ -161,3 +161,20 @@ def test_an_unexpected_failure_answers_500_internal_in_the_error_shape_with_a_co
     failures = [record for record in caplog.records if record.getMessage() == "unexpected error"]
     assert len(failures) == 1 and failures[0].levelname == "ERROR"
     assert "ValidationException" in str(failures[0].exc_info[1])  # logged once, with its stack
+
+
+def test_audit_sample_events_run_against_their_handlers(invoke) -> None:
+    invoke("create_customer")
+    status, body = invoke("get_audit")
+    assert status == 200 and body["customers_total"] == 1 and body["aliases"]["state"] == "never_run"
+    assert body["cannot_sign_in"]["count"] == 1 and body["without_number"]["count"] == 0
+
+
+def test_the_alias_check_worker_ignores_a_run_that_is_not_the_latest(aws) -> None:
+    from devserver.server import LambdaContext
+    from devserver.template import functions
+    from tests.unit.conftest import load_handler
+
+    worker = load_handler(next(f for f in functions() if f.function == "AuditAliasCheckFunction"))
+    result = worker.handler(load_event("audit_alias_check"), LambdaContext(function_name="AuditAliasCheckFunction"))
+    assert result["handed_on"] is False

@@ -7,6 +7,7 @@ imports its use case itself, so a function's cold start pays only for the module
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,10 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import table
 
 if TYPE_CHECKING:
+    from customer_identity.core.models import DashboardStats
     from customer_identity.use_cases.accounts import Accounts
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.audit import Audit
     from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
     from customer_identity.use_cases.credentials import Credentials
@@ -212,10 +216,35 @@ def merges_reader() -> Merges:
 
 
 @cache
+def dashboard() -> Callable[[], DashboardStats]:
+    """The dashboard counters' reader (read-only: one ``BatchGetItem``)."""
+    config()
+    from customer_identity.use_cases.stats import totals
+
+    return totals
+
+
+@cache
 def backfill() -> Backfill:
     from customer_identity.use_cases.backfill.steps import Backfill
 
     return Backfill(config())
+
+
+@cache
+def audit() -> Audit:
+    from customer_identity.use_cases.audit import Audit
+
+    return Audit(views().numbers)
+
+
+@cache
+def alias_check() -> AliasCheck:
+    from customer_identity.use_cases.alias_check import AliasCheck
+    from customer_identity.use_cases.workers import async_invoker
+
+    current = config()
+    return AliasCheck(async_invoker(current.alias_check_function, current.aws_region, current.lambda_endpoint))
 
 
 BUILDERS = (
@@ -243,7 +272,10 @@ BUILDERS = (
     staff,
     merges,
     merges_reader,
+    dashboard,
     backfill,
+    audit,
+    alias_check,
 )
 
 

@@ -208,3 +208,10 @@ class Busy(Unavailable):
 
 class ConfigurationError(RuntimeError):
     """The execution environment is misconfigured (raised at cold start)."""
+
+
+class AliasCheckRunning(Conflict):
+    code = "alias_check_running"
+
+    def __init__(self) -> None:
+        super().__init__("an alias check is already running; follow it with GET /admin/audit")

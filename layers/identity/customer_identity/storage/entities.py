@@ -69,6 +69,10 @@ class TableItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    nologinpk = UnicodeAttribute(null=True)
+    nologinsk = UnicodeAttribute(null=True)
+    noemailpk = UnicodeAttribute(null=True)
+    noemailsk = UnicodeAttribute(null=True)
     # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
     expiration = NumberAttribute(null=True)
 
@@ -76,6 +80,8 @@ class TableItem(Model):
     by_status = _index(keys.BY_STATUS)
     by_area = _index(keys.BY_AREA)
     by_delivery_person = _index(keys.BY_DELIVERY_PERSON)
+    by_missing_login = _index(keys.BY_MISSING_LOGIN)
+    by_missing_email = _index(keys.BY_MISSING_EMAIL)
 
     def copy(self) -> TableItem:
         """An independent copy of this item."""
@@ -128,7 +134,13 @@ class CustomerItem(TableItem, discriminator="customer"):
         listed = self.customer_number is not None and self.merged_into is None
         number = int(self.customer_number) if listed else None
         index_keys = keys.customer_index_keys(
-            number=number, status=self.status, area=self.area, delivery_person_id=self.delivery_person_id
+            number=number,
+            status=self.status,
+            area=self.area,
+            delivery_person_id=self.delivery_person_id,
+            claimed_at=self.created_at if self.customer_number is None and self.merged_into is None else None,
+            has_login=self.can_sign_in,
+            has_email=bool(self.email),
         )
         for name, value in index_keys.items():
             setattr(self, name, value)
@@ -137,6 +149,11 @@ class CustomerItem(TableItem, discriminator="customer"):
     @property
     def is_claim(self) -> bool:
         return self.customer_number is None
+
+    @property
+    def can_sign_in(self) -> bool:
+        """It has a login method: a password, or a phone someone proved they hold."""
+        return bool(self.password_hash or self.phone_verified_at)
 
 
 class AliasItem(TableItem, discriminator="alias"):

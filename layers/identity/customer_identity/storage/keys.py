@@ -16,6 +16,7 @@ Items (``pk`` / ``sk``):
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
 * ``IDEMPOTENCY#create_booking`` / hash of a key -- Powertools idempotency records.
+* ``AUDIT#alias_check`` / ``STATE`` -- the latest alias check (a background scan of the markers).
 * ``STATS#<shard>`` / ``STATS`` -- exact dashboard counters, sharded (:data:`STATS_SHARDS` items);
   each write that changes a count adds to one shard in its own transaction.
 * ``MERGE#<merge_id>`` / ``MERGE`` -- a merge record (admin merge or a backfill's automatic one);
@@ -23,7 +24,9 @@ Items (``pk`` / ``sk``):
   collection of each customer it touches (the per-customer listing of merges).
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
-``by_area`` (area, then status) and ``by_delivery_person``.
+``by_area`` (area, then status) and ``by_delivery_person``; ``by_number`` also holds the claims
+(customers without a number yet) under ``CLAIMS``. The linkage audit's ``by_missing_login`` and
+``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded.
 """
 
 from __future__ import annotations
@@ -149,8 +152,16 @@ BY_NUMBER = Index("by_number", "gsi1pk", "gsi1sk")
 BY_STATUS = Index("by_status", "gsi2pk", "gsi2sk")
 BY_AREA = Index("by_area", "gsi3pk", "gsi3sk")
 BY_DELIVERY_PERSON = Index("by_delivery_person", "gsi4pk", "gsi4sk")
-INDEXES = (BY_NUMBER, BY_STATUS, BY_AREA, BY_DELIVERY_PERSON)
+BY_MISSING_LOGIN = Index("by_missing_login", "nologinpk", "nologinsk")
+BY_MISSING_EMAIL = Index("by_missing_email", "noemailpk", "noemailsk")
+INDEXES = (BY_NUMBER, BY_STATUS, BY_AREA, BY_DELIVERY_PERSON, BY_MISSING_LOGIN, BY_MISSING_EMAIL)
 ALL_CUSTOMERS = "CUSTOMERS"
+CLAIMS = "CLAIMS"
+# Customers lacking a login or an email can be most of a legacy import: spread each such index
+# over a few partition keys so a backfill's writes do not all land on one index partition.
+LINKAGE_SHARDS = 4
+MISSING_LOGIN = "NOLOGIN#"
+MISSING_EMAIL = "NOEMAIL#"
 
 
 def padded_number(number: int) -> str:
@@ -169,14 +180,33 @@ def delivery_value(delivery_person_id: str) -> str:
     return f"DELIVERY#{delivery_person_id}"
 
 
+def linkage_partition(prefix: str, shard: int) -> str:
+    return f"{prefix}{shard}"
+
+
 def customer_index_keys(
-    *, number: int | None, status: str, area: str | None, delivery_person_id: str | None
+    *,
+    number: int | None,
+    status: str,
+    area: str | None,
+    delivery_person_id: str | None,
+    claimed_at: str | None = None,
+    has_login: bool = True,
+    has_email: bool = True,
 ) -> dict[str, str | None]:
-    """The index attributes of a customer (all None for a claim, which is listed nowhere)."""
+    """The index attributes of a customer: a claim (no number) is only under ``CLAIMS`` (``claimed_at``
+    order); pass ``number=None`` and no ``claimed_at`` for a customer listed nowhere (merged away)."""
     keys: dict[str, str | None] = {attr: None for index in INDEXES for attr in index.cursor_attributes[2:]}
     if number is None:
+        if claimed_at is not None:
+            keys.update(gsi1pk=CLAIMS, gsi1sk=claimed_at)
         return keys
     padded = padded_number(number)
+    shard = number % LINKAGE_SHARDS
+    if not has_login:
+        keys.update(nologinpk=linkage_partition(MISSING_LOGIN, shard), nologinsk=padded)
+    if not has_email:
+        keys.update(noemailpk=linkage_partition(MISSING_EMAIL, shard), noemailsk=padded)
     keys.update(gsi1pk=ALL_CUSTOMERS, gsi1sk=padded, gsi2pk=status_value(status), gsi2sk=padded)
     if area:
         keys.update(gsi3pk=area_value(area), gsi3sk=f"{status}#{padded}")
@@ -216,6 +246,30 @@ def customer_query(*, status: str | None, area: str | None, delivery_person_id: 
     if status:
         return CustomerQuery(BY_STATUS, status_value(status))
     return CustomerQuery(BY_NUMBER, ALL_CUSTOMERS)
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+ALIAS_CHECK_KEY: Key = ("AUDIT#alias_check", "STATE")
+
+
+MARKER_PREFIXES = {"CUSTOMER#": "customer_id", "NUMBER#": "customer_number", "EMAIL#": "email", "LEGACY#": "legacy_id"}
+
+
+def marker_identifier(marker_key: Key) -> tuple[str, str]:
+    """(kind, identifier) of a marker's key: ``("NUMBER#12", "ALIAS")`` -> ``("customer_number", "12")``."""
+    for prefix, kind in MARKER_PREFIXES.items():
+        if marker_key[0].startswith(prefix):
+            return kind, marker_key[0].removeprefix(prefix)
+    raise ValueError(f"{marker_key!r} is not a marker key")
+
+
+def alias_check_cursor_attribute(segment: int) -> str:
+    return f"cursor#{segment}"
+
+
+def alias_check_examples_attribute(segment: int) -> str:
+    return f"examples#{segment}"
 
 
 # --- backfill ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import BookingItem, BookingRefItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import stats
 from customer_identity.use_cases.listing import check_limit
 from customer_identity.use_cases.markers import names_customer
 from customer_identity.use_cases.phones import looks_like_phone
@@ -79,6 +80,7 @@ class Bookings:
             ref = BookingRefItem(*keys.booking_ref_key(booking_id), customer_id=latest.customer_id, booking_sk=key[1])
             tx.put("booking_ref", ref, condition=Attr("pk").not_exists())
             _adjust_totals(tx, latest, bookings=1, spent=new.amount, live=True)
+            stats.record(tx, (None, booking))
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
@@ -144,6 +146,10 @@ class Bookings:
             )
             if status == "cancelled":
                 _adjust_totals(tx, customer, bookings=-1, spent=-booking.amount)
+            changed = booking.copy()
+            assert isinstance(changed, BookingItem)
+            changed.status, changed.updated_at = status, now
+            stats.record(tx, (booking, changed))
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:

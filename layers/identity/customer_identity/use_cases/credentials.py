@@ -16,7 +16,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, StaffEmailItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes
+from customer_identity.use_cases import customer_writes, stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.limits import Limits
@@ -99,6 +99,7 @@ class Credentials:
             tx.delete("old_email", keys.email_key(current.email), condition=Attr("account_id").eq(current.account_id))
             tx.put("new_email", staff_email_marker(updated), condition=Attr("pk").not_exists())
         tx.put("account", updated, condition=Attr("revision").eq(current.revision))
+        stats.record(tx, (current, updated))  # staff count by role: adds nothing today
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -108,7 +109,11 @@ class Credentials:
         return updated
 
     def upgrade_hash(self, account: LoginAccount, new_hash: str) -> None:
-        """Replace a legacy or weaker hash unless the password changed meanwhile (the newer one stands)."""
+        """Replace a legacy or weaker hash unless the password changed meanwhile (the newer one stands).
+
+        One hash replaces another (the condition names the old one), so no counted fact changes:
+        this single-item update needs no counter operation.
+        """
         cls = CustomerItem if account.customer else StaffItem
         try:
             account.item.update(

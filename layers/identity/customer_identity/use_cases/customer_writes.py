@@ -15,7 +15,7 @@ from customer_identity.core.retry import LostRace
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers
+from customer_identity.use_cases import markers, stats
 
 
 def next_revision(current: CustomerItem) -> CustomerItem:
@@ -54,6 +54,7 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
             tx.delete("old_email", keys.email_key(current.email), condition=markers.names_customer(current.customer_id))
         if updated.email:
             markers.put_new(tx, updated, {"email"}, labels={"email": "new_email"})
+    stats.record(tx, (current, updated))
     try:
         tx.commit()
     except TransactionCancelled as cancelled:

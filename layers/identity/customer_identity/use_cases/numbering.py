@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_identity.core.models import NumberingState
+from customer_identity.core.models import NumberingOverview, NumberingState
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import counter
@@ -23,6 +23,10 @@ class Numbering:
         if current is None:
             return self._state(self.start, None)
         return self._state(int(current.next_number), current.last_issued)
+
+    def overview(self) -> NumberingOverview:
+        """The counter's state with the prefix (``GET /admin/customer-numbers``): one ``GetItem``."""
+        return NumberingOverview(prefix=self.numbers.prefix, **self.state().model_dump())
 
     def _state(self, next_number: int, last_issued: int | None) -> NumberingState:
         return NumberingState(

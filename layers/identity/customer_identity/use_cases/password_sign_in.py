@@ -22,6 +22,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import ResetTokenItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.credentials import Credentials
 from customer_identity.use_cases.limits import Limits
@@ -114,6 +115,10 @@ class PasswordSignIn:
                 add_values={"revision": 1},
                 condition=Attr("revision").eq(account.item.revision),
             )
+            after = account.item.copy()
+            for name, value in values.items():
+                setattr(after, name, value)
+            stats.record(tx, (account.item, after))  # a first password or a proved phone: a login method
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:

@@ -9,14 +9,16 @@ import secrets
 
 from pynamodb.exceptions import UpdateError
 
-from customer_identity.core.clock import epoch, utc_now
+from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidCode, TooManyRequests
 from customer_identity.core.models import NewCustomer, OtpVerified
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
-from customer_identity.core.settings import Settings
+from customer_identity.core.retry import LostRace, retry_lost_races
+from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, OtpItem
+from customer_identity.use_cases import customer_writes
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.limits import Limits
 from customer_identity.use_cases.notifications import Message, Sender
@@ -75,7 +77,7 @@ class PhoneSignIn:
             account = self.accounts.customer_login(own)
             customer = account.survivor
         else:
-            customer = mark_phone_verified(own)
+            customer = mark_phone_verified(own, self.settings.contention_budget_seconds)
             account = LoginAccount(customer=customer)
         assert customer is not None
         issued = self.accounts.token_for(account, "otp")
@@ -116,21 +118,29 @@ class PhoneSignIn:
         return hmac.new(self._code_key, f"{e164}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def mark_phone_verified(customer: CustomerItem) -> CustomerItem:
-    """Record that someone proved they hold the customer's phone (kept if already recorded)."""
-    if customer.phone_verified_at:
-        return customer
-    now = utc_now()
-    try:
-        customer.update(
-            actions=[
-                CustomerItem.phone_verified_at.set(now),
-                CustomerItem.updated_at.set(now),
-                CustomerItem.revision.add(1),
-            ],
-            condition=CustomerItem.customer_id == customer.customer_id,
-        )
-    except UpdateError as error:  # the phone moved meanwhile: the sign-in still stands
-        if not table.condition_failed(error):
+def mark_phone_verified(customer: CustomerItem, budget_seconds: float | None = None) -> CustomerItem:
+    """Record that someone proved they hold the customer's phone (kept if already recorded).
+
+    A verified phone is a login method, so this is a counted change: one transaction conditioned on
+    the revision read, with its counter change (:func:`customer_writes.replace`); a lost race reads
+    the customer again. If the phone moved to another customer meanwhile, the sign-in still stands.
+    """
+    latest = customer
+
+    def attempt() -> CustomerItem:
+        nonlocal latest
+        if latest.phone_verified_at:
+            return latest
+        updated = customer_writes.next_revision(latest)
+        updated.phone_verified_at = updated.updated_at
+        try:
+            customer_writes.replace(latest, updated)
+        except LostRace:
+            current = table.get(CustomerItem, keys.phone_key(latest.phone))
+            if current is None or current.customer_id != latest.customer_id or current.merged_into:
+                return latest  # moved on, or merged away meanwhile (a merged customer is never written)
+            latest = current
             raise
-    return customer
+        return updated
+
+    return retry_lost_races(attempt, settings().contention_budget_seconds if budget_seconds is None else budget_seconds)

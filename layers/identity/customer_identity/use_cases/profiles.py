@@ -12,7 +12,7 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, markers
+from customer_identity.use_cases import customer_writes, markers, stats
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.phones import normalise_phone
 from customer_identity.use_cases.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
@@ -90,6 +90,7 @@ class Profiles:
             for legacy in new:
                 marker = markers.marker(keys.legacy_key(legacy), kind="legacy_id", customer=updated)
                 tx.put(f"legacy:{legacy}", marker, condition=Attr("pk").not_exists())
+            stats.record(tx, (current, updated))  # legacy ids count nowhere: adds nothing today
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:

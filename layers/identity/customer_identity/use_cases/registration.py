@@ -25,7 +25,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import counter, keys, table
 from customer_identity.storage.entities import CounterItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers
+from customer_identity.use_cases import markers, stats
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.numbering import Numbering
 from customer_identity.use_cases.phones import normalise_phone
@@ -116,6 +116,7 @@ class Registration:
         tx.put("customer", item, condition=Attr("pk").not_exists())
         counter.issue_as_read(tx, current_counter, number)
         markers.put_new(tx, item, {"customer_id", "customer_number", "email"})
+        stats.record(tx, (None, item))
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -142,6 +143,7 @@ class Registration:
             tx = Transaction()
             tx.put("customer", claim, condition=Attr("pk").not_exists())
             markers.put_new(tx, claim, {"customer_id", "email"})
+            stats.record(tx, (None, claim))  # a claim counts nowhere yet: adds nothing
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
@@ -174,6 +176,7 @@ class Registration:
                 condition=markers.names_customer(claim.customer_id) & Attr("customer_number").not_exists(),
             )
             markers.put_new(tx, item, {"customer_number"})
+            stats.record(tx, (claim, item))  # the customer counts from the moment it has its number
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:

@@ -9,11 +9,13 @@ from boto3.dynamodb.conditions import Attr
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken
 from customer_identity.core.models import Account, NewStaff
+from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.roles import canonical_role
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.entities import StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases import stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.credentials import staff_email_marker
 from customer_identity.use_cases.emails import normalise_email
@@ -49,16 +51,23 @@ class Staff:
             updated_at=now,
             revision=1,
         )
-        tx = Transaction()
-        tx.put("account", staff, condition=Attr("pk").not_exists())
-        tx.put("email", staff_email_marker(staff), condition=Attr("pk").not_exists())
-        try:
-            tx.commit()
-        except TransactionCancelled as cancelled:
-            if cancelled.failed("email"):
-                raise EmailTaken() from cancelled
-            raise
-        return staff
+
+        def attempt() -> StaffItem:
+            tx = Transaction()
+            tx.put("account", staff, condition=Attr("pk").not_exists())
+            tx.put("email", staff_email_marker(staff), condition=Attr("pk").not_exists())
+            stats.record(tx, (None, staff))
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed("email"):
+                    raise EmailTaken() from cancelled
+                if cancelled.failed("account"):
+                    raise
+                raise LostRace from cancelled  # a transaction in flight on a counter shard: try again
+            return staff
+
+        return retry_lost_races(attempt, self.settings.contention_budget_seconds)
 
     def ensure(self, *, email: str, role: str, name: str | None = None) -> LoginAccount:
         """The staff account with ``email``, created with ``role`` if there is none (local tooling)."""

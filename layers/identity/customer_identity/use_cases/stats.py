@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from customer_identity.core.models import BookingCounts, CustomerCounts, DashboardStats, StaffCounts
 from customer_identity.storage import stats as stored
 from customer_identity.storage.entities import BookingItem, CustomerItem, ReviewItem, StaffItem, TableItem
 from customer_identity.storage.transactions import Transaction
@@ -35,6 +36,7 @@ BOOKINGS_TOTAL = "bookings.total"
 BOOKINGS_SPENT = "bookings.spent"
 REVIEW_OPEN = "review.open"
 REVIEW_OPEN_BY_REASON = "review.open#"
+CENTS = Decimal("0.01")
 
 type Counts = Counter[str]
 
@@ -57,7 +59,7 @@ def contribution(item: TableItem | None) -> Counts:
         counts[CUSTOMERS_BY_STATUS + item.status] += 1
         if item.area:
             counts[CUSTOMERS_BY_AREA + area_name(item.area)] += 1
-        if item.password_hash or item.phone_verified_at:
+        if item.can_sign_in:
             counts[CUSTOMERS_WITH_LOGIN] += 1
         if item.email:
             counts[CUSTOMERS_WITH_EMAIL] += 1
@@ -84,3 +86,34 @@ def change(*pairs: tuple[TableItem | None, TableItem | None]) -> dict[str, int |
 def record(tx: Transaction, *pairs: tuple[TableItem | None, TableItem | None], label: str = "stats") -> None:
     """Add to ``tx`` the counter changes of its writes (``(before, after)`` per item it changes)."""
     stored.add_to(tx, change(*pairs), label=label)
+
+
+def totals() -> DashboardStats:
+    """Every counter, summed over the shards (one strongly consistent ``BatchGetItem``).
+
+    Maps (per status, area, role) list only the keys whose count is not zero.
+    """
+    read = stored.read_totals()
+
+    def count(name: str) -> int:
+        return int(read.get(name, 0))
+
+    def by(prefix: str) -> dict[str, int]:
+        found = {name.removeprefix(prefix): int(value) for name, value in read.items() if name.startswith(prefix)}
+        return {key: value for key, value in sorted(found.items()) if value}
+
+    return DashboardStats(
+        customers=CustomerCounts(
+            total=count(CUSTOMERS_TOTAL),
+            by_status=by(CUSTOMERS_BY_STATUS),
+            by_area=by(CUSTOMERS_BY_AREA),
+            with_login=count(CUSTOMERS_WITH_LOGIN),
+            with_email=count(CUSTOMERS_WITH_EMAIL),
+            merged_away=count(CUSTOMERS_MERGED_AWAY),
+        ),
+        staff=StaffCounts(by_role=by(STAFF_BY_ROLE)),
+        review_open=count(REVIEW_OPEN),
+        bookings=BookingCounts(
+            total=count(BOOKINGS_TOTAL), total_spent=str(read.get(BOOKINGS_SPENT, Decimal(0)).quantize(CENTS))
+        ),
+    )

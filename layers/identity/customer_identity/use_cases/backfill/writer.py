@@ -1,9 +1,11 @@
 """The write step: apply one chunk of the plan to the table, idempotently.
 
 * A new person: one transaction creates the customer (with its number, login, profile and final
-  totals) and its unique markers (id, number, email); then its legacy-id markers, bookings and
-  booking refs, whose content is fixed by their deterministic keys, go out in ``BatchWriteItem``s.
-  Meeting a customer this run created before (a resumed run) re-applies the batch part only.
+  totals) and its unique markers (id, number, email); then its legacy-id markers and booking refs,
+  whose content is fixed by their deterministic keys, go out in ``BatchWriteItem``s, and its
+  bookings in conditional transactions of up to 99 (each put unless it exists) that also carry
+  their dashboard counter change. Meeting a customer this run created before (a resumed run)
+  re-applies those writes; what exists already is neither written nor counted again.
 * A person whose phone already had a customer (linked): conditional writes only: legacy markers
   unless taken, fields the customer lacks, each booking once (the booking, its ref and the totals
   in one transaction, conditioned on the booking not existing), so rerunning changes nothing.
@@ -11,6 +13,10 @@
 * The automatic merges: a customer founded from two or more legacy rows gets a merge record (kind
   ``backfill``, the rows' ids) and its link in the customer's collection, in the same batches as its
   legacy markers; id, key and content are deterministic, so a rerun rewrites the same items.
+
+Every write that creates or changes a counted item (customer, booking, staff account, review item)
+carries the change of the dashboard counters (:mod:`..stats`) in its own transaction, so the
+counters are exact after a crash, a resume and a rerun alike.
 """
 
 from __future__ import annotations
@@ -39,12 +45,13 @@ from customer_identity.storage.entities import (
     TableItem,
 )
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers
+from customer_identity.use_cases import markers, stats
 from customer_identity.use_cases.backfill.merge_records import merge_items
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
 MAX_CONFLICT_RETRIES = 8
-PERSONS_PER_TRANSACTION = 25  # 4 items each at most: one TransactWriteItems holds 100
+PERSONS_PER_TRANSACTION = 24  # 4 items each at most, and one counter shard: one TransactWriteItems holds 100
+PUTS_PER_TRANSACTION = 99  # conditional puts of bookings or review items, and one counter shard
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
 SECRET_FIELDS = ("password_hash", "password", "passwordHash")
 _FAULT_AFTER = "BACKFILL_FAIL_AFTER_PERSONS"  # tests: fail the write step after this many persons
@@ -60,10 +67,10 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
     conflicts: list[dict[str, Any]] = []
     for entry in chunk["staff"]:
         outcomes.append(_staff(entry, dry_run=dry_run))
-    for held in chunk["held"]:
-        if not dry_run:
-            _hold(held, run_id)
-        outcomes.append(_outcome(held, "review", None, held["reason"]))
+    if not dry_run:
+        for group in _groups([_review_item(held, run_id) for held in chunk["held"]], PUTS_PER_TRANSACTION):
+            _put_once(group)
+    outcomes += [_outcome(held, "review", None, held["reason"]) for held in chunk["held"]]
     outcomes += [_outcome(row, "duplicate", None) for row in chunk["duplicates"]]
     persons = chunk["persons"]
     fail_after = int(os.environ.get(_FAULT_AFTER, "0") or 0)
@@ -77,10 +84,11 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
             for created, linked in pool.map(lambda group: _create_group(group, run_id), groups):
                 conflicts += created
                 linked_to |= linked
-            batches = _batches(
-                [item for entry in new if entry["phone"] not in linked_to for item in _items(entry, run_id)]
-            )
-            list(pool.map(bulk.put_all, batches))
+            created = [entry for entry in new if entry["phone"] not in linked_to]
+            fixed = [item for entry in created for item in _items(entry, run_id)]
+            list(pool.map(bulk.put_all, _groups(fixed, bulk.BATCH_WRITE_LIMIT)))
+            bookings = [_booking_item(entry, booking) for entry in created for booking in entry["bookings"]]
+            list(pool.map(_put_once, _groups(bookings, PUTS_PER_TRANSACTION)))
             existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
             for found in pool.map(lambda entry: _link(_relinked(entry, linked_to)), existing):
                 conflicts += found
@@ -108,8 +116,39 @@ def _person_outcomes(entry: dict[str, Any], linked: bool) -> list[dict[str, Any]
     return rows + [_outcome({"collection": "bookings", **b}, "booking", customer_id) for b in entry["bookings"]]
 
 
-def _batches(items: list[TableItem]) -> list[list[TableItem]]:
-    return [items[i : i + bulk.BATCH_WRITE_LIMIT] for i in range(0, len(items), bulk.BATCH_WRITE_LIMIT)]
+def _groups[T](items: list[T], size: int) -> list[list[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _put_once(items: list[TableItem]) -> None:
+    """Put each of ``items`` unless it exists, with the counter change of those put, in one transaction
+    per attempt: the items found existing (an earlier run, a resumed one) are dropped and the rest
+    tried again, so nothing is written or counted twice."""
+    pending, conflicted = list(items), 0
+    while pending:
+        tx = Transaction()
+        for index, item in enumerate(pending):
+            tx.put(f"item:{index}", item, condition=Attr("pk").not_exists())
+        stats.record(tx, *((None, item) for item in pending))
+        try:
+            tx.commit()
+            return
+        except TransactionCancelled as cancelled:
+            existing = {index for index in range(len(pending)) if cancelled.failed(f"item:{index}")}
+            if existing:
+                pending = [item for index, item in enumerate(pending) if index not in existing]
+            else:
+                conflicted = _back_off(conflicted, cancelled)
+
+
+def _back_off(conflicted: int, cancelled: TransactionCancelled) -> int:
+    """Wait before retrying a transaction that met others in flight on the same items (a counter
+    shard, a customer); the number of conflicts so far. Gives up after ``MAX_CONFLICT_RETRIES``."""
+    conflicted += 1
+    if conflicted > MAX_CONFLICT_RETRIES:
+        raise cancelled
+    time.sleep(min(2.0, 0.05 * 2**conflicted) * random.random())
+    return conflicted
 
 
 # --- new customers ------------------------------------------------------------------------------
@@ -130,6 +169,7 @@ def _create_group(
             tx.put(f"customer:{index}", customer, condition=Attr("pk").not_exists())
             kinds = {"customer_id", "customer_number", "email"}
             markers.put_new(tx, customer, kinds, labels={kind: f"{kind}:{index}" for kind in kinds})
+        stats.record(tx, *((None, customer) for customer in pending.values()))
         try:
             tx.commit()
             return conflicts, linked
@@ -149,10 +189,7 @@ def _create_group(
                 elif any(cancelled.failed(f"{kind}:{index}") for kind in ("customer_id", "customer_number")):
                     raise  # a number or id of this run taken by someone else: never expected
             if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in cancelled.reasons.values()):
-                conflicted += 1  # transactions in flight on the same items: back off, then try again
-                if conflicted > MAX_CONFLICT_RETRIES:
-                    raise
-                time.sleep(min(2.0, 0.05 * 2**conflicted) * random.random())
+                conflicted = _back_off(conflicted, cancelled)  # transactions in flight on the same items
     return conflicts, linked
 
 
@@ -163,8 +200,9 @@ def _conflict(phone: str, field: str, kept: Any, others: list[Any], *, reason: s
 
 
 def _items(entry: dict[str, Any], run_id: str) -> list[TableItem]:
-    """The legacy-id markers, bookings, booking refs and merge record of a customer this run creates."""
-    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_items(entry), *merge_items(entry, run_id)]
+    """The legacy-id markers, booking refs and merge record of a customer this run creates (fixed by
+    their keys)."""
+    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_refs(entry), *merge_items(entry, run_id)]
 
 
 def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:
@@ -209,17 +247,14 @@ def _legacy_markers(entry: dict[str, Any], customer_id: str) -> list[TableItem]:
     ]
 
 
-def _booking_items(entry: dict[str, Any]) -> list[TableItem]:
-    items: list[TableItem] = []
+def _booking_refs(entry: dict[str, Any]) -> list[TableItem]:
+    refs: list[TableItem] = []
     for booking in entry["bookings"]:
         item = _booking_item(entry, booking)
-        items += [
-            item,
-            BookingRefItem(
-                *keys.booking_ref_key(item.booking_id), customer_id=entry["customer_id"], booking_sk=item.sk
-            ),
-        ]
-    return items
+        refs.append(
+            BookingRefItem(*keys.booking_ref_key(item.booking_id), customer_id=entry["customer_id"], booking_sk=item.sk)
+        )
+    return refs
 
 
 def _booking_item(entry: dict[str, Any], booking: dict[str, Any]) -> BookingItem:
@@ -260,26 +295,60 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
             if not table.condition_failed(error):
                 raise
             conflicts.append(_conflict(entry["phone"], "legacy_id", None, [row["id"]], reason="legacy_id_taken"))
-    actions = []
-    if entry["rows"]:
-        actions.append(CustomerItem.legacy_ids.add({row["id"] for row in entry["rows"]}))
-    for name, value in _fillable(entry).items():
-        existing = getattr(current, name)
-        if existing is None:
-            actions.append(getattr(CustomerItem, name).set(value))
-        elif name == "password_hash":
-            continue  # the customer's own password stands; a hash never goes into a report
-        elif not _same(existing, value):
-            conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
-    if actions:
-        current.update(
-            actions=[*actions, CustomerItem.revision.add(1)], condition=CustomerItem.customer_id == customer_id
-        )
-    if entry["email"] and not current.email:
-        conflicts += _link_email(current, entry["email"])
+    filled, found = _fill(entry, current)
+    conflicts += found
+    if filled is None:
+        return [*conflicts, _conflict(entry["phone"], "customer", None, [], reason="customer_gone")]
+    if entry["email"] and not filled.email:
+        conflicts += _link_email(filled, entry["email"])
     for booking in entry["bookings"]:
-        _book_once(dict(entry, customer_id=customer_id), current, booking)
+        _book_once(dict(entry, customer_id=customer_id), filled, booking)
     return conflicts
+
+
+def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | None, list[dict[str, Any]]]:
+    """Add the legacy ids and set the fields ``current`` lacks, conditioned on its revision and with
+    the counter change (an area, a password); (the customer as written or None if its phone moved to
+    another customer meanwhile, the fields that differ)."""
+    conflicted = 0
+    while True:
+        conflicts, values = [], {}
+        for name, value in _fillable(entry).items():
+            existing = getattr(current, name)
+            if existing is None:
+                values[name] = value
+            elif name != "password_hash" and not _same(existing, value):  # a hash never goes into a report
+                conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
+        legacy_ids = set(current.legacy_ids or ()) | {row["id"] for row in entry["rows"]}
+        if legacy_ids != set(current.legacy_ids or ()):
+            values["legacy_ids"] = legacy_ids
+        if not values:
+            return current, conflicts
+        updated = current.copy()
+        assert isinstance(updated, CustomerItem)
+        for name, value in values.items():
+            setattr(updated, name, value)
+        updated.revision = int(current.revision or 0) + 1
+        tx = Transaction()
+        tx.update(
+            "customer",
+            keys.phone_key(current.phone),
+            set_values=values,
+            add_values={"revision": 1},
+            condition=Attr("revision").eq(current.revision),
+        )
+        stats.record(tx, (current, updated))
+        try:
+            tx.commit()
+            return updated, conflicts
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed("customer"):
+                conflicted = _back_off(conflicted, cancelled)
+                continue
+            again = table.get(CustomerItem, keys.phone_key(current.phone))
+            if again is None or again.customer_id != current.customer_id:
+                return None, conflicts
+            current = again  # changed meanwhile (an API write): decide again on what it is now
 
 
 def _same(stored: Any, planned: Any) -> bool:
@@ -303,44 +372,66 @@ def _fillable(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
-    tx = Transaction()
-    tx.update(
-        "customer",
-        keys.phone_key(current.phone),
-        set_values={"email": email},
-        add_values={"revision": 1},
-        condition=Attr("email").not_exists() & markers.names_customer(current.customer_id),
-    )
-    tx.put(
-        "email",
-        markers.marker(keys.email_key(email), kind="email", customer=current),
-        condition=Attr("pk").not_exists(),
-    )
-    try:
-        tx.commit()
-    except TransactionCancelled:
-        return [_conflict(current.phone, "email", current.email, [email], reason="email_taken")]
-    return []
+    conflicted = 0
+    while True:
+        updated = current.copy()
+        assert isinstance(updated, CustomerItem)
+        updated.email, updated.revision = email, int(current.revision or 0) + 1
+        tx = Transaction()
+        tx.update(
+            "customer",
+            keys.phone_key(current.phone),
+            set_values={"email": email},
+            add_values={"revision": 1},
+            condition=Attr("email").not_exists() & Attr("revision").eq(current.revision),
+        )
+        tx.put(
+            "email",
+            markers.marker(keys.email_key(email), kind="email", customer=current),
+            condition=Attr("pk").not_exists(),
+        )
+        stats.record(tx, (current, updated))
+        try:
+            tx.commit()
+            return []
+        except TransactionCancelled as cancelled:
+            again = table.get(CustomerItem, keys.phone_key(current.phone)) if cancelled.failed("customer") else current
+            if cancelled.failed("email") or again is None or again.customer_id != current.customer_id or again.email:
+                return [
+                    _conflict(current.phone, "email", again.email if again else None, [email], reason="email_taken")
+                ]
+            if again is current:
+                conflicted = _back_off(conflicted, cancelled)
+            current = again
 
 
 def _book_once(entry: dict[str, Any], current: CustomerItem, booking: dict[str, Any]) -> None:
     item = _booking_item(entry, booking)
-    tx = Transaction()
-    tx.put("booking", item, condition=Attr("pk").not_exists())
-    ref = BookingRefItem(*keys.booking_ref_key(item.booking_id), customer_id=current.customer_id, booking_sk=item.sk)
-    tx.put("booking_ref", ref, condition=Attr("pk").not_exists())
-    if booking["status"] != "cancelled":
-        tx.update(
-            "customer",
-            keys.phone_key(current.phone),
-            add_values={"total_bookings": 1, "total_spent": Decimal(booking["amount"]), "revision": 1},
-            condition=markers.names_customer(current.customer_id),
+    conflicted = 0
+    while True:
+        tx = Transaction()
+        tx.put("booking", item, condition=Attr("pk").not_exists())
+        ref = BookingRefItem(
+            *keys.booking_ref_key(item.booking_id), customer_id=current.customer_id, booking_sk=item.sk
         )
-    try:
-        tx.commit()
-    except TransactionCancelled as cancelled:
-        if not (cancelled.failed("booking") or cancelled.failed("booking_ref")):
-            raise  # already booked by an earlier run: nothing to do
+        tx.put("booking_ref", ref, condition=Attr("pk").not_exists())
+        if booking["status"] != "cancelled":
+            tx.update(
+                "customer",
+                keys.phone_key(current.phone),
+                add_values={"total_bookings": 1, "total_spent": Decimal(booking["amount"]), "revision": 1},
+                condition=markers.names_customer(current.customer_id),
+            )
+        stats.record(tx, (None, item))
+        try:
+            tx.commit()
+            return
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("booking") or cancelled.failed("booking_ref"):
+                return  # already booked by an earlier run: nothing to do
+            if cancelled.failed("customer"):
+                raise
+            conflicted = _back_off(conflicted, cancelled)
 
 
 # --- staff and held rows ---------------------------------------------------------------------
@@ -361,27 +452,31 @@ def _staff(entry: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
         updated_at=now,
         revision=1,
     )
-    tx = Transaction()
-    tx.put("account", staff, condition=Attr("pk").not_exists())
-    tx.put(
-        "email",
-        StaffEmailItem(*keys.email_key(staff.email), account_id=staff.account_id, created_at=now),
-        condition=Attr("pk").not_exists(),
-    )
-    try:
-        tx.commit()
-    except TransactionCancelled as cancelled:
-        if cancelled.failed("account"):
-            return _outcome(entry, "staff", entry["account_id"])  # created by an earlier run
-        if cancelled.failed("email"):
-            return _outcome(entry, "review", None, "staff_email_taken")
-        raise
+    conflicted = 0
+    while True:
+        tx = Transaction()
+        tx.put("account", staff, condition=Attr("pk").not_exists())
+        tx.put(
+            "email",
+            StaffEmailItem(*keys.email_key(staff.email), account_id=staff.account_id, created_at=now),
+            condition=Attr("pk").not_exists(),
+        )
+        stats.record(tx, (None, staff))
+        try:
+            tx.commit()
+            break
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("account"):
+                return _outcome(entry, "staff", entry["account_id"])  # created by an earlier run
+            if cancelled.failed("email"):
+                return _outcome(entry, "review", None, "staff_email_taken")
+            conflicted = _back_off(conflicted, cancelled)
     return _outcome(entry, "staff", entry["account_id"])
 
 
-def _hold(held: dict[str, Any], run_id: str) -> None:
+def _review_item(held: dict[str, Any], run_id: str) -> ReviewItem:
     reference = held["id"] or f"line:{held['line']}"
-    item = ReviewItem(
+    return ReviewItem(
         *keys.review_key(held["collection"], reference),
         review_id=f"{held['collection']}:{reference}",
         collection=held["collection"],
@@ -393,11 +488,6 @@ def _hold(held: dict[str, Any], run_id: str) -> None:
         status="open",
         created_at=utc_now(),
     )
-    try:
-        item.save(condition=ReviewItem.pk.does_not_exist())
-    except PutError as error:
-        if not table.condition_failed(error):
-            raise
 
 
 def _without_secrets(text: str) -> str:

@@ -1,0 +1,26 @@
+"""GET /admin/customer-numbers: the numbering state (prefix, next number, last issued)."""
+
+from customer_identity import runtime
+from customer_identity.api import AUTH_RESPONSES, create_app, lambda_handler, principal
+from customer_identity.core.models import NumberingOverview
+from customer_identity.use_cases.access import require_admin
+
+app = create_app()
+numbering = runtime.numbering()
+
+
+@app.get(
+    "/admin/customer-numbers",
+    summary="The customer-number counter: prefix, next number, last number issued (admins)",
+    tags=["admin"],
+    responses={
+        200: {"description": "The numbering state", "content": {"application/json": {"model": NumberingOverview}}},
+        **AUTH_RESPONSES,
+    },
+)
+def get_customer_numbers() -> NumberingOverview:
+    require_admin(principal(app))
+    return numbering.overview()
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,125 @@
+"""GET /admin/stats over HTTP: after a truly concurrent mixed workload (creates incl. same-phone races,
+updates, bookings, cancellations, staff, sign-ins and credentials) every figure equals a full scan of
+the table, counted independently by tests/stats_oracle.py."""
+
+import random
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devserver.process import local_server, mint_token
+from tests.integration.conftest import UNLIMITED, authorized
+from tests.stats_oracle import assert_stats_match_scan, local_table
+
+pytestmark = pytest.mark.integration
+THREADS = 12
+STATUSES = ("trial", "active", "paused", "stopped")
+AREAS = ("Indiranagar", "indiranagar ", "HSR  Layout", "Koramangala")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    data = tmp_path_factory.mktemp("stats-data")
+    with local_server(data) as url:
+        yield url, data
+
+
+@pytest.fixture(scope="module")
+def admin(served: tuple[str, Path]) -> Iterator[httpx.Client]:
+    url, data = served
+    with authorized(mint_token(data, "admin"), url) as client:
+        yield client
+
+
+def ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    assert response.status_code in (statuses or (200, 201)), (response.status_code, response.text)
+    return response.json()
+
+
+def phone(i: int) -> str:
+    return f"98700{i:05d}"
+
+
+def test_only_admins_read_the_counts(served: tuple[str, Path], admin: httpx.Client) -> None:
+    url, data = served
+    with authorized(mint_token(data, "delivery_person"), url) as courier:
+        assert courier.get("/admin/stats").status_code == 403
+        assert courier.get("/admin/customer-numbers").status_code == 403
+    with httpx.Client(base_url=url) as anonymous:
+        assert anonymous.get("/admin/stats").status_code == 401
+
+
+def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
+    served: tuple[str, Path], admin: httpx.Client
+) -> None:
+    url, data = served
+    rng = random.Random(10)
+    anonymous = httpx.Client(base_url=url, timeout=120, limits=UNLIMITED)
+
+    def customer_life(i: int) -> None:
+        shape = rng.choice(["{}", "0{}", "+91 {}", "91{}"]).format(phone(i))
+        body = {"phone": shape, "status": rng.choice(STATUSES), "area": rng.choice(AREAS)}
+        if i % 3 == 0:
+            body["email"] = f"life{i}@example.com"
+        number = ok(admin.post("/customers", json=body))["customer"]["customer_number"]
+        ok(admin.patch(f"/customers/{number}", json={"status": rng.choice(STATUSES), "area": rng.choice(AREAS)}))
+        if i % 4 == 0:
+            ok(admin.patch(f"/customers/{number}", json={"email": None if i % 3 == 0 else f"late{i}@example.com"}))
+        booked = [
+            ok(admin.post("/bookings", json={"customer": number, "service": "Wash", "amount": f"{i}.{k}5"}))
+            for k in range(2)
+        ]
+        ok(admin.patch(f"/bookings/{booked[0]['booking']['booking_id']}", json={"status": "cancelled"}))
+        ok(admin.patch(f"/bookings/{booked[1]['booking']['booking_id']}", json={"status": "completed"}))
+
+    def same_phone_race(k: int) -> None:  # several threads per phone, in different shapes
+        shapes = ["{}", "0{}", "+91 {}", "91{}"]
+        ok(admin.post("/customers", json={"phone": shapes[k % 4].format(phone(902)), "area": "Race"}))
+        ok(
+            admin.post(
+                "/bookings", json={"customer": shapes[(k + 1) % 4].format(phone(901)), "service": "X", "amount": "1.01"}
+            )
+        )
+
+    def same_customer_updates(k: int) -> None:  # concurrent PATCHes of one customer
+        ok(admin.patch(f"/customers/{phone(900)}", json={"status": STATUSES[k % 4], "area": AREAS[k % 4]}))
+
+    def staff(k: int) -> None:
+        role = ["delivery_person", "delivery_boy", "supplier", "marketing_staff", "admin"][k % 5]
+        ok(admin.post("/admin/staff", json={"email": f"staff{k}@example.com", "role": role}))
+
+    def sign_in_and_credentials(k: int) -> None:
+        e164 = f"+9198711{k:05d}"
+        ok(anonymous.post("/auth/otp/request", json={"phone": e164}), 202)
+        text = ok(anonymous.get("/dev/outbox", params={"to": e164}))["messages"][0]["text"]
+        code = re.search(r"\b(\d{6})\b", text).group(1)  # type: ignore[union-attr]
+        token = ok(anonymous.post("/auth/otp/verify", json={"phone": e164, "code": code}))["token"]
+        if k % 2 == 0:
+            headers = {"Authorization": f"Bearer {token}"}
+            body = {"email": f"cred{k}@example.com", "password": "correct horse battery"}
+            ok(anonymous.put("/me/credentials", json=body, headers=headers))
+
+    tasks: list[Callable[[], None]] = [lambda i=i: customer_life(i) for i in range(16)]
+    tasks += [lambda k=k: same_phone_race(k) for k in range(8)]
+    ok(admin.post("/customers", json={"phone": phone(900)}))
+    tasks += [lambda k=k: same_customer_updates(k) for k in range(6)]
+    tasks += [lambda k=k: staff(k) for k in range(5)]
+    tasks += [lambda k=k: sign_in_and_credentials(k) for k in range(6)]
+    rng.shuffle(tasks)
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda task: task(), tasks))
+    anonymous.close()
+
+    stats = ok(admin.get("/admin/stats"))
+    expected = assert_stats_match_scan(stats, *local_table(data))
+    # the workload made what it says: 16 lives + 3 shared phones + 6 sign-ins; 16 + 8 bookings not cancelled
+    assert expected["customers"]["total"] == 16 + 3 + 6 and expected["customers"]["with_login"] == 6
+    assert expected["bookings"]["total"] == 16 + 8
+    assert expected["staff"]["by_role"]["supplier"] == expected["staff"]["by_role"]["marketing_staff"] == 1
+    numbers = ok(admin.get("/admin/customer-numbers"))
+    assert numbers == {"prefix": "PL", "next_number": 26, "next_customer_number": "PL26", "last_issued": "PL25"}
