@@ -3,7 +3,8 @@
 Run with ``make bench`` (or ``.venv/bin/python bench/benchmark.py``). Every figure is printed as a
 ratio against a baseline measured in the same run, on the same machine:
 
-1. requests per operation (moto in-process, counted on every botocore client);
+1. requests per operation (moto in-process, counted on every botocore client), and per merge (and
+   its undo) as a function of the bookings moved;
 2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
@@ -131,8 +132,23 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         )
         measure("list staff, one page", lambda: management.list(role="admin", active=None, limit=20, cursor=None))
         del admin
+
+        merges = runtime.merges()
+        for moved in MERGE_SIZES:
+            merged, survivor = create(f"97000{moved:05d}").customer, create(f"97100{moved:05d}").customer
+            for _ in range(moved):
+                bookings.create(booking(merged.customer_id))
+            done = []
+            measure(
+                f"merge, {moved} bookings moved",
+                lambda m=merged, s=survivor, d=done: d.append(merges.merge(m.customer_id, s.customer_id, by="bench")),
+            )
+            measure(f"undo, {moved} bookings moved back", lambda d=done: merges.undo(d[-1].merge_id, by="bench"))
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
     return rows
+
+
+MERGE_SIZES = (0, 10, 100, 500)
 
 
 def password_seconds(runs: int = 7) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """GET /admin/stats over HTTP: after a truly concurrent mixed workload (creates incl. same-phone races,
-updates, bookings, cancellations, staff, sign-ins and credentials) every figure equals a full scan of
+updates, bookings, cancellations, staff, sign-ins and credentials, merges and undos, opposite merges of
+one pair racing) every figure equals a full scan of
 the table, counted independently by tests/stats_oracle.py."""
 
 import random
@@ -104,7 +105,26 @@ def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
             body = {"email": f"cred{k}@example.com", "password": "correct horse battery"}
             ok(anonymous.put("/me/credentials", json=body, headers=headers))
 
+    pairs = []
+    for k in range(6):  # merged in the workload (odd ones undone again), each with a booking per customer
+        pair = [ok(admin.post("/customers", json={"phone": phone(200 + 2 * k + j)}))["customer"] for j in (0, 1)]
+        for j, customer in enumerate(pair):
+            ok(admin.post("/bookings", json={"customer": customer["customer_id"], "service": "M", "amount": f"{j}.50"}))
+        pairs.append(pair)
+
+    def merge_and_maybe_undo(k: int) -> None:
+        merged, survivor = pairs[k]
+        merge = ok(admin.post(f"/admin/customers/{merged['customer_id']}/merge", json={"into": survivor["phone"]}))
+        if k % 2:
+            ok(admin.post(f"/admin/merges/{merge['merge']['merge_id']}/undo"))
+
+    def race(forward: bool) -> None:  # pair 0 merged both ways at once: exactly one of them wins
+        merged, survivor = pairs[0] if forward else pairs[0][::-1]
+        ok(admin.post(f"/admin/customers/{merged['customer_id']}/merge", json={"into": survivor["phone"]}), 200, 409)
+
     tasks: list[Callable[[], None]] = [lambda i=i: customer_life(i) for i in range(16)]
+    tasks += [lambda k=k: merge_and_maybe_undo(k) for k in range(1, 6)]
+    tasks += [lambda: race(True), lambda: race(False)]
     tasks += [lambda k=k: same_phone_race(k) for k in range(8)]
     ok(admin.post("/customers", json={"phone": phone(900)}))
     tasks += [lambda k=k: same_customer_updates(k) for k in range(6)]
@@ -117,9 +137,11 @@ def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
 
     stats = ok(admin.get("/admin/stats"))
     expected = assert_stats_match_scan(stats, *local_table(data))
-    # the workload made what it says: 16 lives + 3 shared phones + 6 sign-ins; 16 + 8 bookings not cancelled
-    assert expected["customers"]["total"] == 16 + 3 + 6 and expected["customers"]["with_login"] == 6
-    assert expected["bookings"]["total"] == 16 + 8
+    # the workload made what it says: 16 lives + 3 shared phones + 6 sign-ins + 12 paired customers of
+    # which 3 stay merged away (pairs 0, 2, 4); 16 + 8 + 12 bookings not cancelled
+    assert expected["customers"]["total"] == 16 + 3 + 6 + 12 - 3 and expected["customers"]["with_login"] == 6
+    assert expected["customers"]["merged_away"] == 3
+    assert expected["bookings"]["total"] == 16 + 8 + 12
     assert expected["staff"]["by_role"]["supplier"] == expected["staff"]["by_role"]["marketing_staff"] == 1
     numbers = ok(admin.get("/admin/customer-numbers"))
-    assert numbers == {"prefix": "PL", "next_number": 26, "next_customer_number": "PL26", "last_issued": "PL25"}
+    assert numbers == {"prefix": "PL", "next_number": 38, "next_customer_number": "PL38", "last_issued": "PL37"}

@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from customer_identity import runtime
+from customer_identity.core.errors import MergeConflict
 from customer_identity.use_cases.backfill.steps import Backfill
 from devserver.legacy_export import generate
 from tests.unit.conftest import Domain
@@ -41,3 +42,15 @@ def test_a_run_over_an_s3_prefix_writes_its_report_beside_the_input(export_in_s3
         customer = domain.resolver.resolve(person["phone"]).item
         assert int(customer.customer_number) == person["expected_number"]
         assert domain.resolver.resolve(person["legacy_ids"][0]["id"]).item.customer_id == customer.customer_id
+    joined = [person for person in export_in_s3["persons"] if len(person["legacy_ids"]) >= 2]
+    assert joined, "the sample export has persons made of several rows"
+    merges = runtime.merges()
+    for person in joined:
+        [merge] = merges.touching(person["phone"], limit=10, cursor=None).items
+        assert (merge.kind, merge.state, merge.merged) == ("backfill", "completed", None)
+        assert merge.legacy_ids == sorted(row["id"] for row in person["legacy_ids"])
+        with pytest.raises(MergeConflict) as refused:
+            merges.undo(merge.merge_id, by="stf_unit_admin")
+        assert refused.value.code == "merge_not_undoable"
+    single = next(person for person in export_in_s3["persons"] if len(person["legacy_ids"]) == 1)
+    assert merges.touching(single["phone"], limit=10, cursor=None).items == []

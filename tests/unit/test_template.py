@@ -36,6 +36,7 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
         "ListCustomersFunction",
         "ListCustomerBookingsFunction",
         "GetMeFunction",
+        "ListMergesFunction",
         "GetCustomerNumbersFunction",
         "ListStaffFunction",
         "GetAuditFunction",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.limits import Limits
     from customer_identity.use_cases.listing import Listing
     from customer_identity.use_cases.lookup import Lookup
+    from customer_identity.use_cases.merges import Merges
     from customer_identity.use_cases.numbering import Numbering
     from customer_identity.use_cases.password_sign_in import PasswordSignIn
     from customer_identity.use_cases.passwords import Passwords
@@ -211,6 +212,22 @@ def staff() -> Staff:
 
 
 @cache
+def merges() -> Merges:
+    from customer_identity.use_cases.merge_moves import Mover
+    from customer_identity.use_cases.merges import Merges
+
+    return Merges(config(), resolver(), views(), Mover(config(), resolver()))
+
+
+@cache
+def merges_reader() -> Merges:
+    """Lists merges; never writes (a merge left moving is shown as ``moving``)."""
+    from customer_identity.use_cases.merges import Merges
+
+    return Merges(config(), resolver_reader(), views(), mover=None)
+
+
+@cache
 def dashboard() -> Callable[[], DashboardStats]:
     """The dashboard counters' reader (read-only: one ``BatchGetItem``)."""
     config()
@@ -292,6 +309,8 @@ BUILDERS = (
     phone_sign_in,
     password_sign_in,
     staff,
+    merges,
+    merges_reader,
     dashboard,
     staff_management,
     backfill,

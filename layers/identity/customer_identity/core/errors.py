@@ -85,6 +85,25 @@ class OwnAccount(Conflict):
         )
 
 
+class MergeNotFound(NotFound):
+    code = "merge_not_found"
+
+    def __init__(self, merge_id: str) -> None:
+        super().__init__(f"no merge {merge_id!r}", field="merge_id")
+
+
+class MergeConflict(Conflict):
+    """A merge or an undo that cannot happen as asked; ``code`` says why (the message names what).
+
+    ``merge_into_itself``, ``customer_merged_away``, ``survivor_merged_away``, ``merge_in_progress``,
+    ``merge_already_undone``, ``merge_not_undoable``, ``undo_blocked``.
+    """
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.code = code
+
+
 class PhoneTaken(Conflict):
     code = "phone_taken"
 

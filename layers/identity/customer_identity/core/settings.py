@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # argon2id cost (RFC 9106 second recommendation by default).
     password_hash_memory_kib: int = Field(default=65536, ge=8)
     password_hash_time_cost: int = Field(default=3, ge=1)
+    # Tests only: a merge (or undo) fails after moving this many batches of bookings, as a crashed
+    # request would (0: never). The next call on that merge resumes it.
+    merge_fail_after_batches: int = Field(default=0, ge=0)
     # Background work (the alias check) runs as asynchronous Lambda invocations of this function;
     # ``lambda_endpoint`` points the Lambda client elsewhere (the local server answers Invoke).
     alias_check_function: str = Field(default="AuditAliasCheckFunction", min_length=1, max_length=140)

@@ -122,6 +122,11 @@ class CustomerItem(TableItem, discriminator="customer"):
     # ``merged_into``; the item itself is kept (nothing is deleted) so the merge can be undone.
     merged_into = UnicodeAttribute(null=True)
     merge_id = UnicodeAttribute(null=True)
+    # Where the survivor's item lived at the merge (a hint: one GetItem when it has not moved since).
+    merged_into_phone = UnicodeAttribute(null=True)
+    # Merges moving bookings onto (or back from) this customer right now: it cannot be merged away
+    # meanwhile (a merge conditions on 0).
+    merges_in_progress = NumberAttribute(null=True)
 
     def derived_keys(self) -> dict[str, str | None]:
         """The index attributes this customer's fields give it (None: not in that index)."""
@@ -179,6 +184,13 @@ class BookingItem(TableItem, discriminator="booking"):
     notes = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # Set on a booking a merge moved onto the survivor: the merge, and ``updated_at`` when it moved
+    # (an undo moves it back only if it has not changed since).
+    merge_id = UnicodeAttribute(null=True)
+    merge_updated_at = UnicodeAttribute(null=True)
+    # Earlier merges that moved it, when a survivor was merged away in turn: JSON list of
+    # [merge_id, merge_updated_at], innermost first (an undo pops the latest back into place).
+    merge_trail = UnicodeAttribute(null=True)
 
 
 class BookingRefItem(TableItem, discriminator="booking_ref"):
@@ -321,3 +333,38 @@ class BackfillRunItem(TableItem, discriminator="backfill_run"):
     new_customers = NumberAttribute()
     created_at = UnicodeAttribute()
     completed_at = UnicodeAttribute(null=True)
+
+
+class MergeItem(TableItem, discriminator="merge"):
+    """A merge: ``merged`` folded into ``survivor`` (admin), or legacy rows joined into one founded
+    customer (backfill). ``state``: moving -> completed (-> undoing -> undone)."""
+
+    merge_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "admin" | "backfill"
+    state = UnicodeAttribute()
+    survivor_id = UnicodeAttribute()
+    survivor_number = NumberAttribute()
+    survivor_phone = UnicodeAttribute()  # a hint: where the survivor's item lived at the merge
+    merged_id = UnicodeAttribute(null=True)
+    merged_number = NumberAttribute(null=True)
+    merged_phone = UnicodeAttribute(null=True)  # the merged item's key (a merged-away item never moves)
+    # The merged customer as it was before the merge, restored by an undo, and its revision after.
+    merged_revision = NumberAttribute(null=True)
+    merged_updated_at = UnicodeAttribute(null=True)
+    merged_revision_after = NumberAttribute(null=True)
+    moved_bookings = NumberAttribute(default=0)
+    moved_back = NumberAttribute(default=0)
+    aliases = NumberAttribute(default=0)
+    legacy_ids = UnicodeSetAttribute(null=True)  # backfill: the legacy rows that joined the customer
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    undone_at = UnicodeAttribute(null=True)
+    undone_by = UnicodeAttribute(null=True)
+
+
+class MergeLinkItem(TableItem, discriminator="merge_link"):
+    """A merge listed in the item collection of a customer it touches (``role``: survivor or merged)."""
+
+    merge_id = UnicodeAttribute()
+    role = UnicodeAttribute()

@@ -19,6 +19,9 @@ Items (``pk`` / ``sk``):
 * ``AUDIT#alias_check`` / ``STATE`` -- the latest alias check (a background scan of the markers).
 * ``STATS#<shard>`` / ``STATS`` -- exact dashboard counters, sharded (:data:`STATS_SHARDS` items);
   each write that changes a count adds to one shard in its own transaction.
+* ``MERGE#<merge_id>`` / ``MERGE`` -- a merge record (admin merge or a backfill's automatic one);
+  ``CUSTOMER#<customer_id>`` / ``MERGE#<created_at>#<merge_id>`` -- a link to it in the item
+  collection of each customer it touches (the per-customer listing of merges).
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
 ``by_area`` (area, then status) and ``by_delivery_person``; ``by_number`` also holds the claims
@@ -116,6 +119,18 @@ def stats_key(shard: int) -> Key:
     if not 0 <= shard < STATS_SHARDS:
         raise ValueError(f"stats shard {shard} outside 0..{STATS_SHARDS - 1}")
     return f"STATS#{shard:02d}", "STATS"
+
+
+MERGE_LINK_PREFIX = "MERGE#"
+
+
+def merge_key(merge_id: str) -> Key:
+    return f"MERGE#{merge_id}", "MERGE"
+
+
+def merge_link_key(customer_id: str, created_at: str, merge_id: str) -> Key:
+    """A merge's link in a customer's item collection (next to its bookings), newest last in sort order."""
+    return bookings_partition(customer_id), f"{MERGE_LINK_PREFIX}{created_at}#{merge_id}"
 
 
 def reservation_attribute(customer_id: str) -> str:

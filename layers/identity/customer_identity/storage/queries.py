@@ -1,11 +1,20 @@
-"""Paged reads: customers, staff and review items through an index, a customer's bookings, the local outbox."""
+"""Paged reads: customers, staff and review items through an index, a customer's bookings and merges, the
+local outbox."""
 
 from __future__ import annotations
 
 from pynamodb.expressions.condition import Condition
 
 from customer_identity.storage import keys
-from customer_identity.storage.entities import BookingItem, CustomerItem, OutboxItem, ReviewItem, StaffItem, TableItem
+from customer_identity.storage.entities import (
+    BookingItem,
+    CustomerItem,
+    MergeLinkItem,
+    OutboxItem,
+    ReviewItem,
+    StaffItem,
+    TableItem,
+)
 from customer_identity.storage.paging import decode_cursor, page_of
 
 _INDEXES = {
@@ -86,6 +95,48 @@ def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[
         last_evaluated_key=start_key,
     )
     return page_of(results, BookingItem, limit=limit, query_id=query_id, key_attrs=attrs)
+
+
+def oldest_bookings(customer_id: str, *, limit: int, merge_id: str | None = None) -> list[BookingItem]:
+    """Up to ``limit`` of a customer's bookings, oldest first (strongly consistent); with ``merge_id``
+    only those that merge moved there (a filter: the query reads the customer's other bookings too)."""
+    results = BookingItem.query(
+        keys.bookings_partition(customer_id),
+        range_key_condition=BookingItem.sk.startswith(keys.BOOKING_SK_PREFIX),
+        filter_condition=(BookingItem.merge_id == merge_id) if merge_id else None,
+        consistent_read=True,
+        limit=limit,
+        page_size=max(limit, 100),
+    )
+    return [item for item in results if isinstance(item, BookingItem)]
+
+
+def moved_bookings(customer_id: str, merge_id: str) -> list[BookingItem]:
+    """Every booking ``merge_id`` moved onto the customer (one query over its bookings, paginated)."""
+    results = BookingItem.query(
+        keys.bookings_partition(customer_id),
+        range_key_condition=BookingItem.sk.startswith(keys.BOOKING_SK_PREFIX),
+        filter_condition=BookingItem.merge_id == merge_id,
+        consistent_read=True,
+    )
+    return [item for item in results if isinstance(item, BookingItem)]
+
+
+def merge_links_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[MergeLinkItem], str | None]:
+    """The merges touching a customer, newest first: one strongly consistent query of its collection."""
+    query_id = f"merges|{customer_id}"
+    attrs = keys.PRIMARY_KEY_ATTRIBUTES
+    start_key = decode_cursor(cursor, query_id, attrs) if cursor else None
+    results = MergeLinkItem.query(
+        keys.bookings_partition(customer_id),
+        range_key_condition=MergeLinkItem.sk.startswith(keys.MERGE_LINK_PREFIX),
+        scan_index_forward=False,
+        consistent_read=True,
+        limit=limit + 1,
+        page_size=limit + 1,
+        last_evaluated_key=start_key,
+    )
+    return page_of(results, MergeLinkItem, limit=limit, query_id=query_id, key_attrs=attrs)
 
 
 def outbox(to: str, *, limit: int) -> list[OutboxItem]:

@@ -3,6 +3,10 @@
 A customer *is* its own account: the login facet (password hash, proof of phone) lives on the
 customer item, so no account can exist without its customer. Staff accounts (``STAFF#<id>``) are
 identities without a customer number. Emails of both kinds share one marker key space.
+
+A customer merged away keeps its login: its email and phone still name it, its own password is
+checked, and the account signed in is its survivor (``survivor``), so nothing is written to the
+merged customer and an undo stays exact.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from customer_identity.use_cases.views import Views
 
 @dataclass(frozen=True)
 class LoginAccount:
-    """A customer or a staff account."""
+    """A customer or a staff account; a merged-away customer's login signs in as ``survivor``."""
 
     customer: CustomerItem | None = None
     staff: StaffItem | None = None
+    survivor: CustomerItem | None = None
 
     @property
     def item(self) -> CustomerItem | StaffItem:
@@ -40,6 +45,8 @@ class LoginAccount:
 
     @property
     def account_id(self) -> str:
+        if self.survivor is not None:
+            return self.survivor.customer_id
         return self.customer.customer_id if self.customer else self.item.account_id  # type: ignore[union-attr]
 
     @property
@@ -98,9 +105,15 @@ class Accounts:
         if marker is None:
             return None
         try:
-            return LoginAccount(customer=self.resolver.resolve(email).item)
+            return self.customer_login(self.resolver.resolve(email, follow_merges=False).item)
         except CustomerNotFound:
             return None
+
+    def customer_login(self, customer: CustomerItem) -> LoginAccount:
+        """The login of ``customer``: itself, or for a customer merged away, signing in as its survivor."""
+        if customer.merged_into:
+            return LoginAccount(customer=customer, survivor=self.resolver.survivor_of(customer))
+        return LoginAccount(customer=customer)
 
     def by_login_name(self, email: str | None, phone: str | None) -> tuple[str, LoginAccount | None]:
         """(the login name, the account that has it or None) for exactly one of ``email`` and ``phone``."""
@@ -112,7 +125,7 @@ class Accounts:
         assert phone is not None
         e164 = normalise_phone(phone, self.settings.default_region).e164
         customer = self.resolver.by_phone(e164)
-        return login_name(phone=e164), LoginAccount(customer=customer) if customer else None
+        return login_name(phone=e164), self.customer_login(customer) if customer else None
 
     def me(self, principal: Principal) -> Me:
         return self.me_of(self.of_principal(principal))
@@ -143,7 +156,7 @@ class Accounts:
         token = self.tokens.issue(
             account_id=account.account_id,
             role=account.role,
-            customer_id=account.customer.customer_id if account.customer else None,
+            customer_id=account.account_id if account.customer else None,
             method=method,
             generation=account.staff.generation if account.staff else None,
         )

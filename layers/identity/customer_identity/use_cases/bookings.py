@@ -79,12 +79,13 @@ class Bookings:
             tx.put("booking", booking, condition=Attr("pk").not_exists())
             ref = BookingRefItem(*keys.booking_ref_key(booking_id), customer_id=latest.customer_id, booking_sk=key[1])
             tx.put("booking_ref", ref, condition=Attr("pk").not_exists())
-            _adjust_totals(tx, latest, bookings=1, spent=new.amount)
+            _adjust_totals(tx, latest, bookings=1, spent=new.amount, live=True)
             stats.record(tx, (None, booking))
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                # The customer item moved (a phone change) or a transaction conflicted: read it again.
+                # The customer item moved (a phone change), was merged away, or a transaction
+                # conflicted: read it again (a merged-away customer resolves to its survivor).
                 latest = self.resolver.by_id(latest.customer_id)
                 raise LostRace from cancelled
             return BookingResult(
@@ -126,9 +127,11 @@ class Bookings:
 
         def attempt() -> Booking:
             booking = self._get(booking_id)
-            customer = self.resolver.by_id(booking.customer_id)
+            # The customer whose collection holds the booking keeps its totals, even while a merge is
+            # moving it away (the move then carries the booking as it is); access is the survivor's.
+            customer = self.resolver.by_id(booking.customer_id, follow_merges=False)
             if authorize is not None:
-                authorize(self.views.customer(customer))
+                authorize(self.views.customer(self.resolver.survivor_of(customer)))
             if booking.status == status:
                 return self.views.booking(booking, customer.customer_number)
             if status not in TRANSITIONS[booking.status]:
@@ -166,11 +169,17 @@ class Bookings:
         return booking
 
 
-def _adjust_totals(tx: Transaction, customer: CustomerItem, *, bookings: int, spent: Decimal) -> None:
-    """Add to ``tx`` the change of the customer's totals (valid only if the item is still this customer)."""
+def _adjust_totals(
+    tx: Transaction, customer: CustomerItem, *, bookings: int, spent: Decimal, live: bool = False
+) -> None:
+    """Add to ``tx`` the change of the customer's totals (valid only if the item is still this customer,
+    and with ``live`` not merged away: a new booking never lands on a merged-away customer)."""
+    condition = names_customer(customer.customer_id)
+    if live:
+        condition = condition & Attr("merged_into").not_exists()
     tx.update(
         "customer",
         keys.phone_key(customer.phone),
         add_values={"total_bookings": bookings, "total_spent": spent, "revision": 1},
-        condition=names_customer(customer.customer_id),
+        condition=condition,
     )

@@ -59,7 +59,9 @@ class PasswordSignIn:
         if not account.active:  # told only to someone who knows the password
             raise AccountDeactivated()
         self.limits.clear_login_guard(name)
-        if verdict.needs_rehash:  # legacy bcrypt (or weaker argon2 parameters): upgrade in place
+        # Legacy bcrypt (or weaker argon2 parameters): upgrade in place; never on a merged-away
+        # customer, which stays exactly as merged so that the merge can be undone.
+        if verdict.needs_rehash and account.survivor is None:
             self.credentials.upgrade_hash(account, self.passwords.hash(password))
         return self.accounts.token_for(account, "pwd")
 

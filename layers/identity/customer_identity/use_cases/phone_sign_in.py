@@ -72,9 +72,15 @@ class PhoneSignIn:
             if not table.condition_failed(error):
                 raise
             raise InvalidCode() from error
-        customer, created = self.registration.find_or_create_item(NewCustomer(phone=e164))
-        customer = mark_phone_verified(customer, self.settings.contention_budget_seconds)
-        issued = self.accounts.token_for(LoginAccount(customer=customer), "otp")
+        own, created = self.registration.find_or_create_item(NewCustomer(phone=e164), follow_merges=False)
+        if own.merged_into:  # a phone merged away signs in as its survivor; the merged item stays as merged
+            account = self.accounts.customer_login(own)
+            customer = account.survivor
+        else:
+            customer = mark_phone_verified(own, self.settings.contention_budget_seconds)
+            account = LoginAccount(customer=customer)
+        assert customer is not None
+        issued = self.accounts.token_for(account, "otp")
         return OtpVerified(
             token=issued.token,
             expires_in=issued.expires_in,
@@ -131,8 +137,8 @@ def mark_phone_verified(customer: CustomerItem, budget_seconds: float | None = N
             customer_writes.replace(latest, updated)
         except LostRace:
             current = table.get(CustomerItem, keys.phone_key(latest.phone))
-            if current is None or current.customer_id != latest.customer_id:
-                return latest
+            if current is None or current.customer_id != latest.customer_id or current.merged_into:
+                return latest  # moved on, or merged away meanwhile (a merged customer is never written)
             latest = current
             raise
         return updated

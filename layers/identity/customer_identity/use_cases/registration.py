@@ -29,7 +29,7 @@ from customer_identity.use_cases import markers, stats
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.numbering import Numbering
 from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.resolution import CUSTOMER_ID_PREFIX, settled
+from customer_identity.use_cases.resolution import CUSTOMER_ID_PREFIX, settled, survivor_of
 from customer_identity.use_cases.views import Views
 
 _OPTIONAL_FIELDS = ("name", "email", "address", "area", "status")
@@ -51,10 +51,11 @@ class Registration:
             return CustomerResult(created=True, customer=self.views.customer(item))
         return CustomerResult(created=False, customer=self.views.customer(item), ignored_fields=_ignored(new, item))
 
-    def find_or_create_item(self, new: NewCustomer) -> tuple[CustomerItem, bool]:
+    def find_or_create_item(self, new: NewCustomer, *, follow_merges: bool = True) -> tuple[CustomerItem, bool]:
         """(the customer of ``new.phone``, whether this call created it).
 
-        One request when the customer exists; two when it is created without contention.
+        One request when the customer exists; two when it is created without contention. The phone
+        of a customer merged away gives its survivor, unless ``follow_merges`` is False.
         """
         phone = normalise_phone(new.phone, self.settings.default_region)
         existing, current_counter = self._customer_and_counter(phone.e164)
@@ -69,7 +70,7 @@ class Registration:
         found = settled(existing, self.settings, self.adopt)
         if found is None:
             raise CustomerNotFound(phone.e164)
-        return found, False
+        return (survivor_of(found, self.settings, self.adopt) if follow_merges else found), False
 
     def adopt(self, claim: CustomerItem) -> CustomerItem | None:
         """Finish a claim whose creator died between claiming and finalizing (at most one adopter)."""

@@ -10,6 +10,9 @@
   unless taken, fields the customer lacks, each booking once (the booking, its ref and the totals
   in one transaction, conditioned on the booking not existing), so rerunning changes nothing.
 * Staff accounts and held rows: conditional puts (a rerun leaves them, and any review decision, alone).
+* The automatic merges: a customer founded from two or more legacy rows gets a merge record (kind
+  ``backfill``, the rows' ids) and its link in the customer's collection, in the same batches as its
+  legacy markers; id, key and content are deterministic, so a rerun rewrites the same items.
 
 Every write that creates or changes a counted item (customer, booking, staff account, review item)
 carries the change of the dashboard counters (:mod:`..stats`) in its own transaction, so the
@@ -43,6 +46,7 @@ from customer_identity.storage.entities import (
 )
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import customer_writes, markers, stats
+from customer_identity.use_cases.backfill.merge_records import merge_items
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
 MAX_CONFLICT_RETRIES = 8
@@ -82,7 +86,8 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
                 conflicts += created
                 linked_to |= linked
             created = [entry for entry in new if entry["phone"] not in linked_to]
-            list(pool.map(bulk.put_all, _groups([item for e in created for item in _items(e)], bulk.BATCH_WRITE_LIMIT)))
+            fixed = [item for entry in created for item in _items(entry, run_id)]
+            list(pool.map(bulk.put_all, _groups(fixed, bulk.BATCH_WRITE_LIMIT)))
             bookings = [booking_item(entry, booking) for entry in created for booking in entry["bookings"]]
             list(pool.map(_put_once, _groups(bookings, PUTS_PER_TRANSACTION)))
             existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
@@ -195,9 +200,10 @@ def _conflict(phone: str, field: str, kept: Any, others: list[Any], *, reason: s
     return found | {"reason": reason} if reason else found
 
 
-def _items(entry: dict[str, Any]) -> list[TableItem]:
-    """The legacy-id markers and booking refs of a customer this run creates (fixed by their keys)."""
-    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_refs(entry)]
+def _items(entry: dict[str, Any], run_id: str) -> list[TableItem]:
+    """The legacy-id markers, booking refs and merge record of a customer this run creates (fixed by
+    their keys)."""
+    return [*_legacy_markers(entry, entry["customer_id"]), *_booking_refs(entry), *merge_items(entry, run_id)]
 
 
 def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:

@@ -1,0 +1,32 @@
+"""POST /admin/customers/{ref}/merge: merge a customer into another (admins)."""
+
+from customer_identity import runtime
+from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
+from customer_identity.core.models import MergeEnvelope, MergeRequest
+from customer_identity.use_cases.access import require_admin
+
+app = create_app()
+merges = runtime.merges()
+
+
+@app.post(
+    "/admin/customers/<ref>/merge",
+    summary="Merge a customer into another; every reference to it then resolves to the survivor (admins)",
+    description="The survivor keeps its id, number and phone; the merged customer's bookings move onto it "
+    "with exact totals, and its login signs in as the survivor. Undo with `POST /admin/merges/{merge_id}/undo`.",
+    tags=["admin"],
+    responses={
+        404: ERROR_RESPONSES[422] | {"description": "customer_not_found"},
+        409: ERROR_RESPONSES[422]
+        | {"description": "merge_into_itself, customer_merged_away, survivor_merged_away or merge_in_progress"},
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+    },
+)
+def merge_customer(ref: str, body: MergeRequest) -> MergeEnvelope:
+    caller = principal(app)
+    require_admin(caller)
+    return MergeEnvelope(merge=merges.merge(path_parameter(app, "ref"), body.into, by=caller.account_id))
+
+
+handler = lambda_handler(app)
