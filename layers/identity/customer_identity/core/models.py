@@ -112,6 +112,14 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
+class ExportLink(BaseModel):
+    """Where a customer export too large to answer inline can be fetched (no token needed)."""
+
+    url: str = Field(description="Presigned, short-lived; also the `Location` header")
+    expires_in: int = Field(description="Seconds the link stays valid")
+    rows: int = Field(description="Customers exported")
+
+
 class NumberingState(BaseModel):
     next_number: int
     next_customer_number: str

@@ -69,6 +69,10 @@ class TableItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
     # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
     expiration = NumberAttribute(null=True)
 
@@ -76,6 +80,8 @@ class TableItem(Model):
     by_status = _index(keys.BY_STATUS)
     by_area = _index(keys.BY_AREA)
     by_delivery_person = _index(keys.BY_DELIVERY_PERSON)
+    by_name = _index(keys.BY_NAME)
+    by_name_last_word = _index(keys.BY_NAME_LAST_WORD)
 
     def copy(self) -> TableItem:
         """An independent copy of this item."""
@@ -123,7 +129,11 @@ class CustomerItem(TableItem, discriminator="customer"):
         listed = self.customer_number is not None and self.merged_into is None
         number = int(self.customer_number) if listed else None
         index_keys = keys.customer_index_keys(
-            number=number, status=self.status, area=self.area, delivery_person_id=self.delivery_person_id
+            number=number,
+            status=self.status,
+            area=self.area,
+            delivery_person_id=self.delivery_person_id,
+            name=self.name,
         )
         for name, value in index_keys.items():
             setattr(self, name, value)

@@ -20,12 +20,15 @@ Items (``pk`` / ``sk``):
   each write that changes a count adds to one shard in its own transaction.
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
-``by_area`` (area, then status) and ``by_delivery_person``.
+``by_area`` (area, then status) and ``by_delivery_person``; ``by_name`` (the folded name) and
+``by_name_last_word`` (its last word, names of two words or more) for name search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from customer_identity.core.folding import fold
 
 type Key = tuple[str, str]
 
@@ -134,8 +137,13 @@ BY_NUMBER = Index("by_number", "gsi1pk", "gsi1sk")
 BY_STATUS = Index("by_status", "gsi2pk", "gsi2sk")
 BY_AREA = Index("by_area", "gsi3pk", "gsi3sk")
 BY_DELIVERY_PERSON = Index("by_delivery_person", "gsi4pk", "gsi4sk")
-INDEXES = (BY_NUMBER, BY_STATUS, BY_AREA, BY_DELIVERY_PERSON)
+BY_NAME = Index("by_name", "gsi5pk", "gsi5sk")
+BY_NAME_LAST_WORD = Index("by_name_last_word", "gsi6pk", "gsi6sk")
+INDEXES = (BY_NUMBER, BY_STATUS, BY_AREA, BY_DELIVERY_PERSON, BY_NAME, BY_NAME_LAST_WORD)
 ALL_CUSTOMERS = "CUSTOMERS"
+# Folded names are cut to this many characters in the name indexes (a key stays far below
+# DynamoDB's 1 KiB sort-key limit; nobody types a longer prefix).
+NAME_KEY_CHARS = 100
 
 
 def padded_number(number: int) -> str:
@@ -154,8 +162,36 @@ def delivery_value(delivery_person_id: str) -> str:
     return f"DELIVERY#{delivery_person_id}"
 
 
+def name_partition(folded: str) -> str:
+    """Name index partitions are split by the first folded character: a prefix query reads one
+    partition, and writes spread over as many partitions as names have first letters."""
+    return f"NAME#{folded[0]}"
+
+
+def name_index_keys(name: str | None, padded: str) -> dict[str, str]:
+    folded = fold(name or "")[:NAME_KEY_CHARS].rstrip()
+    if not folded:
+        return {}
+    found = {BY_NAME.hash_attribute: name_partition(folded), BY_NAME.range_attribute: f"{folded}#{padded}"}
+    words = folded.split(" ")
+    if len(words) > 1:
+        last = words[-1]
+        found.update(
+            {
+                BY_NAME_LAST_WORD.hash_attribute: name_partition(last),
+                BY_NAME_LAST_WORD.range_attribute: f"{last}#{padded}",
+            }
+        )
+    return found
+
+
 def customer_index_keys(
-    *, number: int | None, status: str, area: str | None, delivery_person_id: str | None
+    *,
+    number: int | None,
+    status: str,
+    area: str | None,
+    delivery_person_id: str | None,
+    name: str | None = None,
 ) -> dict[str, str | None]:
     """The index attributes of a customer (all None for a claim, which is listed nowhere)."""
     keys: dict[str, str | None] = {attr: None for index in INDEXES for attr in index.cursor_attributes[2:]}
@@ -167,6 +203,7 @@ def customer_index_keys(
         keys.update(gsi3pk=area_value(area), gsi3sk=f"{status}#{padded}")
     if delivery_person_id:
         keys.update(gsi4pk=delivery_value(delivery_person_id), gsi4sk=padded)
+    keys.update(name_index_keys(name, padded))
     return keys
 
 
@@ -201,6 +238,35 @@ def customer_query(*, status: str | None, area: str | None, delivery_person_id: 
     if status:
         return CustomerQuery(BY_STATUS, status_value(status))
     return CustomerQuery(BY_NUMBER, ALL_CUSTOMERS)
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    """A name-prefix search (``prefix`` already folded), optionally within one delivery person's
+    customers and filtered by status and area."""
+
+    prefix: str
+    delivery_person_id: str | None = None
+    status_filter: str | None = None
+    area_filter: str | None = None  # the ``gsi3pk`` value to match
+
+    @property
+    def partition(self) -> str:
+        return name_partition(self.prefix)
+
+    @property
+    def query_id(self) -> str:
+        fields = (self.prefix, self.delivery_person_id, self.status_filter, self.area_filter)
+        return "names|" + "|".join(value or "" for value in fields)
+
+
+def name_search(prefix: str, *, status: str | None, area: str | None, delivery_person_id: str | None) -> NameSearch:
+    return NameSearch(
+        prefix,
+        delivery_person_id=delivery_person_id,
+        status_filter=status,
+        area_filter=area_value(area) if area else None,
+    )
 
 
 # --- backfill ------------------------------------------------------------------------------------
