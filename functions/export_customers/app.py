@@ -35,13 +35,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 def export_customers(
     status: Annotated[CustomerStatus | None, Query()] = None,
     area: Annotated[str | None, Query(max_length=100)] = None,
-) -> Response:
+) -> Response[str | ExportLink]:
     require_admin(principal(app))
     result = exports.run(status=status, area=area)
-    if result.url is not None:
-        link = ExportLink(url=result.url, expires_in=result.expires_in or 0, rows=result.rows)
-        response = json_response(303, link)
-        response.headers.update({"Location": result.url, **NO_STORE})
+    if result.link is not None:
+        response = json_response(303, result.link)
+        response.headers.update({"Location": result.link.url, **NO_STORE})
         return response
     headers = {"Content-Disposition": 'attachment; filename="customers.csv"', **NO_STORE}
     return Response(200, "text/csv; charset=utf-8", (result.body or b"").decode(), headers=headers)

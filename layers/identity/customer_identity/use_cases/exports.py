@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from customer_identity.core.clock import utc_now
-from customer_identity.core.models import Customer
+from customer_identity.core.models import Customer, ExportLink
 from customer_identity.storage import keys, queries
 from customer_identity.use_cases.views import Views
 
@@ -101,8 +101,7 @@ class ExportFiles(Protocol):
 class ExportResult:
     rows: int
     body: bytes | None = None  # the CSV, when it fits inline
-    url: str | None = None  # else where to fetch it
-    expires_in: int | None = None
+    link: ExportLink | None = None  # else where to fetch it
 
 
 class CustomerExport:
@@ -147,7 +146,8 @@ class CustomerExport:
                 stamp = utc_now()[:19].replace(":", "").replace("-", "")
                 name = f"customers-{stamp}-{secrets.token_urlsafe(16)}.csv"
                 url = self.files.write(name, itertools.chain([bytes(buffer)], chunks))
-                return ExportResult(rows=counter[0], url=url, expires_in=self.link_ttl_seconds)
+                link = ExportLink(url=url, expires_in=self.link_ttl_seconds, rows=counter[0])
+                return ExportResult(rows=counter[0], link=link)
         return ExportResult(rows=counter[0], body=bytes(buffer))
 
     @staticmethod
