@@ -338,3 +338,21 @@ def test_the_export_route_sends_a_large_export_to_s3_with_303(environment, bucke
     key = urlsplit(body["url"]).path.split(f"{bucket}/", 1)[-1].lstrip("/")
     stored = boto3.client("s3", region_name="us-east-1").get_object(Bucket=bucket, Key=key)["Body"].read()
     assert [row["name"] for row in parse(stored)] == ["Asha"]
+
+
+def test_customers_written_before_name_search_get_their_keys_from_the_one_off_reindex(
+    domain: Domain, named: dict[str, str]
+) -> None:
+    from customer_identity.storage import table
+    from customer_identity.storage.reindex import add_missing_name_keys
+
+    for phone in ("+919800000000", "+919800000001"):  # Sita Kumar, Zoë Martin as an old release wrote them
+        table.client().update_item(
+            TableName=table.config().name,
+            Key={"pk": {"S": f"PHONE#{phone}"}, "sk": {"S": "CUSTOMER"}},
+            UpdateExpression="REMOVE gsi5pk, gsi5sk, gsi6pk, gsi6sk",
+        )
+    assert search(domain, "zoe") == [] and "Sita Kumar" not in search(domain, "sita")
+    assert add_missing_name_keys() == (2, 0)
+    assert search(domain, "zoe") == ["Zoë Martin"] and "Sita Kumar" in search(domain, "kumar")
+    assert add_missing_name_keys() == (0, 0)  # nothing left to do
