@@ -356,3 +356,24 @@ def test_customers_written_before_name_search_get_their_keys_from_the_one_off_re
     assert add_missing_name_keys() == (2, 0)
     assert search(domain, "zoe") == ["Zoë Martin"] and "Sita Kumar" in search(domain, "kumar")
     assert add_missing_name_keys() == (0, 0)  # nothing left to do
+
+
+def test_a_backfill_filling_the_name_and_area_of_an_existing_customer_lists_it_by_them(
+    domain: Domain, tmp_path
+) -> None:
+    from customer_identity.use_cases.backfill.steps import Backfill
+    from devserver.legacy_export import generate
+
+    truth = generate(tmp_path, persons=5, seed=4)
+    person = truth["persons"][0]  # named राहुल शर्मा, area AREA_EAST in the export
+    existing = domain.create(person["phone"]).customer  # known before the backfill, without name or area
+    backfill = Backfill(runtime.config(), writers=1)
+    planned = backfill.plan({"source": str(tmp_path), "chunk_size": 50})
+    for chunk in json.loads(json.dumps(planned["chunks"])):
+        backfill.write(chunk)
+    first_word = person["name"].split()[0]
+    found = domain.listing.customers(status=None, area=None, limit=50, cursor=None, q=first_word).items
+    assert existing.customer_id in {customer.customer_id for customer in found}
+    area = domain.reader.resolve(person["phone"]).item.area
+    in_area = domain.listing.customers(status=None, area=area, limit=50, cursor=None).items
+    assert existing.customer_id in {customer.customer_id for customer in in_area}

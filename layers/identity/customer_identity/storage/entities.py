@@ -139,6 +139,18 @@ class CustomerItem(TableItem, discriminator="customer"):
             setattr(self, name, value)
         return super().serialize(null_check=null_check)
 
+    def index_key_actions(self) -> list[Any]:
+        """Update actions that give the stored item the index keys of this item's fields (for a
+        partial ``update`` that changes an indexed field: a ``Put`` derives them by itself)."""
+        self.serialize(null_check=False)
+        return [
+            getattr(TableItem, name).set(getattr(self, name))
+            if getattr(self, name) is not None
+            else getattr(TableItem, name).remove()
+            for index in keys.INDEXES
+            for name in (index.hash_attribute, index.range_attribute)
+        ]
+
     @property
     def is_claim(self) -> bool:
         return self.customer_number is None

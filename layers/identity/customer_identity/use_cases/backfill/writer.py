@@ -257,14 +257,18 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     actions = []
     if entry["rows"]:
         actions.append(CustomerItem.legacy_ids.add({row["id"] for row in entry["rows"]}))
+    filled = current.copy()
     for name, value in _fillable(entry).items():
         existing = getattr(current, name)
         if existing is None:
             actions.append(getattr(CustomerItem, name).set(value))
+            setattr(filled, name, value)
         elif name == "password_hash":
             continue  # the customer's own password stands; a hash never goes into a report
         elif not _same(existing, value):
             conflicts.append(_conflict(entry["phone"], name, str(existing), [str(value)]))
+    if any(getattr(filled, name) != getattr(current, name) for name in INDEXED_FIELDS):
+        actions += filled.index_key_actions()  # a filled name, area or delivery person is listed by it
     if actions:
         current.update(
             actions=[*actions, CustomerItem.revision.add(1)], condition=CustomerItem.customer_id == customer_id
@@ -274,6 +278,9 @@ def _link(entry: dict[str, Any]) -> list[dict[str, Any]]:
     for booking in entry["bookings"]:
         _book_once(dict(entry, customer_id=customer_id), current, booking)
     return conflicts
+
+
+INDEXED_FIELDS = ("name", "area", "delivery_person_id")
 
 
 def _same(stored: Any, planned: Any) -> bool:
