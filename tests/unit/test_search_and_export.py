@@ -377,3 +377,10 @@ def test_a_backfill_filling_the_name_and_area_of_an_existing_customer_lists_it_b
     area = domain.reader.resolve(person["phone"]).item.area
     in_area = domain.listing.customers(status=None, area=area, limit=50, cursor=None).items
     assert existing.customer_id in {customer.customer_id for customer in in_area}
+
+
+def test_the_name_search_sample_event_runs_against_the_listing_handler(invoke, domain: Domain) -> None:
+    domain.create("9800000001", name="Zoë Martin")
+    domain.create("9800000002", name="Zoya Khan")
+    status, body = invoke("list_customers", load_event("list_customers_by_name"))
+    assert status == 200 and [customer["name"] for customer in body["items"]] == ["Zoë Martin"]

@@ -52,14 +52,6 @@ COLUMNS = (
     "total_spent",
     "previous_balance",
 )
-DESCRIPTION = (
-    "Columns: customer_number, customer_id, phone, name, email, status, area, address, delivery_person_id, "
-    "total_bookings, total_spent, previous_balance, in customer-number order. UTF-8 with a byte-order mark, "
-    "a header row, RFC 4180 quoting with CRLF. A text cell starting with `=`, `+`, `-`, `@`, tab, CR or `'` "
-    "is prefixed with `'` (phones read `'+91…`); numeric cells are plain decimals. A small export is the "
-    "answer (200); a larger one is written page by page to storage and the answer is `303 See Other` to a "
-    "short-lived link serving the same CSV."
-)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
