@@ -14,6 +14,8 @@ ratio against a baseline measured in the same run, on the same machine:
    ``GetItem``, against the same DynamoDB Local after that workload, and through the server.
 6. the staff token check's latency: the same request (``GET /customers/{phone}``) sent one at a time
    by the customer itself (no account read) and by an admin (one strongly consistent ``GetItem``).
+7. the customer CSV export in rows/s (the 303 path: written page by page to a file, then streamed)
+   vs paging through the same customers with ``GET /customers?limit=100``, same server, same run.
 """
 
 from __future__ import annotations
@@ -89,6 +91,10 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("update (no phone change)", lambda: profiles.update("PL4", CustomerChanges(name="Asha")))
         measure("update (phone change)", lambda: profiles.update("PL4", CustomerChanges(phone="9811111111")))
         measure("list one page", lambda: runtime.listing().customers(status=None, area=None, limit=20, cursor=None))
+        measure(
+            "name search, one page",
+            lambda: runtime.listing().customers(status=None, area=None, limit=20, cursor=None, q="asha"),
+        )
         bookings = runtime.bookings()
 
         def booking(ref: str) -> NewBooking:
@@ -250,11 +256,64 @@ def latency_ms(runs: int, *sends: Callable[[], object]) -> list[float]:
     return [statistics.median(values) for values in samples]
 
 
+def seed_customers(client: object, table_name: str, count: int) -> None:
+    """``count`` numbered customers with names, written straight to the table (BatchWriteItem)."""
+    from decimal import Decimal
+
+    from customer_identity.storage.entities import CustomerItem
+
+    names = ["Sita Kumar", "Zoë Martin", "राहुल शर्मा", 'Ravi "Rao", Jr.', "=Formula Looking", "山田 太郎"]
+    items = [
+        CustomerItem(
+            customer_id=f"cus_bench{i}",
+            customer_number=100_000 + i,
+            phone=f"+9197{i:08d}",
+            name=f"{names[i % len(names)]} {i}",
+            email=f"c{i}@example.com",
+            status="active",
+            area="North",
+            address=f"{i} MG Road,\nBengaluru",
+            total_spent=Decimal("249.50"),
+            previous_balance=Decimal("-12.00"),
+            created_at="2026-01-01T00:00:00.000Z",
+            updated_at="2026-01-01T00:00:00.000Z",
+        ).serialize()
+        for i in range(count)
+    ]
+    for start in range(0, len(items), 25):
+        pending = {table_name: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")  # type: ignore[attr-defined]
+
+
+def export_rates(http: httpx.Client, rows: int, runs: int = 3) -> tuple[float, float, int]:
+    """(listing rows/s, CSV export rows/s, CSV bytes): medians of ``runs``, same customers."""
+    listing, exporting, size = [], [], 0
+    for _ in range(runs):
+        start, seen, cursor = time.perf_counter(), 0, None
+        while True:
+            page = http.get("/customers", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+            seen += len(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        listing.append(seen / (time.perf_counter() - start))
+        start = time.perf_counter()
+        answer = http.get("/admin/exports/customers.csv")
+        assert answer.status_code == 303, answer.text
+        with http.stream("GET", answer.headers["location"]) as download:
+            size = sum(len(block) for block in download.iter_bytes())
+        exporting.append(answer.json()["rows"] / (time.perf_counter() - start))
+        assert seen == answer.json()["rows"] >= rows
+    return statistics.median(listing), statistics.median(exporting), size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--import-runs", type=int, default=7)
+    parser.add_argument("--export-rows", type=int, default=5000)
     args = parser.parse_args()
 
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
@@ -302,6 +361,7 @@ def main() -> None:
             args.clients,
             lambda i: client.put_item(TableName="raw", Item={"pk": {"S": f"RAW#{i}"}, "sk": {"S": "X"}}),
         )
+        os.environ["EXPORT_INLINE_LIMIT_BYTES"] = "0"  # measure the large-export path (303, file, stream)
         with tempfile.TemporaryDirectory() as data, local_server(Path(data), endpoint=endpoint) as url:
             token = mint_token(Path(data), "admin")
             http = httpx.Client(
@@ -350,6 +410,8 @@ def main() -> None:
             )
             http_stats_ms = median_ms(lambda: http.get("/admin/stats"), latency_runs)
             http_get_ms = median_ms(lambda: http.get("/customers/9800000001"), latency_runs)
+            seed_customers(client, os.environ.get("TABLE_NAME", "customer-identity"), args.export_rows)
+            listed_rate, export_rate, export_bytes = export_rates(http, args.export_rows)
     finally:
         ddb.stop()
         ddb_dir.cleanup()
@@ -375,6 +437,12 @@ def main() -> None:
     print(f"| the counters: BatchGetItem of 16 shards | {batch_ms:.2f} | {batch_ms / single_ms:.2f} |")
     print(f"| GET /customers/{{phone}} through the server (1 GetItem; baseline) | {http_get_ms:.2f} | 1.00 |")
     print(f"| GET /admin/stats through the server | {http_stats_ms:.2f} | {http_stats_ms / http_get_ms:.2f} |")
+    print(f"\n## Customer CSV export, about {args.export_rows} customers ({export_bytes / 1e6:.1f} MB), median of 3\n")
+    print("| read | rows/s | ratio |")
+    print("|---|---|---|")
+    print(f"| GET /customers?limit=100, every page (baseline) | {listed_rate:.0f} | 1.00 |")
+    ratio = export_rate / listed_rate
+    print(f"| GET /admin/exports/customers.csv (303, then the file) | {export_rate:.0f} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":

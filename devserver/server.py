@@ -1,14 +1,15 @@
 """A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
 
 Routes come from ``template.yaml``, plus ``GET /dev/outbox`` (local only: the messages the
-outbox sender kept instead of sending SMS and email). Like Lambda, each function has a pool of execution
-environments, each a process of its own that handles one request at a time; a busy pool grows by
-a cold start (a process forked from a server that has already imported the layer), up to
-``LOCAL_CONCURRENCY`` environments per function (default 32). Without ``DYNAMODB_ENDPOINT`` (or
-``USE_AWS``) it starts AWS's DynamoDB Local as a child process (``devserver/dynamodb_local.py``), its
-tables stored under ``LOCAL_DATA_DIR`` (default ``.local/``) in ``dynamodb/``, beside the generated
-token signing key (``jwt-signing-key``) and ``server.json`` (where this server and DynamoDB Local
-listen, for ``make token``).
+outbox sender kept instead of sending SMS and email) and ``GET /dev/exports/<name>`` (local only:
+large CSV exports, streamed from disk, standing in for S3's presigned links). Like Lambda, each
+function has a pool of execution environments, each a process of its own that handles one request
+at a time; a busy pool grows by a cold start (a process forked from a server that has already
+imported the layer), up to ``LOCAL_CONCURRENCY`` environments per function (default 32). Without
+``DYNAMODB_ENDPOINT`` (or ``USE_AWS``) it starts AWS's DynamoDB Local as a child process
+(``devserver/dynamodb_local.py``), its tables stored under ``LOCAL_DATA_DIR`` (default ``.local/``)
+in ``dynamodb/``, beside the generated token signing key (``jwt-signing-key``), ``exports/`` and
+``server.json`` (where this server and DynamoDB Local listen, for ``make token``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-from devserver import dynamodb_local, template
+from devserver import dynamodb_local, exports, template
 from devserver.openapi import build_document, load_apps, swagger_html
 from devserver.outbox import outbox_response
 
@@ -264,6 +265,17 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _send_file(self, path: Path) -> None:
+            """Stream a file from disk (one block in memory), as S3 serves a presigned link."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv; charset=utf-8")
+            self.send_header("Content-Disposition", 'attachment; filename="customers.csv"')
+            self.send_header("Content-Length", str(path.stat().st_size))
+            self.end_headers()
+            if self.command != "HEAD":
+                for block in exports.blocks(path):
+                    self.wfile.write(block)
+
         def _dispatch(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -280,6 +292,12 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                 return
             if self.command == "POST" and INVOKE_PATH.match(raw_path):
                 self._respond(*self._invoke(unquote(INVOKE_PATH.match(raw_path)["name"]), body))  # type: ignore[index]
+            if self.command in {"GET", "HEAD"} and raw_path.startswith(exports.PREFIX):
+                path = exports.export_file(raw_path)
+                if path is None:
+                    self._respond(*_error(404, "export_not_found", "no such export, or its link expired"))
+                else:
+                    self._send_file(path)
                 return
             route, params, path_exists = api.match(self.command, raw_path)
             if route is None:
@@ -354,12 +372,23 @@ def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
         return
     have = {index["IndexName"] for index in existing.get("GlobalSecondaryIndexes", [])}
     for index in definition.get("GlobalSecondaryIndexes", []):
-        if index["IndexName"] not in have:
+        if index["IndexName"] not in have:  # one at a time, each waited for, as DynamoDB requires
             client.update_table(
                 TableName=table_name,
                 AttributeDefinitions=definition["AttributeDefinitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
+            _wait_for_indexes(client, table_name)
+
+
+def _wait_for_indexes(client: Any, table_name: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = client.describe_table(TableName=table_name)["Table"].get("GlobalSecondaryIndexes", [])
+        if all(index.get("IndexStatus", "ACTIVE") == "ACTIVE" for index in indexes):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the indexes of {table_name} did not become active in {timeout:.0f} s")
 
 
 def local_signing_key(data_dir: Path) -> str:
@@ -380,6 +409,7 @@ def configure_environment(endpoint: str | None, data_dir: Path) -> dict[str, str
     env.update(
         JWT_SIGNING_KEY=local_signing_key(data_dir),
         NOTIFICATION_SENDER="outbox",
+        EXPORT_DIR=str(data_dir / "exports"),  # served at /dev/exports/ (devserver/exports.py)
     )
     env.update(
         TABLE_NAME=os.environ.get("TABLE_NAME", "customer-identity"),
@@ -392,7 +422,7 @@ def configure_environment(endpoint: str | None, data_dir: Path) -> dict[str, str
         env["DYNAMODB_ENDPOINT"] = endpoint
         env.setdefault("AWS_ACCESS_KEY_ID", "local")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    for key in [*env, "JWT_SIGNING_KEY_SECRET", "EMAIL_FROM"]:
+    for key in [*env, "JWT_SIGNING_KEY_SECRET", "EMAIL_FROM", "EXPORT_INLINE_LIMIT_BYTES", "EXPORT_LINK_TTL_SECONDS"]:
         if os.environ.get(key) and key not in {"DYNAMODB_ENDPOINT", "AWS_REGION"}:
             env[key] = os.environ[key]
     if env.get("JWT_SIGNING_KEY_SECRET") and not os.environ.get("JWT_SIGNING_KEY"):

@@ -1,4 +1,4 @@
-"""GET /customers: page through customers in number order, by status and/or area."""
+"""GET /customers: page through customers in number order, by status and/or area, or search by name."""
 
 from typing import Annotated
 
@@ -16,7 +16,10 @@ customers = runtime.listing()
 @app.get(
     "/customers",
     summary="List customers (one index query per page)",
-    description="Admins see every customer; a delivery person sees the customers assigned to them.",
+    description="Admins see every customer; a delivery person sees the customers assigned to them. "
+    "With `q`: customers whose name, or its last word, starts with `q`, case- and accent-insensitive "
+    "(`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of the matched name (a delivery "
+    "person's: in number order).",
     tags=["customers"],
     responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
 )
@@ -25,9 +28,10 @@ def list_customers(
     area: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="name prefix")] = None,
 ) -> CustomerPage:
     scope = list_scope(principal(app))
-    return customers.customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope)
+    return customers.customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope, q=q)
 
 
 handler = lambda_handler(app)

@@ -177,6 +177,12 @@ def load_handler(route: Route) -> ModuleType:
     return module
 
 
+def real_admin_token() -> str:
+    """A token of an admin account that exists (staff tokens are checked against their account)."""
+    account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
+    return runtime.accounts().token_for(account, "local").token
+
+
 @pytest.fixture
 def invoke(aws: None):
     """Call a handler with its sample event (or another); the placeholder token becomes a real one."""

@@ -68,6 +68,9 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
         }
         if name.startswith("Backfill"):  # state machine tasks: the table and the export bucket, no token key
             assert kinds == {"DynamoDBCrudPolicy", "S3CrudPolicy"}, name
+        elif name == "ExportCustomersFunction":  # reads the table, writes only its own exports
+            assert kinds == {"DynamoDBReadPolicy", key, "Statement"}, name
+            assert actions == {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"}, name
         elif name in readers:
             assert kinds == {"DynamoDBReadPolicy", key}, name
         elif name == "HealthFunction":

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.backfill.steps import Backfill
     from customer_identity.use_cases.bookings import Bookings
     from customer_identity.use_cases.credentials import Credentials
+    from customer_identity.use_cases.exports import CustomerExport
     from customer_identity.use_cases.idempotency import IdempotentBookings
     from customer_identity.use_cases.limits import Limits
     from customer_identity.use_cases.listing import Listing
@@ -108,6 +109,25 @@ def listing() -> Listing:
     from customer_identity.use_cases.listing import Listing
 
     return Listing(views())
+
+
+@cache
+def customer_export() -> CustomerExport:
+    from customer_identity.use_cases.export_files import LocalExportFiles, S3ExportFiles
+    from customer_identity.use_cases.exports import CustomerExport, ExportFiles
+
+    current = config()
+    files: ExportFiles | None = None
+    if current.export_bucket:
+        files = S3ExportFiles(current.export_bucket, link_ttl_seconds=current.export_link_ttl_seconds)
+    elif current.export_dir:
+        files = LocalExportFiles(current.export_dir)
+    return CustomerExport(
+        views(),
+        files,
+        inline_limit=current.export_inline_limit_bytes,
+        link_ttl_seconds=current.export_link_ttl_seconds,
+    )
 
 
 @cache
@@ -295,6 +315,7 @@ BUILDERS = (
     lookup_reader,
     profiles,
     listing,
+    customer_export,
     bookings,
     bookings_reader,
     idempotent_bookings,

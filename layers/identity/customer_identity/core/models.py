@@ -113,6 +113,25 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
+# What GET /admin/exports/customers.csv answers (the rules: use_cases/exports.py, docs/exports.md).
+EXPORT_DESCRIPTION = (
+    "Columns: customer_number, customer_id, phone, name, email, status, area, address, delivery_person_id, "
+    "total_bookings, total_spent, previous_balance, in customer-number order. UTF-8 with a byte-order mark, "
+    "a header row, RFC 4180 quoting with CRLF. A text cell starting with `=`, `+`, `-`, `@`, tab, CR or `'` "
+    "is prefixed with `'` (phones read `'+91…`); numeric cells are plain decimals. A small export is the "
+    "answer (200); a larger one is written page by page to storage and the answer is `303 See Other` to a "
+    "short-lived link serving the same CSV."
+)
+
+
+class ExportLink(BaseModel):
+    """Where a customer export too large to answer inline can be fetched (no token needed)."""
+
+    url: str = Field(description="Presigned, short-lived; also the `Location` header")
+    expires_in: int = Field(description="Seconds the link stays valid")
+    rows: int = Field(description="Customers exported")
+
+
 class NumberingState(BaseModel):
     next_number: int
     next_customer_number: str

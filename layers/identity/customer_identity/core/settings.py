@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # ``lambda_endpoint`` points the Lambda client elsewhere (the local server answers Invoke).
     alias_check_function: str = Field(default="AuditAliasCheckFunction", min_length=1, max_length=140)
     lambda_endpoint: str | None = None
+    # Customer CSV exports larger than the inline limit are written to the S3 bucket (deployed) or
+    # the folder (``make run``) and answered with a link valid for the given time.
+    export_bucket: str | None = None
+    export_dir: str | None = None
+    # Stays under API Gateway's 6 MB answer even when JSON escaping doubles every byte.
+    export_inline_limit_bytes: int = Field(default=1024 * 1024, ge=0, le=2 * 1024 * 1024)
+    export_link_ttl_seconds: int = Field(default=300, ge=60, le=3600)
 
     @field_validator("default_region")
     @classmethod

@@ -73,6 +73,10 @@ class TableItem(Model):
     nologinsk = UnicodeAttribute(null=True)
     noemailpk = UnicodeAttribute(null=True)
     noemailsk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
     # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
     expiration = NumberAttribute(null=True)
 
@@ -82,6 +86,8 @@ class TableItem(Model):
     by_delivery_person = _index(keys.BY_DELIVERY_PERSON)
     by_missing_login = _index(keys.BY_MISSING_LOGIN)
     by_missing_email = _index(keys.BY_MISSING_EMAIL)
+    by_name = _index(keys.BY_NAME)
+    by_name_last_word = _index(keys.BY_NAME_LAST_WORD)
 
     def copy(self) -> TableItem:
         """An independent copy of this item."""
@@ -140,6 +146,7 @@ class CustomerItem(TableItem, discriminator="customer"):
             claimed_at=self.created_at if self.customer_number is None and self.merged_into is None else None,
             has_login=self.can_sign_in,
             has_email=bool(self.email),
+            name=self.name,
         )
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:

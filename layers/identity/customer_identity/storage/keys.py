@@ -31,12 +31,15 @@ accounts reuse two of them under hash keys no customer can have: ``by_number`` w
 ``gsi1pk = STAFF`` (every staff account) and ``by_status`` with ``gsi2pk = ROLE#<role>`` (one
 role), both sorted by ``<active|deactivated>#<created_at>#<account_id>``. Review items
 (``REVIEW#``) reuse the four customer indexes under hash values of their own (``REVIEW#<status>…``,
-see :func:`review_index_keys`), so a customer listing never meets one.
+see :func:`review_index_keys`), so a customer listing never meets one. ``by_name`` (the folded
+name) and ``by_name_last_word`` (its last word, names of two words or more) serve name search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from customer_identity.core.folding import fold
 
 type Key = tuple[str, str]
 
@@ -159,14 +162,28 @@ BY_AREA = Index("by_area", "gsi3pk", "gsi3sk")
 BY_DELIVERY_PERSON = Index("by_delivery_person", "gsi4pk", "gsi4sk")
 BY_MISSING_LOGIN = Index("by_missing_login", "nologinpk", "nologinsk")
 BY_MISSING_EMAIL = Index("by_missing_email", "noemailpk", "noemailsk")
-INDEXES = (BY_NUMBER, BY_STATUS, BY_AREA, BY_DELIVERY_PERSON, BY_MISSING_LOGIN, BY_MISSING_EMAIL)
-ALL_CUSTOMERS = "CUSTOMERS"
 CLAIMS = "CLAIMS"
 # Customers lacking a login or an email can be most of a legacy import: spread each such index
 # over a few partition keys so a backfill's writes do not all land on one index partition.
 LINKAGE_SHARDS = 4
 MISSING_LOGIN = "NOLOGIN#"
 MISSING_EMAIL = "NOEMAIL#"
+BY_NAME = Index("by_name", "gsi5pk", "gsi5sk")
+BY_NAME_LAST_WORD = Index("by_name_last_word", "gsi6pk", "gsi6sk")
+INDEXES = (
+    BY_NUMBER,
+    BY_STATUS,
+    BY_AREA,
+    BY_DELIVERY_PERSON,
+    BY_MISSING_LOGIN,
+    BY_MISSING_EMAIL,
+    BY_NAME,
+    BY_NAME_LAST_WORD,
+)
+ALL_CUSTOMERS = "CUSTOMERS"
+# Folded names are cut to this many characters in the name indexes (a key stays far below
+# DynamoDB's 1 KiB sort-key limit; nobody types a longer prefix).
+NAME_KEY_CHARS = 100
 
 
 def padded_number(number: int) -> str:
@@ -189,6 +206,29 @@ def linkage_partition(prefix: str, shard: int) -> str:
     return f"{prefix}{shard}"
 
 
+def name_partition(folded: str) -> str:
+    """Name index partitions are split by the first folded character: a prefix query reads one
+    partition, and writes spread over as many partitions as names have first letters."""
+    return f"NAME#{folded[0]}"
+
+
+def name_index_keys(name: str | None, padded: str) -> dict[str, str]:
+    folded = fold(name or "")[:NAME_KEY_CHARS].rstrip()
+    if not folded:
+        return {}
+    found = {BY_NAME.hash_attribute: name_partition(folded), BY_NAME.range_attribute: f"{folded}#{padded}"}
+    words = folded.split(" ")
+    if len(words) > 1:
+        last = words[-1]
+        found.update(
+            {
+                BY_NAME_LAST_WORD.hash_attribute: name_partition(last),
+                BY_NAME_LAST_WORD.range_attribute: f"{last}#{padded}",
+            }
+        )
+    return found
+
+
 def customer_index_keys(
     *,
     number: int | None,
@@ -198,6 +238,7 @@ def customer_index_keys(
     claimed_at: str | None = None,
     has_login: bool = True,
     has_email: bool = True,
+    name: str | None = None,
 ) -> dict[str, str | None]:
     """The index attributes of a customer: a claim (no number) is only under ``CLAIMS`` (``claimed_at``
     order); pass ``number=None`` and no ``claimed_at`` for a customer listed nowhere (merged away)."""
@@ -217,6 +258,7 @@ def customer_index_keys(
         keys.update(gsi3pk=area_value(area), gsi3sk=f"{status}#{padded}")
     if delivery_person_id:
         keys.update(gsi4pk=delivery_value(delivery_person_id), gsi4sk=padded)
+    keys.update(name_index_keys(name, padded))
     return keys
 
 
@@ -320,6 +362,35 @@ def staff_query(*, role: str | None, active: bool | None) -> StaffQuery:
     if role:
         return StaffQuery(BY_STATUS, role_value(role), prefix)
     return StaffQuery(BY_NUMBER, ALL_STAFF, prefix)
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    """A name-prefix search (``prefix`` already folded), optionally within one delivery person's
+    customers and filtered by status and area."""
+
+    prefix: str
+    delivery_person_id: str | None = None
+    status_filter: str | None = None
+    area_filter: str | None = None  # the ``gsi3pk`` value to match
+
+    @property
+    def partition(self) -> str:
+        return name_partition(self.prefix)
+
+    @property
+    def query_id(self) -> str:
+        fields = (self.prefix, self.delivery_person_id, self.status_filter, self.area_filter)
+        return "names|" + "|".join(value or "" for value in fields)
+
+
+def name_search(prefix: str, *, status: str | None, area: str | None, delivery_person_id: str | None) -> NameSearch:
+    return NameSearch(
+        prefix,
+        delivery_person_id=delivery_person_id,
+        status_filter=status,
+        area_filter=area_value(area) if area else None,
+    )
 
 
 # --- backfill ------------------------------------------------------------------------------------

@@ -40,3 +40,32 @@ def page_of[T](
         return items, None
     items = items[:limit]
     return items, encode_cursor(query_id, {name: getattr(items[-1], name) for name in key_attrs})
+
+
+# A page merged from several queries (streams) carries one position per stream: ``{}`` not started,
+# a key to resume after, or None when the stream is used up.
+type Positions = dict[str, dict[str, str] | None]
+
+
+def encode_positions(query_id: str, positions: Positions) -> str:
+    payload = json.dumps({"q": query_id, "p": positions}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_positions(cursor: str, query_id: str, streams: dict[str, Sequence[str]]) -> Positions:
+    """The positions in ``cursor`` (``streams`` names each stream's key attributes), or :class:`InvalidCursor`."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        positions = payload["p"]
+        valid = payload["q"] == query_id and set(positions) == set(streams)
+        for name, key in positions.items() if valid else ():
+            valid = valid and (
+                key is None
+                or key == {}
+                or (set(key) == set(streams[name]) and all(isinstance(v, str) for v in key.values()))
+            )
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidCursor()
+    return positions

@@ -1,5 +1,5 @@
-"""Paged reads: customers, staff and review items through an index, a customer's bookings and merges, the
-local outbox."""
+"""Paged reads: customers, staff and review items through an index, name search, a customer's bookings
+and merges, the local outbox."""
 
 from __future__ import annotations
 
@@ -15,14 +15,31 @@ from customer_identity.storage.entities import (
     StaffItem,
     TableItem,
 )
-from customer_identity.storage.paging import decode_cursor, page_of
+from customer_identity.storage.paging import Positions, decode_cursor, decode_positions, encode_positions, page_of
 
 _INDEXES = {
     keys.BY_NUMBER: TableItem.by_number,
     keys.BY_STATUS: TableItem.by_status,
     keys.BY_AREA: TableItem.by_area,
     keys.BY_DELIVERY_PERSON: TableItem.by_delivery_person,
+    keys.BY_NAME: TableItem.by_name,
+    keys.BY_NAME_LAST_WORD: TableItem.by_name_last_word,
 }
+
+
+def _all_of(conditions: list[Condition | None]) -> Condition | None:
+    combined = None
+    for condition in conditions:
+        if condition is not None:
+            combined = condition if combined is None else combined & condition
+    return combined
+
+
+def _profile_filters(status: str | None, area: str | None) -> list[Condition | None]:
+    return [
+        CustomerItem.status == status if status else None,
+        TableItem.gsi3pk == area if area else None,
+    ]
 
 
 def customers_page(
@@ -34,14 +51,7 @@ def customers_page(
     range_condition = None
     if query.range_prefix:
         range_condition = getattr(TableItem, query.index.range_attribute).startswith(query.range_prefix)
-    filters: list[Condition] = []
-    if query.status_filter:
-        filters.append(CustomerItem.status == query.status_filter)
-    if query.area_filter:
-        filters.append(TableItem.gsi3pk == query.area_filter)
-    filter_condition = None
-    for condition in filters:
-        filter_condition = condition if filter_condition is None else filter_condition & condition
+    filter_condition = _all_of(_profile_filters(query.status_filter, query.area_filter))
     results = _INDEXES[query.index].query(
         query.hash_value,
         range_key_condition=range_condition,
@@ -78,6 +88,85 @@ def reviews_page(query: keys.ReviewQuery, *, limit: int, cursor: str | None) -> 
         query.hash_value, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start_key
     )
     return page_of(results, ReviewItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
+
+
+def customers_by_name(
+    search: keys.NameSearch, *, limit: int, cursor: str | None
+) -> tuple[list[CustomerItem], str | None]:
+    """Customers whose folded name, or its last word, starts with ``search.prefix``.
+
+    Everyone's: two queries per page (``by_name`` and ``by_name_last_word``, one partition each),
+    merged in order of the matched text; a name matching in both is taken from ``by_name`` only.
+    One delivery person's: their ``by_delivery_person`` partition, in number order, the name
+    matched by a filter (it reads only their customers, never the whole name index).
+    """
+    prefix, profile = search.prefix, _profile_filters(search.status_filter, search.area_filter)
+    name_matches = TableItem.gsi5sk.startswith(prefix) | TableItem.gsi6sk.startswith(prefix)
+    if search.delivery_person_id:
+        attrs = keys.BY_DELIVERY_PERSON.cursor_attributes
+        start_key = decode_cursor(cursor, search.query_id, attrs) if cursor else None
+        results = TableItem.by_delivery_person.query(
+            keys.delivery_value(search.delivery_person_id),
+            filter_condition=_all_of([name_matches, *profile]),
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start_key,
+        )
+        return page_of(results, CustomerItem, limit=limit, query_id=search.query_id, key_attrs=attrs)
+    streams = {
+        "name": (keys.BY_NAME, _all_of(profile)),
+        "last_word": (keys.BY_NAME_LAST_WORD, _all_of([~TableItem.gsi5sk.startswith(prefix), *profile])),
+    }
+    attrs = {name: index.cursor_attributes for name, (index, _) in streams.items()}
+    positions: Positions = (
+        decode_positions(cursor, search.query_id, attrs) if cursor else {name: {} for name in streams}
+    )
+    fetched: dict[str, list[CustomerItem]] = {}
+    for name, (index, filter_condition) in streams.items():
+        start = positions[name]
+        if start is None:
+            fetched[name] = []
+            continue
+        results = _INDEXES[index].query(
+            search.partition,
+            range_key_condition=getattr(TableItem, index.range_attribute).startswith(prefix),
+            filter_condition=filter_condition,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key={attr: {"S": value} for attr, value in start.items()} or None,
+        )
+        fetched[name] = [item for item in results if isinstance(item, CustomerItem)]
+    page, taken = _merge(fetched, attrs, limit)
+    for name, items in fetched.items():
+        if positions[name] is None:
+            continue
+        if taken[name] == len(items) and len(items) <= limit:
+            positions[name] = None  # used up
+        elif taken[name]:
+            positions[name] = {attr: getattr(items[taken[name] - 1], attr) for attr in attrs[name]}
+    if all(position is None for position in positions.values()):
+        return page, None
+    return page, encode_positions(search.query_id, positions)
+
+
+def _merge(
+    fetched: dict[str, list[CustomerItem]], attrs: dict[str, tuple[str, ...]], limit: int
+) -> tuple[list[CustomerItem], dict[str, int]]:
+    """Up to ``limit`` items from sorted streams in order of their index sort keys; how many each gave."""
+    taken = dict.fromkeys(fetched, 0)
+    page: list[CustomerItem] = []
+    while len(page) < limit:
+        heads = [
+            (getattr(items[taken[name]], attrs[name][-1]), name)
+            for name, items in fetched.items()
+            if taken[name] < len(items)
+        ]
+        if not heads:
+            break
+        _, name = min(heads)
+        page.append(fetched[name][taken[name]])
+        taken[name] += 1
+    return page, taken
 
 
 def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:

@@ -1,13 +1,15 @@
-"""Listing customers: one index query per page, in customer-number order."""
+"""Listing customers: one index query per page, in customer-number order; or a name search."""
 
 from __future__ import annotations
 
 from customer_identity.core.errors import InvalidInput
+from customer_identity.core.folding import fold
 from customer_identity.core.models import CustomerPage
 from customer_identity.storage import keys, queries
 from customer_identity.use_cases.views import Views
 
 MAX_PAGE_SIZE = 100
+MIN_QUERY_CHARS = 1  # folded; one character reads one name partition, a page at a time
 
 
 def check_limit(limit: int) -> None:
@@ -27,10 +29,24 @@ class Listing:
         limit: int,
         cursor: str | None,
         delivery_person_id: str | None = None,
+        q: str | None = None,
     ) -> CustomerPage:
         """``next_cursor`` is null on the last page. With ``delivery_person_id`` only that person's
-        customers (status and area then filter the page)."""
+        customers (status and area then filter the page). With ``q``, customers whose name or its
+        last word starts with ``q`` (case- and accent-insensitive, see ``core.folding``)."""
         check_limit(limit)
+        if q is not None:
+            return self.by_name(q, status=status, area=area, limit=limit, cursor=cursor, scope=delivery_person_id)
         query = keys.customer_query(status=status, area=area, delivery_person_id=delivery_person_id)
         items, next_cursor = queries.customers_page(query, limit=limit, cursor=cursor)
+        return CustomerPage(items=[self.views.customer(item) for item in items], next_cursor=next_cursor)
+
+    def by_name(
+        self, q: str, *, status: str | None, area: str | None, limit: int, cursor: str | None, scope: str | None
+    ) -> CustomerPage:
+        prefix = fold(q)
+        if len(prefix) < MIN_QUERY_CHARS:
+            raise InvalidInput("q must contain at least one letter or digit", field="q", code="invalid_q")
+        search = keys.name_search(prefix, status=status, area=area, delivery_person_id=scope)
+        items, next_cursor = queries.customers_by_name(search, limit=limit, cursor=cursor)
         return CustomerPage(items=[self.views.customer(item) for item in items], next_cursor=next_cursor)
