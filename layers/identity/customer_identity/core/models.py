@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from customer_identity.core.roles import Role, StaffRoleInput
 
@@ -58,7 +69,7 @@ class CustomerChanges(_Input):
 class NextNumber(_Input):
     """Body of ``PUT /admin/customer-numbers``."""
 
-    next: int = Field(ge=1, le=10**11, description="The number the next new customer gets")
+    next: Annotated[int, Strict()] = Field(ge=1, le=10**11, description="The number the next new customer gets")
 
 
 class Customer(BaseModel):
@@ -119,8 +130,52 @@ class NumberingState(BaseModel):
 
 
 BookingStatus = Literal["scheduled", "completed", "cancelled"]
-# Exact money: a decimal with at most 2 places, never negative (JSON numbers or strings).
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
+CENTS = Decimal("0.01")
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits only: no sign, exponent, "_" or spaces
+_ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _plain_decimal(value: object) -> Decimal:
+    """A JSON string or number (or a Decimal from code) written as plain ASCII digits and a decimal point."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError('must be a decimal string like "249.50"')
+    text = value if isinstance(value, str) else format(value, "f") if isinstance(value, Decimal) else repr(value)
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError('must be plain digits with an optional decimal point, like "249.50"')
+    return Decimal(text)
+
+
+def _iso_date_time(value: object) -> object:
+    if not isinstance(value, str) or not _ISO_DATE_TIME.fullmatch(value):
+        raise ValueError("must be an ISO-8601 date-time like 2026-11-22T09:00:00+05:30")
+    return value
+
+
+# Exact money: plain ASCII digits, at most 2 decimal places, never negative; stored with 2 places.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_plain_decimal),
+    AfterValidator(lambda amount: amount.quantize(CENTS)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
+                {"type": "number", "minimum": 0, "multipleOf": 0.01},
+            ],
+            "examples": ["249.50"],
+        },
+        mode="validation",
+    ),
+]
+# A date-time written as ISO-8601 (seconds and offset optional); never a number.
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_date_time),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="validation"),
+]
 
 
 class NewBooking(_Input):
@@ -133,7 +188,7 @@ class NewBooking(_Input):
     name: Name | None = Field(default=None, description="Name for a customer created by this booking")
     service: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     amount: Money
-    scheduled_for: datetime | None = None
+    scheduled_for: IsoDateTime | None = None
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
