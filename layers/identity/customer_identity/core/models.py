@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -24,9 +25,24 @@ from customer_identity.core.roles import Role, StaffRoleInput
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Never in text people type: C0 and C1 controls (NUL, TAB, CR, LF, ESC, DEL, ...), the bidi
+# embeddings, overrides and isolates that make text display as something else, lone surrogates.
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _clean_text(value: str) -> str:
+    found = _FORBIDDEN_IN_TEXT.search(value)
+    if found:
+        raise ValueError(f"must not contain control or bidi-override characters (U+{ord(found.group()):04X})")
+    return unicodedata.normalize("NFC", value)
+
+
+# Text people type (names, addresses, areas, services, notes): trimmed, NFC-normalised, every script
+# kept as typed, no control or bidi-override characters. Add the lengths: Annotated[Text, StringConstraints(...)].
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_clean_text)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+Address = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+Area = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
 PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Long enough to resist guessing, short enough that hashing cannot be used to exhaust a function.
@@ -186,10 +202,10 @@ class NewBooking(_Input):
         "A phone without a customer yet creates one."
     )
     name: Name | None = Field(default=None, description="Name for a customer created by this booking")
-    service: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    service: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
     amount: Money
     scheduled_for: IsoDateTime | None = None
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    notes: Annotated[Text, StringConstraints(max_length=1000)] | None = None
 
 
 class BookingChanges(_Input):
