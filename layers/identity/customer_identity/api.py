@@ -175,7 +175,7 @@ def lambda_handler(
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # responses hold tokens and PII
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
@@ -208,7 +208,7 @@ def step_handler(
     """
 
     @logger.inject_lambda_context(log_event=False)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # errors may quote rows
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             return step(event)
