@@ -154,6 +154,12 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
+def email_token_in(text: str) -> str:
+    found = re.search(r"confirmation token is (\S+)", text)
+    assert found, text
+    return found.group(1)
+
+
 def reset_token_in(text: str) -> str:
     found = re.search(r"token is (\S+)", text)
     assert found, text

@@ -27,7 +27,11 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
     template = load_template()
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
     readers = {"GetCustomerFunction", "ListCustomersFunction", "ListCustomerBookingsFunction", "GetMeFunction"}
-    senders = {"RequestOtpFunction": {"sns:Publish"}, "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"}}
+    senders = {
+        "RequestOtpFunction": {"sns:Publish"},
+        "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"},
+        "SetCredentialsFunction": {"ses:SendEmail"},
+    }
     key = "AWSSecretsManagerGetSecretValuePolicy"
     for name, function in resources("AWS::Serverless::Function").items():
         policies = function["Properties"].get("Policies", [])

@@ -282,9 +282,18 @@ class PasswordReset(_Input):
 
 
 class CredentialsChange(_Input):
-    """Body of ``PUT /me/credentials``: set or change the login email and/or the password."""
+    """Body of ``PUT /me/credentials``: set or change the password, ask for a login email, or confirm one.
 
-    email: EmailStr | None = None
+    An ``email`` counts only once its inbox proves it: a confirmation token is sent there (to be sent
+    back as ``email_token``), or, if another account has that address, a notice instead.
+    """
+
+    email: EmailStr | None = Field(
+        default=None, description="Ask for this login email: 202, and a confirmation token goes to that inbox"
+    )
+    email_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None, description="The token the confirmation email carried: the email becomes your login"
+    )
     password: Password | None = None
     current_password: Annotated[str, StringConstraints(max_length=128)] | None = Field(
         default=None,
