@@ -95,3 +95,19 @@ def test_a_multipart_form_login_gets_no_token(invoke, domain) -> None:
 def test_json_in_any_case_with_a_utf8_charset_is_accepted(invoke, content_type: str) -> None:
     status, _ = invoke("request_otp", with_body("request_otp", '{"phone": "+919717619183"}', content_type))
     assert status == 202
+
+
+def test_the_longest_legitimate_body_fits_even_fully_escaped(invoke) -> None:
+    emoji = "\U0001f9fa"  # json.dumps writes it as a 12-byte \\u escape pair
+    body = {"customer": "9717619183", "name": emoji * 200, "service": emoji * 100, "amount": "1.00"}
+    body |= {"notes": emoji * 1000, "scheduled_for": "2026-11-22T09:00:00+05:30"}
+    event = with_body("create_booking", json.dumps(body))
+    event["headers"] = {k: v for k, v in event["headers"].items() if k != "Idempotency-Key"}
+    status, answer = invoke("create_booking", event)
+    assert status == 201 and answer["booking"]["notes"] == emoji * 1000
+
+
+def test_two_content_types_are_refused(invoke) -> None:
+    event = with_body("request_otp", '{"phone": "+919717619183"}')
+    event["multiValueHeaders"] = {"Content-Type": ["application/json", "text/plain"]}
+    assert invoke("request_otp", event)[1]["error"]["code"] == "unsupported_media_type"

@@ -14,8 +14,9 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-# The largest legitimate body (a customer with every field at its longest) is under 3 KiB.
-MAX_BODY_BYTES = 16 * 1024
+# The largest legitimate body (a booking with every text at its longest, every character an emoji
+# written as a \\u escape pair, as Python's json.dumps does by default) is under 19 KiB.
+MAX_BODY_BYTES = 32 * 1024
 # Our bodies nest 2 levels at most; anything deeper is not for us.
 MAX_DEPTH = 16
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -63,8 +64,10 @@ def refusal(event: MutableMapping[str, Any]) -> Refusal | None:
     if str(event.get("httpMethod") or "").upper() not in BODY_METHODS:
         return None
     names = [name for name in event.get("headers") or {} if name.lower() == "content-type"]
-    if len(names) != 1 or not is_json_content_type(event["headers"][names[0]]):
-        return UNSUPPORTED
+    multi = event.get("multiValueHeaders") or {}
+    values = [value for name in multi if name.lower() == "content-type" for value in multi[name] or ()]
+    if len(names) != 1 or len(values) > 1 or not is_json_content_type(event["headers"][names[0]]):
+        return UNSUPPORTED  # none, several, or not JSON
     body = event.get("body") or ""
     if len(body) > MAX_BODY_BYTES * 2:  # base64 or not, certainly too large: do not even decode it
         return _too_large()
@@ -79,7 +82,6 @@ def refusal(event: MutableMapping[str, Any]) -> Refusal | None:
         return Refusal(400, "malformed_json", f"request body nests deeper than {MAX_DEPTH} levels")
     # The resolver's parser only knows the lower-case spelling: hand it the one we accepted.
     event["headers"][names[0]] = JSON
-    multi = event.get("multiValueHeaders") or {}
     for name in [name for name in multi if name.lower() == "content-type"]:
         multi[name] = [JSON]
     return None
