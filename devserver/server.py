@@ -43,6 +43,8 @@ from devserver.openapi import build_document, load_apps, swagger_html
 from devserver.outbox import outbox_response
 
 STAGE = "local"
+# API Gateway refuses a larger request (413) before any function sees it; so does this server.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 MAX_ENVIRONMENTS_PER_FUNCTION = int(os.environ.get("LOCAL_CONCURRENCY", "32"))
 
 
@@ -277,7 +279,19 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                     self.wfile.write(block)
 
         def _dispatch(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_PAYLOAD_BYTES:
+                self.close_connection = True  # the body is never read
+                too_large = length > MAX_PAYLOAD_BYTES
+                self._respond(
+                    *_error(413, "payload_too_large", f"request body is larger than {MAX_PAYLOAD_BYTES} bytes")
+                    if too_large
+                    else _error(400, "bad_request", "Content-Length is not a number of bytes")
+                )
+                return
             body = self.rfile.read(length) if length else b""
             parts = urlsplit(self.path)
             raw_path = parts.path or "/"

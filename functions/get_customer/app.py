@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.core.models import ResolvedCustomer
-from customer_identity.use_cases.access import ensure_can_read
+from customer_identity.use_cases.access import ensure_can_read, may_read_customers
 
 app = create_app()
 lookup = runtime.lookup_reader()
@@ -19,6 +19,7 @@ lookup = runtime.lookup_reader()
 )
 def get_customer(ref: str) -> ResolvedCustomer:
     reference, caller = path_parameter(app, "ref"), principal(app)
+    may_read_customers(caller)  # the role decides first: the answer must not depend on what exists
     return lookup.find(reference, authorize=lambda customer: ensure_can_read(caller, customer, reference))
 
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.core.models import BookingPage
-from customer_identity.use_cases.access import ensure_can_read
+from customer_identity.use_cases.access import ensure_can_read, may_read_customers
 
 app = create_app()
 bookings = runtime.bookings_reader()
@@ -25,6 +25,7 @@ def list_customer_bookings(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BookingPage:
     reference, caller = path_parameter(app, "ref"), principal(app)
+    may_read_customers(caller)  # the role decides first: the answer must not depend on what exists
     return bookings.history(
         reference, limit=limit, cursor=cursor, authorize=lambda customer: ensure_can_read(caller, customer, reference)
     )

@@ -1,8 +1,10 @@
-"""PUT /me/credentials: set or change the caller's login email and/or password."""
+"""PUT /me/credentials: set the caller's password, ask for a login email, or confirm one."""
+
+from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import CredentialsChange, Me
+from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, json_response, lambda_handler, principal
+from customer_identity.core.models import Accepted, CredentialsChange, Me
 
 app = create_app()
 credentials = runtime.credentials()
@@ -10,14 +12,26 @@ credentials = runtime.credentials()
 
 @app.put(
     "/me/credentials",
-    summary="Set or change your login email and/or password",
+    summary="Set your password, ask for a login email, or confirm one with the token sent to it",
     description="A customer must have proved its phone with a sign-in code first. Changing an existing "
-    "password needs `current_password` unless the token came from a sign-in code or a reset token.",
+    "password or asking for an email needs `current_password` unless the token came from a sign-in code or a "
+    "reset token. `email` answers 202 whether or not another account has the address: a confirmation token "
+    "goes to that inbox (or, if the address is taken, a notice); `email_token` then makes it your login.",
     tags=["accounts"],
-    responses={409: ERROR_RESPONSES[422] | {"description": "email_taken"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses={
+        200: {"description": "Changed", "content": {"application/json": {"model": Me}}},
+        202: {
+            "description": "Confirmation sent (if the address can receive it)",
+            "content": {"application/json": {"model": Accepted}},
+        },
+        409: ERROR_RESPONSES[422] | {"description": "email_taken (taken after the token was sent)"},
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+    },
 )
-def set_credentials(body: CredentialsChange) -> Me:
-    return credentials.change(principal(app), body)
+def set_credentials(body: CredentialsChange) -> Response[Me | Accepted]:
+    result = credentials.change(principal(app), body)
+    return json_response(202 if isinstance(result, Accepted) else 200, result)
 
 
 handler = lambda_handler(app)

@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.core.models import BookingChanges, BookingEnvelope
-from customer_identity.use_cases.access import ensure_can_change_booking
+from customer_identity.use_cases.access import ensure_can_change_booking, may_change_bookings
 
 app = create_app()
 bookings = runtime.bookings()
@@ -24,6 +24,7 @@ bookings = runtime.bookings()
 )
 def update_booking(booking_id: str, body: BookingChanges) -> BookingEnvelope:
     booking_id, caller = path_parameter(app, "booking_id"), principal(app)
+    may_change_bookings(caller)  # the role decides first: the answer must not depend on what exists
     booking = bookings.set_status(
         booking_id,
         body.status,

@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
 from customer_identity.core.models import CustomerChanges, CustomerEnvelope
-from customer_identity.use_cases.access import ensure_can_update
+from customer_identity.use_cases.access import ensure_can_update, may_update_customers
 
 app = create_app()
 profiles = runtime.profiles()
@@ -24,6 +24,7 @@ profiles = runtime.profiles()
 )
 def update_customer(ref: str, body: CustomerChanges) -> CustomerEnvelope:
     reference, caller, fields = path_parameter(app, "ref"), principal(app), set(body.model_fields_set)
+    may_update_customers(caller)  # the role decides first: the answer must not depend on what exists
     customer = profiles.update(
         reference, body, authorize=lambda current: ensure_can_update(caller, current, reference, fields)
     )

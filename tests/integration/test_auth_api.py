@@ -70,8 +70,13 @@ def test_the_readme_customer_journey(anonymous: httpx.Client) -> None:
         assert profile["account"]["account_id"] == profile["customer"]["customer_id"]
         assert profile["account"]["role"] == "customer" and profile["account"]["phone_verified"] is True
         email = new_email("asha")
-        changed = me.put("/me/credentials", json={"email": email, "password": "correct horse battery"})
+        asked = me.put("/me/credentials", json={"email": email, "password": "correct horse battery"})
+        assert asked.status_code == 202  # the email waits for proof of its inbox
+        proof = re.search(r"confirmation token is (\S+)", latest_text(anonymous, email))
+        assert proof
+        changed = me.put("/me/credentials", json={"email_token": proof.group(1)})
         assert changed.status_code == 200 and changed.json()["account"]["has_password"] is True
+        assert changed.json()["account"]["email"] == email
     for name in ({"email": email.upper()}, {"phone": phone[3:]}):
         login = anonymous.post("/auth/login", json=name | {"password": "correct horse battery"})
         assert login.status_code == 200 and login.json()["token_type"] == "Bearer"

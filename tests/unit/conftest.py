@@ -154,6 +154,20 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
+def email_token_in(text: str) -> str:
+    found = re.search(r"confirmation token is (\S+)", text)
+    assert found, text
+    return found.group(1)
+
+
+def set_email(domain: Domain, outbox, caller, address: str):
+    """Ask for ``address`` and confirm it with the token sent there (the only way an email becomes a login)."""
+    from customer_identity.core.models import CredentialsChange
+
+    domain.credentials.change(caller, CredentialsChange(email=address))
+    return domain.credentials.change(caller, CredentialsChange(email_token=email_token_in(outbox(address))))
+
+
 def reset_token_in(text: str) -> str:
     found = re.search(r"token is (\S+)", text)
     assert found, text
@@ -177,10 +191,14 @@ def load_handler(route: Route) -> ModuleType:
     return module
 
 
-def real_admin_token() -> str:
-    """A token of an admin account that exists (staff tokens are checked against their account)."""
-    account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
+def real_staff_token(role: str = "admin") -> str:
+    """A token of a staff account of ``role`` that exists (staff tokens are checked against their account)."""
+    account = runtime.staff().ensure(email=f"unit-{role.replace('_', '-')}@example.com", role=role, name=f"Unit {role}")
     return runtime.accounts().token_for(account, "local").token
+
+
+def real_admin_token() -> str:
+    return real_staff_token("admin")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from devserver.template import routes
-from tests.unit.conftest import code_in, load_event, reset_token_in
+from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in
 
 
 @pytest.mark.parametrize("route", routes(), ids=lambda route: route.code_dir.name)
@@ -52,7 +52,10 @@ def test_account_sample_events_run_against_their_handlers(invoke, outbox) -> Non
     status, body = invoke("verify_otp", verify)
     assert status == 200 and body["created"] is True and body["customer"]["customer_number"] == "PL1"
     customer_token = body["token"]
-    status, body = invoke("set_credentials", token=customer_token)
+    assert invoke("set_credentials", token=customer_token)[0] == 202  # the email waits for its proof
+    confirm = load_event("set_credentials")
+    confirm["body"] = json.dumps({"email_token": email_token_in(outbox("asha@example.com"))})
+    status, body = invoke("set_credentials", confirm, token=customer_token)
     assert status == 200 and body["account"]["email"] == "asha@example.com" and body["account"]["has_password"]
     status, body = invoke("login")
     assert status == 200 and body["token_type"] == "Bearer"

@@ -56,7 +56,11 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
             {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         ),
     }
-    senders = {"RequestOtpFunction": {"sns:Publish"}, "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"}}
+    senders = {
+        "RequestOtpFunction": {"sns:Publish"},
+        "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"},
+        "SetCredentialsFunction": {"ses:SendEmail"},
+    }
     for name, function in resources("AWS::Serverless::Function").items():
         policies = function["Properties"].get("Policies", [])
         kinds = {next(iter(policy)) for policy in policies}

@@ -13,7 +13,7 @@ import pytest
 from customer_identity.core.errors import Unauthenticated
 from customer_identity.core.redaction import RedactingFilter, mask_address
 from customer_identity.use_cases.tokens import AUDIENCE, ISSUER, Tokens, bearer_token
-from tests.unit.conftest import code_in, load_event, reset_token_in
+from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in
 
 KEY = b"k" * 48
 
@@ -105,6 +105,9 @@ def test_a_whole_account_journey_logs_no_secret(invoke, outbox, service_log: io.
     verify = load_event("verify_otp") | {"body": json.dumps({"phone": phone, "code": code})}
     token = invoke("verify_otp", verify)[1]["token"]
     invoke("set_credentials", token=token)
+    proof = email_token_in(outbox(email))
+    confirm = load_event("set_credentials") | {"body": json.dumps({"email_token": proof})}
+    assert invoke("set_credentials", confirm, token=token)[0] == 200
     wrong = load_event("login") | {"body": json.dumps({"email": email, "password": "wrong " + password})}
     assert invoke("login", wrong)[0] == 401
     assert invoke("login")[0] == 200
@@ -114,5 +117,5 @@ def test_a_whole_account_journey_logs_no_secret(invoke, outbox, service_log: io.
     new_token = invoke("reset_password", event)[1]["token"]
     output = service_log.getvalue()
     assert "sign-in code sent" in output  # the journey did log
-    for secret in (code, password, "a new long password", reset, token, new_token, phone, "9717619183", email):
+    for secret in (code, password, "a new long password", reset, proof, token, new_token, phone, "9717619183", email):
         assert secret not in output, secret

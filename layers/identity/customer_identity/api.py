@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from customer_identity import runtime
+from customer_identity import bodies, runtime
 from customer_identity.core import errors
 from customer_identity.core.models import ErrorBody, error_body
 from customer_identity.core.observability import logger, metrics, tracer
@@ -137,11 +137,6 @@ def _validation_error(error: RequestValidationError) -> Response:
     return error_response(422, code, message, field)
 
 
-def _is_json_body(event: Any) -> bool:
-    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-    return not event.body or "json" in headers.get("content-type", "").lower()
-
-
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
@@ -151,11 +146,11 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
-        if not _is_json_body(app.current_event):  # e.g. curl's default form content type
-            return error_response(
-                415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)"
-            )
         return _validation_error(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:  # only if a route bypassed the edge's check
+        return _refused(bodies.UNSUPPORTED)
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
@@ -175,11 +170,13 @@ def lambda_handler(
 
     Unless ``public``, the bearer token is verified first (a staff token also against its account:
     deactivated or changed since issued is refused); without a valid one the answer is 401 before
-    any validation or other data access. Nothing escapes as an unhandled exception.
+    any validation or other data access. Then a body is refused unless it is JSON by its content
+    type, at most ``bodies.MAX_BODY_BYTES`` and ``bodies.MAX_DEPTH`` deep (415, 413, 400), before
+    anything parses it. Nothing escapes as an unhandled exception.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # responses hold tokens and PII
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
@@ -192,6 +189,9 @@ def lambda_handler(
                 except errors.Unauthenticated as error:
                     return _proxy_response(domain_error_response(error))
                 app.append_context(principal=caller)
+            refused = bodies.refusal(event)
+            if refused is not None:
+                return _proxy_response(_refused(refused))
             return app.resolve(event, context)
         except Exception as error:  # noqa: BLE001 - the last resort: one shape for every failure
             return _proxy_response(unexpected_error_response(error))
@@ -209,7 +209,7 @@ def step_handler(
     """
 
     @logger.inject_lambda_context(log_event=False)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # errors may quote rows
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             return step(event)
@@ -218,6 +218,10 @@ def step_handler(
             raise
 
     return handler
+
+
+def _refused(refusal: bodies.Refusal) -> Response:
+    return error_response(refusal.status, refusal.code, refusal.message)
 
 
 def _proxy_response(response: Response) -> dict[str, Any]:

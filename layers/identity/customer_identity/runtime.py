@@ -199,8 +199,9 @@ def limits() -> Limits:
 @cache
 def credentials() -> Credentials:
     from customer_identity.use_cases.credentials import Credentials
+    from customer_identity.use_cases.email_proofs import EmailProofs
 
-    return Credentials(config(), accounts(), passwords(), limits())
+    return Credentials(config(), accounts(), passwords(), limits(), EmailProofs(accounts(), limits(), sender()))
 
 
 @cache

@@ -233,6 +233,15 @@ class InvalidResetToken(DomainError):
         super().__init__("the reset token is wrong, expired or already used; request a new one", field="token")
 
 
+class InvalidEmailToken(InvalidResetToken):
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self,
+            "the email confirmation token is wrong, expired, already used or not for this account; ask again",
+            field="email_token",
+        )
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    Strict,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from customer_identity.core.roles import Role, StaffRoleInput
 
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Never in text people type: C0 and C1 controls (NUL, TAB, CR, LF, ESC, DEL, ...), the bidi
+# embeddings, overrides and isolates that make text display as something else, lone surrogates.
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _refusing(forbidden: re.Pattern[str]) -> AfterValidator:
+    """A validator refusing ``forbidden`` characters, then normalising to NFC."""
+
+    def clean(value: str) -> str:
+        found = forbidden.search(value)
+        if found:
+            raise ValueError(f"must not contain control or bidi-override characters (U+{ord(found.group()):04X})")
+        return unicodedata.normalize("NFC", value)
+
+    return AfterValidator(clean)
+
+
+# Text people type (names, addresses, areas, services, notes): trimmed, NFC-normalised, every script
+# kept as typed, no control or bidi-override characters. Add the lengths: Annotated[Text, StringConstraints(...)].
+Text = Annotated[str, StringConstraints(strip_whitespace=True), _refusing(_FORBIDDEN_IN_TEXT)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+# Addresses may span lines (CR and LF kept as typed); every other control character is refused.
+_FORBIDDEN_IN_ADDRESS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _refusing(_FORBIDDEN_IN_ADDRESS)
+]
+Area = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
 PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Long enough to resist guessing, short enough that hashing cannot be used to exhaust a function.
@@ -58,7 +96,7 @@ class CustomerChanges(_Input):
 class NextNumber(_Input):
     """Body of ``PUT /admin/customer-numbers``."""
 
-    next: int = Field(ge=1, le=10**11, description="The number the next new customer gets")
+    next: Annotated[int, Strict()] = Field(ge=1, le=10**11, description="The number the next new customer gets")
 
 
 class Customer(BaseModel):
@@ -175,8 +213,52 @@ class DashboardStats(BaseModel):
 
 
 BookingStatus = Literal["scheduled", "completed", "cancelled"]
-# Exact money: a decimal with at most 2 places, never negative (JSON numbers or strings).
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
+CENTS = Decimal("0.01")
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits only: no sign, exponent, "_" or spaces
+_ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _plain_decimal(value: object) -> Decimal:
+    """A JSON string or number (or a Decimal from code) written as plain ASCII digits and a decimal point."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError('must be a decimal string like "249.50"')
+    text = value if isinstance(value, str) else format(value, "f") if isinstance(value, Decimal) else repr(value)
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError('must be plain digits with an optional decimal point, like "249.50"')
+    return Decimal(text)
+
+
+def _iso_date_time(value: object) -> object:
+    if not isinstance(value, str) or not _ISO_DATE_TIME.fullmatch(value):
+        raise ValueError("must be an ISO-8601 date-time like 2026-11-22T09:00:00+05:30")
+    return value
+
+
+# Exact money: plain ASCII digits, at most 2 decimal places, never negative; stored with 2 places.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_plain_decimal),
+    AfterValidator(lambda amount: amount.quantize(CENTS)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
+                {"type": "number", "minimum": 0, "multipleOf": 0.01},
+            ],
+            "examples": ["249.50"],
+        },
+        mode="validation",
+    ),
+]
+# A date-time written as ISO-8601 (seconds and offset optional); never a number.
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_date_time),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="validation"),
+]
 
 
 class NewBooking(_Input):
@@ -187,10 +269,10 @@ class NewBooking(_Input):
         "A phone without a customer yet creates one."
     )
     name: Name | None = Field(default=None, description="Name for a customer created by this booking")
-    service: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    service: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
     amount: Money
-    scheduled_for: datetime | None = None
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    scheduled_for: IsoDateTime | None = None
+    notes: Annotated[Text, StringConstraints(max_length=1000)] | None = None
 
 
 class BookingChanges(_Input):
@@ -363,9 +445,18 @@ class PasswordReset(_Input):
 
 
 class CredentialsChange(_Input):
-    """Body of ``PUT /me/credentials``: set or change the login email and/or the password."""
+    """Body of ``PUT /me/credentials``: set or change the password, ask for a login email, or confirm one.
 
-    email: EmailStr | None = None
+    An ``email`` counts only once its inbox proves it: a confirmation token is sent there (to be sent
+    back as ``email_token``), or, if another account has that address, a notice instead.
+    """
+
+    email: EmailStr | None = Field(
+        default=None, description="Ask for this login email: 202, and a confirmation token goes to that inbox"
+    )
+    email_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None, description="The token the confirmation email carried: the email becomes your login"
+    )
     password: Password | None = None
     current_password: Annotated[str, StringConstraints(max_length=128)] | None = Field(
         default=None,

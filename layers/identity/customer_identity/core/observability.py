@@ -2,6 +2,9 @@
 
 The bottom of the package, so any layer may log without importing the HTTP edge. The logger
 carries :class:`~customer_identity.core.redaction.RedactingFilter` (no secrets or contact data in logs).
+Traces hold timings and annotations only: every ``tracer.capture_*`` in this package passes
+``capture_response=False, capture_error=False`` (responses carry tokens and personal data, errors
+may quote them), and the template sets the same defaults (``POWERTOOLS_TRACER_CAPTURE_*``).
 """
 
 from __future__ import annotations

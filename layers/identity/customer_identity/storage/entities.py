@@ -283,6 +283,15 @@ class ResetTokenItem(TableItem, discriminator="reset_token"):
     expires_at = NumberAttribute()
 
 
+class EmailProofItem(TableItem, discriminator="email_proof"):
+    """An email confirmation token, keyed by its SHA-256: ``email`` becomes the login of this account once used."""
+
+    account_kind = UnicodeAttribute()  # "customer" or "staff"
+    account_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
 class OutboxItem(TableItem, discriminator="outbox"):
     """A message the local outbox sender kept instead of sending it."""
 

@@ -11,7 +11,8 @@ Items (``pk`` / ``sk``):
 * ``COUNTER#customer_number`` / ``COUNTER`` -- the customer-number counter.
 * ``STAFF#<account_id>`` / ``ACCOUNT`` -- a staff account; its email marker shares ``EMAIL#``.
 * ``OTP#<e164>`` / ``OTP``, ``SENDS#<purpose>#<to>`` / ``SENDS``, ``LOGIN#<name>`` / ``GUARD``,
-  ``RESET#<sha256>`` / ``RESET`` -- sign-in codes, send logs, login guards, reset tokens.
+  ``RESET#<sha256>`` / ``RESET``, ``EMAILPROOF#<sha256>`` / ``EMAILPROOF`` -- sign-in codes, send
+  logs, login guards, reset tokens, email confirmation tokens.
 * ``OUTBOX#<to>`` / ``<created_at>#<id>`` -- messages kept by the local outbox sender.
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
@@ -103,6 +104,10 @@ def login_guard_key(login_name: str) -> Key:
 
 def reset_token_key(token_hash: str) -> Key:
     return f"RESET#{token_hash}", "RESET"
+
+
+def email_proof_key(token_hash: str) -> Key:
+    return f"EMAILPROOF#{token_hash}", "EMAILPROOF"
 
 
 def outbox_partition(to: str) -> str:

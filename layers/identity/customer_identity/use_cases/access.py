@@ -7,7 +7,9 @@
 * ``supplier``, ``marketing_staff``: their own account only (``/me``) until a feature needs more.
 
 Asking about a customer you may not see answers 404, exactly as for a customer that does not
-exist, so existence never leaks; a route your role may never use answers 403.
+exist, so existence never leaks; a route your role may never use answers 403, decided from the
+role alone before anything is looked up (``may_*`` below, called by the handlers first), so that
+answer does not depend on what exists either.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from customer_identity.use_cases.tokens import Principal
 # password go through PUT /me/credentials, status and assignment are the business's).
 CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area"})
 CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
+CUSTOMER_UPDATERS = frozenset({"admin", "customer"})
+BOOKING_CHANGERS = frozenset({"admin", "customer", "delivery_person"})
 
 
 def require_admin(principal: Principal) -> None:
@@ -30,6 +34,22 @@ def require_admin(principal: Principal) -> None:
 def require_any(principal: Principal, roles: frozenset[str]) -> None:
     if principal.role not in roles:
         raise Forbidden()
+
+
+def may_read_customers(principal: Principal) -> None:
+    """Before looking a customer up: may this role read any customer at all?"""
+    require_any(principal, CUSTOMER_READERS)
+
+
+def may_update_customers(principal: Principal) -> None:
+    """Before looking a customer up: may this role change any customer at all?"""
+    if principal.role not in CUSTOMER_UPDATERS:
+        raise Forbidden("only admins and the customer itself may change a customer")
+
+
+def may_change_bookings(principal: Principal) -> None:
+    """Before looking a booking up: may this role change any booking at all?"""
+    require_any(principal, BOOKING_CHANGERS)
 
 
 def may_see(principal: Principal, customer: Customer) -> bool:
@@ -51,8 +71,7 @@ def ensure_can_read(principal: Principal, customer: Customer, ref: str) -> None:
 def ensure_can_update(principal: Principal, customer: Customer, ref: str, fields: set[str]) -> None:
     if principal.is_admin:
         return
-    if principal.role != "customer":
-        raise Forbidden("only admins and the customer itself may change a customer")
+    may_update_customers(principal)
     if customer.customer_id != principal.customer_id:
         raise CustomerNotFound(ref)
     forbidden = sorted(fields - CUSTOMER_EDITABLE_FIELDS)
@@ -67,7 +86,8 @@ def ensure_can_book(principal: Principal) -> None:
 def ensure_can_change_booking(principal: Principal, customer: Customer, booking_id: str, status: str) -> None:
     if principal.is_admin:
         return
-    if not may_see(principal, customer) or principal.role not in {"customer", "delivery_person"}:
+    may_change_bookings(principal)
+    if not may_see(principal, customer):
         raise BookingNotFound(booking_id)
     if principal.role == "customer" and status != "cancelled":
         raise Forbidden("customers may only cancel their bookings", field="status")

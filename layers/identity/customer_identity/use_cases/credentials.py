@@ -1,6 +1,7 @@
 """Login email and password, for customers and staff alike (one implementation).
 
-The email marker moves in the same transaction as the account, so an email never names two accounts.
+A login email is set only with proof of its inbox (``use_cases.email_proofs``). The email marker
+moves in the same transaction as the account, so an email never names two accounts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken, Forbidden, InvalidInput, Unauthenticated
-from customer_identity.core.models import CredentialsChange, Me
+from customer_identity.core.models import Accepted, CredentialsChange, Me
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
@@ -18,6 +19,7 @@ from customer_identity.storage.entities import CustomerItem, StaffEmailItem, Sta
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import customer_writes, stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.email_proofs import EmailProofs
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.limits import Limits
 from customer_identity.use_cases.passwords import Passwords
@@ -28,26 +30,49 @@ FRESH_PROOF_METHODS = frozenset({"otp", "reset"})
 
 
 class Credentials:
-    def __init__(self, settings: Settings, accounts: Accounts, passwords: Passwords, limits: Limits) -> None:
+    def __init__(
+        self, settings: Settings, accounts: Accounts, passwords: Passwords, limits: Limits, proofs: EmailProofs
+    ) -> None:
         self.settings = settings
         self.accounts = accounts
         self.passwords = passwords
         self.limits = limits
+        self.proofs = proofs
 
-    def change(self, principal: Principal, change: CredentialsChange) -> Me:
-        """Set or change the caller's login email and/or password (``PUT /me/credentials``)."""
-        if change.email is None and change.password is None:
-            raise InvalidInput("send email and/or password", field="password", code="missing_field")
+    def change(self, principal: Principal, change: CredentialsChange) -> Me | Accepted:
+        """``PUT /me/credentials``: set the password, ask for a login email (:class:`Accepted`), or confirm one.
+
+        Asking for an email answers the same whether or not another account has it (see
+        :mod:`~customer_identity.use_cases.email_proofs`); it becomes the login only through
+        ``email_token``, the token sent to that inbox.
+        """
+        if change.email is None and change.password is None and change.email_token is None:
+            raise InvalidInput("send password, email or email_token", field="password", code="missing_field")
+        if change.email is not None and change.email_token is not None:
+            raise InvalidInput(
+                "send email_token without email: the token names its address",
+                field="email_token",
+                code="invalid_email_token",
+            )
         account = self.accounts.of_principal(principal)
         if account.customer is not None and not account.customer.phone_verified_at:
             raise Forbidden(
                 "prove this customer's phone first: sign in with a code (POST /auth/otp/request)", field="phone"
             )
-        if account.password_hash and principal.method not in FRESH_PROOF_METHODS:
+        asks = change.password is not None or change.email is not None
+        if asks and account.password_hash and principal.method not in FRESH_PROOF_METHODS:
             self._check_current_password(account, change.current_password)
+        proved_email = self.proofs.take(account, change.email_token) if change.email_token is not None else None
         new_hash = self.passwords.hash(change.password) if change.password is not None else None
-        email = normalise_email(str(change.email)) if change.email is not None else None
-        return self.accounts.me_of(self.store(account, email=email, password_hash=new_hash))
+        if new_hash is not None or proved_email is not None:
+            account = self.store(account, email=proved_email, password_hash=new_hash)
+        if change.email is not None:
+            self.proofs.request(account, normalise_email(str(change.email)) or "")
+            return Accepted(
+                message="If this address can receive email, a confirmation token is on its way to it. "
+                'Send it back as {"email_token": ...} to make the address your login email.'
+            )
+        return self.accounts.me_of(account)
 
     def _check_current_password(self, account: LoginAccount, current_password: str | None) -> None:
         if not current_password:

@@ -42,6 +42,22 @@ class Message:
         )
 
     @classmethod
+    def email_proof(cls, token: str) -> Message:
+        return cls(
+            "Confirm your email address",
+            f"Your email confirmation token is {token} . Send it back to make this address the login of the "
+            "account that asked; it works once, for 1 hour. If you did not ask for it, ignore this message.",
+        )
+
+    @classmethod
+    def email_in_use(cls) -> Message:
+        return cls(
+            "About your email address",
+            "Someone asked to use this address as the login of an account, but it already belongs to an account. "
+            "If that was you, sign in with this address or reset your password; otherwise ignore this message.",
+        )
+
+    @classmethod
     def no_password_yet(cls) -> Message:
         return cls(
             "About your account",

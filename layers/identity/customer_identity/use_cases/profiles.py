@@ -31,7 +31,8 @@ class Profiles:
     def update(
         self, ref: str, changes: CustomerChanges, *, authorize: Callable[[Customer], None] | None = None
     ) -> Customer:
-        """Apply ``changes`` to the customer ``ref`` names. A phone change keeps id and number.
+        """Apply ``changes`` to the customer ``ref`` names. A phone change keeps id and number, and
+        clears the proof of the phone (until its owner signs in with a code sent to the new one).
 
         ``authorize`` sees the customer first and raises if the caller may not make these changes.
         """
@@ -52,6 +53,7 @@ class Profiles:
                     assert new_phone is not None
                     if new_phone.e164 != current.phone:
                         updated.phone, updated.phone_raw = new_phone.e164, new_phone.raw
+                        updated.phone_verified_at = None  # a proof of the old phone says nothing of this one
                 elif name == "email":
                     updated.email = normalise_email(value)
                 else:

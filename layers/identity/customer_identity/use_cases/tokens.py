@@ -13,12 +13,13 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import jwt
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from customer_identity.core.errors import ConfigurationError, Unauthenticated
-from customer_identity.core.roles import ROLES
+from customer_identity.core.roles import ROLES, Role
 from customer_identity.core.settings import Settings
 
 AuthMethod = Literal["otp", "pwd", "reset", "local"]
@@ -27,6 +28,32 @@ AUDIENCE = "customer-identity-api"
 ALGORITHM = "HS256"
 MIN_KEY_BYTES = 32
 LEEWAY_SECONDS = 5
+
+
+ClaimText = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class Claims(BaseModel):
+    """What a token must say, type by type (strict: ``"sub": 123`` or ``"role": ["admin"]`` is not valid).
+
+    Signature, issuer, audience and time claims are PyJWT's to check; this is the rest, untrusted
+    until it fits.
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    sub: ClaimText
+    role: Role
+    customer_id: ClaimText | None = None
+    amr: list[AuthMethod] = Field(min_length=1, max_length=4)
+    jti: ClaimText | None = None
+    gen: int = Field(default=0, ge=0, description="Staff accounts: the token generation it was issued in")
+
+    @model_validator(mode="after")
+    def _customers_name_their_customer(self) -> Claims:
+        if (self.role == "customer") != (self.customer_id is not None):
+            raise ValueError("a customer token names its customer, a staff token none")
+        return self
 
 
 @dataclass(frozen=True)
@@ -114,22 +141,16 @@ class Tokens:
             raise Unauthenticated("the token has expired; sign in again") from error
         except jwt.InvalidTokenError as error:
             raise Unauthenticated("the token is not valid") from error
-        role, customer_id, methods = claims.get("role"), claims.get("customer_id"), claims.get("amr")
-        generation = claims.get("gen", 0)
-        if (
-            role not in ROLES
-            or (role == "customer") != bool(customer_id)
-            or not isinstance(methods, list)
-            or not methods
-            or type(generation) is not int
-        ):
-            raise Unauthenticated("the token is not valid")
+        try:
+            checked = Claims.model_validate(claims)
+        except ValidationError as error:
+            raise Unauthenticated("the token is not valid") from error
         return Principal(
-            account_id=str(claims["sub"]),
-            role=role,
-            customer_id=customer_id,
-            method=str(methods[0]),
-            generation=generation,
+            account_id=checked.sub,
+            role=checked.role,
+            customer_id=checked.customer_id,
+            method=checked.amr[0],
+            generation=checked.gen,
         )
 
 

@@ -1,0 +1,37 @@
+"""A phone nobody proved is never reported as proved (issue 11)."""
+
+import json
+
+from tests.unit.conftest import code_in, load_event
+
+
+def test_an_admin_phone_change_clears_the_proof_of_the_old_phone(invoke, outbox) -> None:
+    assert invoke("request_otp")[0] == 202
+    verify = load_event("verify_otp")
+    verify["body"] = json.dumps({"phone": "+919717619183", "code": code_in(outbox("+919717619183"))})
+    status, signed_in = invoke("verify_otp", verify)
+    assert status == 200
+    customer_token = signed_in["token"]
+    assert invoke("get_me", token=customer_token)[1]["account"]["phone_verified"] is True
+
+    patch = load_event("update_customer")
+    patch["body"] = json.dumps({"phone": "+919800011122"})
+    status, changed = invoke("update_customer", patch)
+    assert status == 200 and changed["customer"]["phone"] == "+919800011122"
+
+    me = invoke("get_me", token=customer_token)[1]
+    assert me["account"]["phone"] == "+919800011122" and me["account"]["phone_verified"] is False
+    # and the unproved phone cannot be used to set credentials until it is proved again
+    status, refused = invoke("set_credentials", token=customer_token)
+    assert (status, refused["error"]["field"]) == (403, "phone")
+
+
+def test_a_change_that_keeps_the_phone_keeps_the_proof(invoke, outbox) -> None:
+    invoke("request_otp")
+    verify = load_event("verify_otp")
+    verify["body"] = json.dumps({"phone": "+919717619183", "code": code_in(outbox("+919717619183"))})
+    customer_token = invoke("verify_otp", verify)[1]["token"]
+    patch = load_event("update_customer")
+    patch["body"] = json.dumps({"phone": "09717619183", "name": "Asha"})  # the same number, another shape
+    assert invoke("update_customer", patch)[0] == 200
+    assert invoke("get_me", token=customer_token)[1]["account"]["phone_verified"] is True
