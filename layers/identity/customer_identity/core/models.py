@@ -311,7 +311,9 @@ class BookingPage(BaseModel):
 # --- the review queue ---------------------------------------------------------------------------
 
 ReviewStatus = Literal["open", "resolved", "dismissed"]
-LegacyCollection = Literal["auth_users", "customers_v2", "otp_users", "booking_users", "customers", "bookings"]
+LegacyCollection = Literal[
+    "auth_users", "customers_v2", "otp_users", "booking_users", "customers", "bookings", "name_conflicts"
+]
 ReviewAction = Literal["attach", "dismiss"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 

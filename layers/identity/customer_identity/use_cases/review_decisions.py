@@ -45,6 +45,7 @@ from customer_identity.storage import keys, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, ReviewItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import customer_writes, markers, review_queue, stats
+from customer_identity.use_cases.backfill import name_conflicts
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
 from customer_identity.use_cases.backfill.planning import iso_time, staff_id_for
 from customer_identity.use_cases.backfill.records import Booking, Identity, Record, Unreadable, read_row
@@ -89,6 +90,8 @@ class ReviewDecisions:
     # --- attach -----------------------------------------------------------------------------------
 
     def _attach(self, item: ReviewItem, decision: ReviewDecision, by: str) -> ReviewOutcome:
+        if item.reason == name_conflicts.REASON:  # its rows are the customer's already: decide the name, dismiss
+            raise ReviewNotAttachable(item.review_id, "a name conflict; PATCH the customer's name if needed")
         ref = decision.customer or ""
         try:
             customer = self.resolver.resolve(ref).item

@@ -12,6 +12,7 @@ from customer_identity.core.errors import ReviewNotFound
 from customer_identity.core.models import ReviewEntry, ReviewPage, ReviewResolution
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
+from customer_identity.use_cases.backfill import name_conflicts
 from customer_identity.use_cases.backfill.records import COLLECTIONS
 from customer_identity.use_cases.listing import check_limit
 
@@ -22,7 +23,11 @@ DEFAULT_STATUS = "open"
 def load(review_id: str) -> ReviewItem:
     """The review item ``review_id`` names (strongly consistent), or :class:`ReviewNotFound`."""
     collection, _, reference = review_id.partition(":")
-    if collection not in COLLECTIONS or not reference or len(review_id) > MAX_REVIEW_ID_LENGTH:
+    if (
+        collection not in (*COLLECTIONS, name_conflicts.COLLECTION)
+        or not reference
+        or len(review_id) > MAX_REVIEW_ID_LENGTH
+    ):
         raise ReviewNotFound(review_id)
     item = table.get(ReviewItem, keys.review_key(collection, reference))
     if item is None:

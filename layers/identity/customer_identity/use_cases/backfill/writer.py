@@ -47,6 +47,7 @@ from customer_identity.storage.entities import (
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases import customer_writes, markers, stats
 from customer_identity.use_cases.backfill.merge_records import merge_items
+from customer_identity.use_cases.backfill.name_conflicts import name_conflict_item
 from customer_identity.use_cases.backfill.planning import booking_id_for
 
 MAX_CONFLICT_RETRIES = 8
@@ -90,9 +91,19 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
             list(pool.map(bulk.put_all, _groups(fixed, bulk.BATCH_WRITE_LIMIT)))
             bookings = [booking_item(entry, booking) for entry in created for booking in entry["bookings"]]
             list(pool.map(_put_once, _groups(bookings, PUTS_PER_TRANSACTION)))
-            existing = [entry for entry in persons if entry["number"] is None or entry["phone"] in linked_to]
-            for found in pool.map(lambda entry: _link(_relinked(entry, linked_to)), existing):
+            existing = [
+                _relinked(entry, linked_to)
+                for entry in persons
+                if entry["number"] is None or entry["phone"] in linked_to
+            ]
+            found_by_phone = dict(zip((e["phone"] for e in existing), pool.map(_link, existing), strict=True))
+            for found in found_by_phone.values():
                 conflicts += found
+            held_names = [
+                name_conflict_item(entry, [*entry["conflicts"], *found_by_phone.get(entry["phone"], [])], run_id)
+                for entry in (_relinked(entry, linked_to) for entry in persons)
+            ]
+            list(pool.map(_put_once, _groups([item for item in held_names if item], PUTS_PER_TRANSACTION)))
     for entry in persons:
         conflicts += [dict(conflict, phone=entry["phone"]) for conflict in entry["conflicts"]]
         outcomes += _person_outcomes(
