@@ -49,7 +49,8 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
             {"Statement", key},
             {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
         ),
-        "GetStatsFunction": ({"Statement", key}, {"dynamodb:BatchGetItem"}),  # the counter shards only
+        # the counter shards, and the per-request staff token check (one GetItem of the account)
+        "GetStatsFunction": ({"Statement", key}, {"dynamodb:BatchGetItem", "dynamodb:GetItem"}),
         "StartAliasCheckFunction": ({"Statement", lambda_invoke, key}, {"dynamodb:GetItem", "dynamodb:PutItem"}),
         "AuditAliasCheckFunction": (  # a background worker: no token key
             {"Statement", lambda_invoke},
