@@ -18,7 +18,7 @@ def test_each_customer_with_conflicting_names_gets_one_review_item_counted_in_th
     aws: None, environment: Callable[..., None], tmp_path: Path
 ) -> None:
     domain = build_domain()
-    truth = generate(tmp_path, persons=60, seed=11)
+    truth = generate(tmp_path, persons=16, seed=21)  # small, and with 3 name conflicts
     expected = {
         person["phone"]: conflict
         for person in truth["persons"]
