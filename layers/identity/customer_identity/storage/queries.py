@@ -169,21 +169,28 @@ def _merge(
     return page, taken
 
 
-def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:
-    """A customer's bookings, newest first: one strongly consistent query."""
-    query_id = f"bookings|{customer_id}"
+def _collection_page[T: TableItem](
+    cls: type[T], customer_id: str, sk_prefix: str, kind: str, *, limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """Items of a customer's collection under ``sk_prefix``, newest first: one strongly consistent query."""
+    query_id = f"{kind}|{customer_id}"
     attrs = keys.PRIMARY_KEY_ATTRIBUTES
     start_key = decode_cursor(cursor, query_id, attrs) if cursor else None
-    results = BookingItem.query(
+    results = cls.query(
         keys.bookings_partition(customer_id),
-        range_key_condition=BookingItem.sk.startswith(keys.BOOKING_SK_PREFIX),
+        range_key_condition=cls.sk.startswith(sk_prefix),
         scan_index_forward=False,
         consistent_read=True,
         limit=limit + 1,
         page_size=limit + 1,
         last_evaluated_key=start_key,
     )
-    return page_of(results, BookingItem, limit=limit, query_id=query_id, key_attrs=attrs)
+    return page_of(results, cls, limit=limit, query_id=query_id, key_attrs=attrs)
+
+
+def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:
+    """A customer's bookings, newest first."""
+    return _collection_page(BookingItem, customer_id, keys.BOOKING_SK_PREFIX, "bookings", limit=limit, cursor=cursor)
 
 
 def oldest_bookings(customer_id: str, *, limit: int, merge_id: str | None = None) -> list[BookingItem]:
@@ -212,20 +219,8 @@ def moved_bookings(customer_id: str, merge_id: str) -> list[BookingItem]:
 
 
 def merge_links_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[MergeLinkItem], str | None]:
-    """The merges touching a customer, newest first: one strongly consistent query of its collection."""
-    query_id = f"merges|{customer_id}"
-    attrs = keys.PRIMARY_KEY_ATTRIBUTES
-    start_key = decode_cursor(cursor, query_id, attrs) if cursor else None
-    results = MergeLinkItem.query(
-        keys.bookings_partition(customer_id),
-        range_key_condition=MergeLinkItem.sk.startswith(keys.MERGE_LINK_PREFIX),
-        scan_index_forward=False,
-        consistent_read=True,
-        limit=limit + 1,
-        page_size=limit + 1,
-        last_evaluated_key=start_key,
-    )
-    return page_of(results, MergeLinkItem, limit=limit, query_id=query_id, key_attrs=attrs)
+    """The merges touching a customer, newest first (link items in its collection)."""
+    return _collection_page(MergeLinkItem, customer_id, keys.MERGE_LINK_PREFIX, "merges", limit=limit, cursor=cursor)
 
 
 def outbox(to: str, *, limit: int) -> list[OutboxItem]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken, InvalidReference, PhoneTaken
@@ -39,6 +39,30 @@ def update_values(after: CustomerItem, values: dict[str, Any]) -> tuple[dict[str
     derived = after.derived_keys()
     present = {name: value for name, value in derived.items() if value is not None}
     return {**values, **present}, tuple(name for name, value in derived.items() if value is None)
+
+
+def update_in(
+    tx: Transaction, current: CustomerItem, values: dict[str, Any], *, condition: ConditionBase | None = None
+) -> CustomerItem:
+    """Add to ``tx`` an ``UpdateItem`` setting ``values`` on ``current`` (conditioned on its revision and
+    ``condition``) with the index keys and the counter change it makes; the customer as it will be."""
+    updated = current.copy()
+    assert isinstance(updated, CustomerItem)
+    for name, value in values.items():
+        setattr(updated, name, value)
+    updated.revision = int(current.revision or 0) + 1
+    set_values, removed = update_values(updated, values)
+    unchanged = Attr("revision").eq(current.revision)
+    tx.update(
+        "customer",
+        keys.phone_key(current.phone),
+        set_values=set_values,
+        add_values={"revision": 1},
+        remove=removed,
+        condition=unchanged if condition is None else unchanged & condition,
+    )
+    stats.record(tx, (current, updated))
+    return updated
 
 
 def replace(current: CustomerItem, updated: CustomerItem) -> None:

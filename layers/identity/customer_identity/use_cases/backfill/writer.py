@@ -336,22 +336,8 @@ def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | 
             values["legacy_ids"] = legacy_ids
         if not values:
             return current, conflicts
-        updated = current.copy()
-        assert isinstance(updated, CustomerItem)
-        for name, value in values.items():
-            setattr(updated, name, value)
-        updated.revision = int(current.revision or 0) + 1
-        set_values, removed = customer_writes.update_values(updated, values)
         tx = Transaction()
-        tx.update(
-            "customer",
-            keys.phone_key(current.phone),
-            set_values=set_values,
-            add_values={"revision": 1},
-            remove=removed,
-            condition=Attr("revision").eq(current.revision),
-        )
-        stats.record(tx, (current, updated))
+        updated = customer_writes.update_in(tx, current, values)
         try:
             tx.commit()
             return updated, conflicts
@@ -388,25 +374,13 @@ def fillable(entry: dict[str, Any]) -> dict[str, Any]:
 def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
     conflicted = 0
     while True:
-        updated = current.copy()
-        assert isinstance(updated, CustomerItem)
-        updated.email, updated.revision = email, int(current.revision or 0) + 1
-        set_values, removed = customer_writes.update_values(updated, {"email": email})
         tx = Transaction()
-        tx.update(
-            "customer",
-            keys.phone_key(current.phone),
-            set_values=set_values,
-            add_values={"revision": 1},
-            remove=removed,
-            condition=Attr("email").not_exists() & Attr("revision").eq(current.revision),
-        )
+        customer_writes.update_in(tx, current, {"email": email}, condition=Attr("email").not_exists())
         tx.put(
             "email",
             markers.marker(keys.email_key(email), kind="email", customer=current),
             condition=Attr("pk").not_exists(),
         )
-        stats.record(tx, (current, updated))
         try:
             tx.commit()
             return []
