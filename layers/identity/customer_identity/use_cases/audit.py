@@ -2,7 +2,7 @@
 
 Counts come from the exact counters (:mod:`.stats`: one ``BatchGetItem``), examples from the sparse
 ``by_missing_login`` / ``by_missing_email`` indexes and the ``CLAIMS`` partition of ``by_number``
-(a few small queries), and the alias figures from the latest background alias check
+(eleven small queries), and the alias figures from the latest background alias check
 (:mod:`.alias_check`: one ``GetItem``), and the deactivated delivery persons who still have
 customers from the staff index (one query, then one per such person on the first page of 10).
 Nothing here scans.
