@@ -15,7 +15,8 @@ audit = runtime.audit()
     "identifiers pointing nowhere (admins)",
     description="Counts are exact (maintained counters); examples are the lowest-numbered ten. The alias figures "
     "come from the latest background alias check (start one with POST /admin/audit/alias-checks). "
-    "Cost: one BatchGetItem, 11 small queries (one more per deactivated delivery person listed) and one GetItem; never a scan.",
+    "Cost: one BatchGetItem, 11 small queries (one more per deactivated delivery person listed) and one "
+    "GetItem; never a scan.",
     tags=["admin"],
     responses={
         200: {"description": "The audit", "content": {"application/json": {"model": AuditReport}}},
