@@ -102,7 +102,8 @@ openapi: install
 
 test: lint template-lint
 	$(BIN)/python -m devserver.openapi --check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
+	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
 
 bench: install
 	$(BIN)/python bench/benchmark.py
