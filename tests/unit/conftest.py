@@ -131,6 +131,24 @@ def requests_made(domain: Domain, monkeypatch: pytest.MonkeyPatch) -> Counter[st
     return counts
 
 
+@pytest.fixture
+def on_call(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], object]], None]:
+    """``on_call(operation, action)``: run ``action`` once, right after the next DynamoDB ``operation``
+    answers (to stage a concurrent request, or a crash, at an exact point)."""
+    original = botocore.client.BaseClient._make_api_call
+    pending: dict[str, Callable[[], object]] = {}
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        response = original(client, operation, params)
+        action = pending.pop(operation, None)
+        if action is not None:
+            action()
+        return response
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    return lambda operation, action: pending.__setitem__(operation, action)
+
+
 WRITE_OPERATIONS = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "CreateTable", "UpdateTable"}
 )

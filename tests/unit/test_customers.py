@@ -74,24 +74,6 @@ def test_email_is_unique_across_customers_and_the_loser_writes_nothing(domain: D
     assert domain.create("9800000003").customer.customer_number == "PL2"  # no number burnt
 
 
-@pytest.fixture
-def on_call(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], object]], None]:
-    """``on_call(operation, action)``: run ``action`` once, right after the next DynamoDB ``operation``
-    answers (to stage a concurrent request, or a crash, at an exact point)."""
-    original = botocore.client.BaseClient._make_api_call
-    pending: dict[str, Callable[[], object]] = {}
-
-    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        response = original(client, operation, params)
-        action = pending.pop(operation, None)
-        if action is not None:
-            action()
-        return response
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
-    return lambda operation, action: pending.__setitem__(operation, action)
-
-
 def test_a_racer_that_lost_the_counter_takes_the_contended_path_without_a_gap(
     domain: Domain, on_call: Callable[[str, Callable[[], object]], None], requests_made: Counter[str]
 ) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.client
 import pytest
 
 from customer_identity import runtime
@@ -68,23 +67,6 @@ def test_a_create_counts_the_customer_its_status_area_and_email_and_a_find_count
         "with_email": 1,
         "merged_away": 0,
     }
-
-
-@pytest.fixture
-def on_call(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], object]], None]:
-    """``on_call(operation, action)``: run ``action`` once, right after the next ``operation`` answers."""
-    original = botocore.client.BaseClient._make_api_call
-    pending: dict[str, Callable[[], object]] = {}
-
-    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        response = original(client, operation, params)
-        action = pending.pop(operation, None)
-        if action is not None:
-            action()
-        return response
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
-    return lambda operation, action: pending.__setitem__(operation, action)
 
 
 def test_the_contended_path_counts_the_customer_once_when_it_gets_its_number(domain: Domain, on_call) -> None:

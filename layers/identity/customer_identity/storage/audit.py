@@ -12,11 +12,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, TableItem
 
 DONE = "done"  # a segment's cursor once its last page was counted
-MARKER_ENTITIES = ("alias", "staff_email")
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
 
 def _index_query(index: keys.Index, hash_value: str, *, limit: int) -> list[CustomerItem]:
@@ -78,12 +80,12 @@ def alias_check_state() -> dict[str, Any] | None:
     """The alias check's state item as plain values (None if no check ever ran)."""
     answer = table.client().get_item(TableName=table.config().name, Key=_key(keys.ALIAS_CHECK_KEY), ConsistentRead=True)
     raw = answer.get("Item")
-    return _plain(raw) if raw else None
+    return {name: _deserializer.deserialize(value) for name, value in raw.items()} if raw else None
 
 
 def start_alias_check(run: dict[str, Any], *, unless_running_since: float | None) -> bool:
     """Replace the state item by a new run; False if a run is going and progressed after the given time."""
-    item = {name: _wire(value) for name, value in run.items()}
+    item = {name: _serializer.serialize(value) for name, value in run.items()}
     item.update(_key(keys.ALIAS_CHECK_KEY), entity={"S": "alias_check"})
     condition = "attribute_not_exists(pk) OR #state <> :running"
     values: dict[str, Any] = {":running": {"S": "running"}}
@@ -169,24 +171,3 @@ def finish_alias_check(run_id: str, *, completed_at: str) -> None:
 
 def _key(key: keys.Key) -> dict[str, Any]:
     return {"pk": {"S": key[0]}, "sk": {"S": key[1]}}
-
-
-def _wire(value: Any) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | float):
-        return {"N": str(value)}
-    return {"S": str(value)}
-
-
-def _plain(raw: dict[str, Any]) -> dict[str, Any]:
-    plain: dict[str, Any] = {}
-    for name, value in raw.items():
-        if "N" in value:
-            number = float(value["N"])
-            plain[name] = int(number) if number.is_integer() else number
-        elif "BOOL" in value:
-            plain[name] = value["BOOL"]
-        elif "S" in value:
-            plain[name] = value["S"]
-    return plain

@@ -42,16 +42,22 @@ def _profile_filters(status: str | None, area: str | None) -> list[Condition | N
     ]
 
 
-def customers_page(
-    query: keys.CustomerQuery, *, limit: int, cursor: str | None
-) -> tuple[list[CustomerItem], str | None]:
-    """One index query, in customer-number order; the cursor is None on the last page."""
+def _index_page[T: TableItem](
+    cls: type[T],
+    query: keys.CustomerQuery | keys.StaffQuery | keys.ReviewQuery,
+    *,
+    range_prefix: str | None,
+    filter_condition: Condition | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[T], str | None]:
+    """One query of ``query``'s index partition (range key starting with ``range_prefix``, if any),
+    in range-key order; the cursor is None on the last page."""
     attrs = query.index.cursor_attributes
     start_key = decode_cursor(cursor, query.query_id, attrs) if cursor else None
     range_condition = None
-    if query.range_prefix:
-        range_condition = getattr(TableItem, query.index.range_attribute).startswith(query.range_prefix)
-    filter_condition = _all_of(_profile_filters(query.status_filter, query.area_filter))
+    if range_prefix:
+        range_condition = getattr(TableItem, query.index.range_attribute).startswith(range_prefix)
     results = _INDEXES[query.index].query(
         query.hash_value,
         range_key_condition=range_condition,
@@ -60,34 +66,29 @@ def customers_page(
         page_size=limit + 1,
         last_evaluated_key=start_key,
     )
-    return page_of(results, CustomerItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
+    return page_of(results, cls, limit=limit, query_id=query.query_id, key_attrs=attrs)
+
+
+def customers_page(
+    query: keys.CustomerQuery, *, limit: int, cursor: str | None
+) -> tuple[list[CustomerItem], str | None]:
+    """One index query, in customer-number order; the cursor is None on the last page."""
+    filters = _all_of(_profile_filters(query.status_filter, query.area_filter))
+    return _index_page(
+        CustomerItem, query, range_prefix=query.range_prefix, filter_condition=filters, limit=limit, cursor=cursor
+    )
 
 
 def staff_page(query: keys.StaffQuery, *, limit: int, cursor: str | None) -> tuple[list[StaffItem], str | None]:
     """One index query: active accounts first, each state in creation order; cursor None on the last page."""
-    attrs = query.index.cursor_attributes
-    start_key = decode_cursor(cursor, query.query_id, attrs) if cursor else None
-    range_condition = None
-    if query.range_prefix:
-        range_condition = getattr(TableItem, query.index.range_attribute).startswith(query.range_prefix)
-    results = _INDEXES[query.index].query(
-        query.hash_value,
-        range_key_condition=range_condition,
-        limit=limit + 1,
-        page_size=limit + 1,
-        last_evaluated_key=start_key,
+    return _index_page(
+        StaffItem, query, range_prefix=query.range_prefix, filter_condition=None, limit=limit, cursor=cursor
     )
-    return page_of(results, StaffItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
 
 
 def reviews_page(query: keys.ReviewQuery, *, limit: int, cursor: str | None) -> tuple[list[ReviewItem], str | None]:
     """One index query, oldest held first; the cursor is None on the last page."""
-    attrs = query.index.cursor_attributes
-    start_key = decode_cursor(cursor, query.query_id, attrs) if cursor else None
-    results = _INDEXES[query.index].query(
-        query.hash_value, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start_key
-    )
-    return page_of(results, ReviewItem, limit=limit, query_id=query.query_id, key_attrs=attrs)
+    return _index_page(ReviewItem, query, range_prefix=None, filter_condition=None, limit=limit, cursor=cursor)
 
 
 def customers_by_name(

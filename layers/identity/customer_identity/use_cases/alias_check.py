@@ -18,6 +18,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from customer_identity.core.audit_models import AliasCheckState
@@ -55,7 +56,7 @@ class AliasCheck:
             "checked": 0,
             "dangling": 0,
             "mismatched": 0,
-            "progressed_at": now,
+            "progressed_at": Decimal(str(now)),  # DynamoDB numbers are exact: no float
         }
         run.update({keys.alias_check_cursor_attribute(segment): "" for segment in range(SEGMENTS)})
         if not audit.start_alias_check(run, unless_running_since=now - STALE_AFTER_SECONDS):

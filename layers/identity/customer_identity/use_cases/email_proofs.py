@@ -8,7 +8,6 @@ its SHA-256, 1 hour) that only the account that asked can use. At most 3 message
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from pynamodb.exceptions import DeleteError
@@ -20,6 +19,7 @@ from customer_identity.storage.entities import EmailProofItem
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.limits import Limits
 from customer_identity.use_cases.notifications import Message, Sender
+from customer_identity.use_cases.tokens import token_digest
 
 EMAIL_PROOF_TTL_SECONDS = 3600
 
@@ -45,7 +45,7 @@ class EmailProofs:
         token = secrets.token_urlsafe(32)
         now = epoch()
         EmailProofItem(
-            *keys.email_proof_key(_sha256(token)),
+            *keys.email_proof_key(token_digest(token)),
             account_kind=account.kind,
             account_id=account.account_id,
             email=email,
@@ -60,7 +60,7 @@ class EmailProofs:
         The token is spent before the email is set: a failure in between costs the caller a new
         request, never an email set without proof.
         """
-        key = keys.email_proof_key(_sha256(token))
+        key = keys.email_proof_key(token_digest(token))
         proof = table.get(EmailProofItem, key)
         now = int(epoch())
         if (
@@ -76,7 +76,3 @@ class EmailProofs:
                 raise InvalidEmailToken() from error
             raise
         return proof.email
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from boto3.dynamodb.conditions import Attr
@@ -28,6 +27,7 @@ from customer_identity.use_cases.credentials import Credentials
 from customer_identity.use_cases.limits import Limits
 from customer_identity.use_cases.notifications import Message, Sender
 from customer_identity.use_cases.passwords import Passwords
+from customer_identity.use_cases.tokens import token_digest
 
 RESET_TTL_SECONDS = 3600
 
@@ -83,7 +83,7 @@ class PasswordSignIn:
         token = secrets.token_urlsafe(32)
         now = epoch()
         ResetTokenItem(
-            *keys.reset_token_key(_sha256(token)),
+            *keys.reset_token_key(token_digest(token)),
             account_kind=account.kind,
             account_id=account.account_id,
             channel=channel,
@@ -94,7 +94,7 @@ class PasswordSignIn:
 
     def reset(self, token: str, password: str) -> Token:
         """Use a reset token (once) to set a new password; returns a token for the account."""
-        key = keys.reset_token_key(_sha256(token))
+        key = keys.reset_token_key(token_digest(token))
         reset = table.get(ResetTokenItem, key)
         if reset is None or reset.expires_at <= epoch():
             raise InvalidResetToken()
@@ -140,7 +140,3 @@ class PasswordSignIn:
         for name in account.login_names:  # a fresh password starts with no lockout
             self.limits.clear_login_guard(name)
         return self.accounts.token_for(account, "reset")
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

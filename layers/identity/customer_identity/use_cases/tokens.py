@@ -162,3 +162,8 @@ def bearer_token(headers: dict[str, str] | None) -> str | None:
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
     return None
+
+
+def token_digest(token: str) -> str:
+    """What a single-use token sent in a message (reset, email proof) is stored under: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
