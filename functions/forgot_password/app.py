@@ -1,19 +1,22 @@
-"""POST /auth/password/forgot: send a reset token (the same answer whether or not the account exists)."""
+"""POST /auth/password/forgot: queue a reset for the worker (the same answer, in the same time, known or not)."""
 
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler
+from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler, source_ip
 from customer_identity.core.models import Accepted, PasswordForgotten
 
 app = create_app()
-sign_in = runtime.password_sign_in()
+resets = runtime.reset_requests()
 ACCEPTED = Accepted(message="If an account has this email or phone, a reset token is on its way.")
 
 
 @app.post(
     "/auth/password/forgot",
     summary="Send a single-use password reset token (1 hour) by email or SMS",
+    description="Answers 202 at once, before any account is looked up: the reset worker does the rest. "
+    "A phone outside the SMS countries is 422 phone_country_not_allowed. Requests over the limits (3 per "
+    "address per 15 min; the SMS budgets per IP and in all) are accepted and dropped.",
     tags=["auth"],
     responses={
         202: {"description": "Accepted (known or not)", "content": {"application/json": {"model": Accepted}}},
@@ -21,7 +24,7 @@ ACCEPTED = Accepted(message="If an account has this email or phone, a reset toke
     },
 )
 def forgot_password(body: PasswordForgotten) -> Response[Accepted]:
-    sign_in.forgot(email=body.email, phone=body.phone)
+    resets.submit(email=body.email, phone=body.phone, source_ip=source_ip(app))
     return json_response(202, ACCEPTED)
 
 

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler
+from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler, source_ip
 from customer_identity.core.models import Accepted, ErrorBody, OtpRequest
 
 app = create_app()
@@ -18,14 +18,16 @@ ACCEPTED = Accepted(message="If this number can receive SMS, a sign-in code is o
     responses={
         202: {"description": "Accepted (known or not)", "content": {"application/json": {"model": Accepted}}},
         429: {
-            "description": "too_many_codes: 3 per phone per 15 min",
+            "description": "too_many_codes: 3 per phone per 15 min; too_many_codes_from_address: the SMS budget of "
+            "the client's IP for this minute is spent; sms_budget_exhausted: the service's SMS budget for this minute "
+            "is spent (Retry-After says when to try again)",
             "content": {"application/json": {"model": ErrorBody}},
         },
         **ERROR_RESPONSES,
     },
 )
 def request_otp(body: OtpRequest) -> Response[Accepted]:
-    sign_in.request(body.phone)
+    sign_in.request(body.phone, source_ip=source_ip(app))
     return json_response(202, ACCEPTED)
 
 

@@ -56,10 +56,15 @@ def test_every_function_is_python_3_12_with_the_layer_and_a_narrow_policy() -> N
             {"Statement", lambda_invoke},
             {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         ),
+        # public, and reads nothing (so it cannot tell accounts apart): it only queues the worker
+        "ForgotPasswordFunction": ({lambda_invoke}, set()),
+        "ForgotPasswordWorkerFunction": (  # limits, account look-up, reset token, message; no token key
+            {"Statement"},
+            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sns:Publish", "ses:SendEmail"},
+        ),
     }
     senders = {
         "RequestOtpFunction": {"sns:Publish"},
-        "ForgotPasswordFunction": {"sns:Publish", "ses:SendEmail"},
         "SetCredentialsFunction": {"ses:SendEmail"},
     }
     for name, function in resources("AWS::Serverless::Function").items():
@@ -114,3 +119,28 @@ def test_the_backfill_state_machine_runs_the_definition_file_with_every_task_sub
     assert machine["DefinitionSubstitutions"]["MapMode"] == "DISTRIBUTED"
     tasks = {name for name in placeholders if name.endswith("FunctionArn")}
     assert {name.removesuffix("Arn") for name in tasks} <= set(resources("AWS::Serverless::Function"))
+
+
+def test_the_forgot_function_invokes_exactly_its_worker() -> None:
+    functions = resources("AWS::Serverless::Function")
+    forgot = functions["ForgotPasswordFunction"]["Properties"]
+    assert forgot["Policies"] == [{"LambdaInvokePolicy": {"FunctionName": {"Ref": "ForgotPasswordWorkerFunction"}}}]
+    assert forgot["Environment"]["Variables"]["RESET_WORKER_FUNCTION"] == {"Ref": "ForgotPasswordWorkerFunction"}
+    assert "Events" not in functions["ForgotPasswordWorkerFunction"]["Properties"]  # no route: invoked only
+
+
+def test_the_sms_parameters_reach_every_function_that_sends_sms_with_the_settings_defaults() -> None:
+    from customer_identity.core.settings import Settings
+
+    template = load_template()
+    parameters = template["Parameters"]
+    variables = {"SMS_COUNTRIES": "SmsCountries", "SMS_PER_IP_PER_MINUTE": "SmsPerIpPerMinute"}
+    variables["SMS_GLOBAL_PER_MINUTE"] = "SmsGlobalPerMinute"
+    for name in ("RequestOtpFunction", "ForgotPasswordWorkerFunction"):
+        environment = resources("AWS::Serverless::Function")[name]["Properties"]["Environment"]["Variables"]
+        assert {key: environment.get(key) for key in variables} == {k: {"Ref": v} for k, v in variables.items()}, name
+    # make run passes no function's own variables: the settings' defaults must be the template's
+    defaults = Settings.model_fields
+    assert parameters["SmsCountries"]["Default"] == "" and defaults["sms_countries"].default == ()
+    assert parameters["SmsPerIpPerMinute"]["Default"] == defaults["sms_per_ip_per_minute"].default
+    assert parameters["SmsGlobalPerMinute"]["Default"] == defaults["sms_global_per_minute"].default
