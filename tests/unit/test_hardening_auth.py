@@ -135,13 +135,22 @@ def test_a_wrong_password_costs_the_table_requests_an_unknown_name_costs(
     )
 
 
-def test_the_unknown_account_check_uses_the_deployed_argon2_parameters() -> None:
-    from argon2 import extract_parameters
+def test_an_unknown_account_is_checked_with_the_same_parameters_and_no_extra_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from argon2 import PasswordHasher, extract_parameters
 
     from customer_identity.use_cases.passwords import Passwords
 
     passwords = Passwords(memory_kib=2048, time_cost=2)
-    assert extract_parameters(passwords._dummy) == extract_parameters(passwords.hash("a real password"))
+    real = passwords.hash("a real password")
+
+    def no_hashing(*_: object) -> str:
+        raise AssertionError("a check must not compute a new hash (the first unknown name would take twice as long)")
+
+    monkeypatch.setattr(PasswordHasher, "hash", no_hashing)
+    assert passwords.verify(None, "a guess").ok is False  # the first unknown name of this environment
+    assert extract_parameters(passwords._dummy) == extract_parameters(real)
 
 
 # --- finding: SMS pumping --------------------------------------------------------------------------
