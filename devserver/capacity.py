@@ -7,31 +7,33 @@ public APIs only: the storage layer's boto3 client (made from boto3's default se
 
 * ``before-parameter-build.dynamodb.*`` asks for ``ReturnConsumedCapacity=INDEXES`` on every call
   whose input accepts it (so the table and each index are reported apart);
-* ``after-call.dynamodb.*`` records, per call, the units the endpoint reported (read or write by
-  the operation), and what it did not report but AWS charges (computed from AWS's documented rules):
+* ``after-call.dynamodb.*`` records, per call, the read and write units the endpoint reported,
+  the part of them that is indexes, and for writes the table's own write units computed from
+  AWS's documented rules and the items' sizes (read, unmetered and timed apart, before and after):
+  1 unit per KB of the larger size, at least 1, x2 in a transaction; a failed condition costs the
+  existing item; a ``ConditionCheck`` counts as a transactional write of the checked item.
 
-  - a failed conditional ``PutItem``/``UpdateItem``/``DeleteItem`` (AWS: it still consumes write
-    units for the existing item's size, at least 1; no endpoint reports an error's capacity);
-  - a ``ConditionCheck`` inside ``TransactWriteItems``, which DynamoDB Local counts as 0: taken as a
-    transactional write of the checked item (2 units per KB, at least 2), as measured on AWS by a
-    third party (AWS's documentation does not say).
-
-  ``computed_*`` holds those; ``reported_*`` what the endpoint said. moto reports constants (0.5 or 1
-  per call, nothing for transactions); DynamoDB Local reports sizes, indexes and the transactional
-  ×2, so the figures of ``docs/cost.md`` come from DynamoDB Local.
+Why computed: moto reports constants (0.5 or 1 per call, nothing for transactions). DynamoDB Local
+reports sizes, each index, the transactional x2 and the eventually consistent half, but rounds a
+transaction's items together instead of each item (a 5-item transaction of small items: 4 units,
+where AWS charges 10), counts a ``ConditionCheck`` as 0 and reports nothing for an error. So
+``docs/cost.md`` takes reads and index writes as DynamoDB Local reports them, and the table's own
+write units as computed here.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
-SINGLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
-CONDITION_FAILED = "ConditionalCheckFailedException"
+WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
+KEY = ("pk", "sk")  # the table's key (template.yaml)
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Call:
     reported_read: float = 0.0
     reported_write: float = 0.0
     reported_index: float = 0.0  # the part of reported_* that is global secondary indexes
-    computed_write: float = 0.0
+    table_write: float | None = None  # computed from item sizes (writes only)
     error: str | None = None
 
     @property
@@ -50,7 +52,10 @@ class Call:
 
     @property
     def write(self) -> float:
-        return self.reported_write + self.computed_write
+        """The table's part computed, the indexes' part as reported."""
+        if self.table_write is None:
+            return self.reported_write
+        return self.table_write + self.reported_index
 
 
 @dataclass
@@ -58,6 +63,8 @@ class CapacityMeter:
     calls: list[Call] = field(default_factory=list)
     asked: int = 0  # calls on which the meter set ReturnConsumedCapacity
     active: bool = True  # uninstall() turns the hooks already copied into clients into no-ops
+    overhead_ms: float = 0.0  # time the meter itself spent reading item sizes (to subtract)
+    overhead_cpu_ms: float = 0.0
     _clients: set[int] = field(default_factory=set)
     _reader: Any = None  # a client of its own, not metered, to read an item's size
 
@@ -107,19 +114,23 @@ class CapacityMeter:
     # -- the hooks --------------------------------------------------------------------------------
 
     def _ask(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if self.active and "ReturnConsumedCapacity" in model.input_shape.members:
-            params["ReturnConsumedCapacity"] = "INDEXES"
-            context["cost_params"] = params  # for _record, which sees the response only
-            self.asked += 1
+        if not self.active or "ReturnConsumedCapacity" not in model.input_shape.members:
+            return
+        params["ReturnConsumedCapacity"] = "INDEXES"
+        context["cost_params"] = params  # for _record, which sees the response only
+        self.asked += 1
+        if model.name in WRITES:  # the items as they are before the write, for their sizes
+            context["cost_before"] = {
+                _frozen(key): self._item(table, key) for table, key, _ in written(model.name, params)
+            }
 
     def _record(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         operation = model.name
         if not self.active or "cost_params" not in context:
             return
-        params = context.get("cost_params") or {}
+        params = context["cost_params"]
         call = Call(operation, partitions(operation, params))
-        error = parsed.get("Error", {}).get("Code")
-        call.error = error
+        call.error = parsed.get("Error", {}).get("Code")
         for consumed in _as_list(parsed.get("ConsumedCapacity")):
             units = float(consumed.get("CapacityUnits", 0))
             indexes = sum(
@@ -132,20 +143,35 @@ class CapacityMeter:
             else:
                 call.reported_write += units
             call.reported_index += indexes
-        if operation in SINGLE_WRITES and error == CONDITION_FAILED:
-            old = parsed.get("Item") or self._item(params.get("TableName"), params.get("Key") or _key(params))
-            call.computed_write += max(1, math.ceil(item_size(old) / 1024)) if old else 1
-        if operation == "TransactWriteItems" and not error:
-            for action in params.get("TransactItems", []):
-                check = action.get("ConditionCheck")
-                if check:
-                    item = self._item(check["TableName"], check["Key"])
-                    call.computed_write += 2 * max(1, math.ceil(item_size(item or {}) / 1024))
+        if operation in WRITES:
+            call.table_write = self._table_write(operation, params, context["cost_before"], call.error)
         self.calls.append(call)
+
+    def _table_write(self, operation: str, params: dict[str, Any], before: dict[Any, Any], error: str | None) -> float:
+        """Write units of the table's own items by AWS's rules (indexes apart): per item, 1 per KB of
+        the larger of its sizes before and after, at least 1; x2 in a transaction, where a
+        ``ConditionCheck`` counts as a write of the checked item. A failed condition still costs
+        the existing item's size (at least 1); a cancelled transaction is counted as nothing."""
+        if operation == "TransactWriteItems" and error:
+            return 0.0
+        factor = 2 if operation == "TransactWriteItems" else 1
+        units = 0
+        for table, key, action in written(operation, params):
+            old = before.get(_frozen(key))
+            if error or action in ("Delete", "ConditionCheck"):
+                new = None
+            elif action == "Put":
+                new = params.get("Item") if operation == "PutItem" else _put_item(params, key)
+            else:
+                new = self._item(table, key)
+            size = max(item_size(old or {}), item_size(new or {}))
+            units += factor * max(1, math.ceil(size / 1024))
+        return float(units)
 
     def _item(self, table: str | None, key: dict[str, Any] | None) -> dict[str, Any] | None:
         if not table or not key:
             return None
+        started, cpu = time.perf_counter(), time.process_time()
         if self._reader is None:
             import boto3
 
@@ -156,12 +182,16 @@ class CapacityMeter:
             self._reader = boto3.session.Session().client(
                 "dynamodb", region_name=current.region, endpoint_url=current.endpoint
             )
-        return self._reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        item = self._reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        self.overhead_ms += (time.perf_counter() - started) * 1000
+        self.overhead_cpu_ms += (time.process_time() - cpu) * 1000
+        return item
 
     # -- reading ----------------------------------------------------------------------------------
 
     def clear(self) -> None:
         self.calls.clear()
+        self.overhead_ms = self.overhead_cpu_ms = 0.0
 
     def requests(self) -> Counter[str]:
         return Counter(call.operation for call in self.calls)
@@ -173,11 +203,33 @@ def _as_list(consumed: Any) -> list[dict[str, Any]]:
     return consumed if isinstance(consumed, list) else [consumed]
 
 
-def _key(params: dict[str, Any]) -> dict[str, Any] | None:
-    item = params.get("Item")
-    if not item:
-        return None
-    return {name: item[name] for name in ("pk", "sk") if name in item}
+def written(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    """(table, key, action) of every item a write names; action: Put, Update, Delete, ConditionCheck."""
+    if "TransactItems" in params:
+        found = []
+        for entry in params["TransactItems"]:
+            (action, body), *_ = entry.items()
+            found.append((body["TableName"], body.get("Key") or _key_of(body["Item"]), action))
+        return found
+    if operation == "PutItem":
+        return [(params["TableName"], _key_of(params["Item"]), "Put")]
+    return [(params["TableName"], params["Key"], "Delete" if operation == "DeleteItem" else "Update")]
+
+
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in KEY if name in item}
+
+
+def _put_item(params: dict[str, Any], key: dict[str, Any]) -> dict[str, Any] | None:
+    for entry in params["TransactItems"]:
+        body = entry.get("Put")
+        if body and _key_of(body["Item"]) == key:
+            return body["Item"]
+    return None
+
+
+def _frozen(key: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(sorted((name, json.dumps(value, sort_keys=True)) for name, value in key.items()))
 
 
 def partitions(operation: str, params: dict[str, Any]) -> list[str]:

@@ -42,6 +42,6 @@ def test_a_read_reports_capacity_only_because_the_meter_asked_for_it(domain) -> 
 
 def test_item_size_follows_aws_rules() -> None:
     # names + values: "pk" 2 + "PHONE#1" 7, "n" 1 + 123.45 (5 digits: 3 + 1), "ok" 2 + 1,
-    # "tags" 4 + list (3 + 2 × (1 + 1 byte)) = 9 + 5 + 3 + 11
+    # "tags" 4 + list (3 + 2 x (1 + 1 byte)) = 9 + 5 + 3 + 11
     item = {"pk": {"S": "PHONE#1"}, "n": {"N": "123.45"}, "ok": {"BOOL": True}, "tags": {"L": [{"S": "a"}, {"S": "b"}]}}
     assert item_size(item) == 9 + 5 + 3 + 11
