@@ -65,6 +65,7 @@ class CapacityMeter:
     active: bool = True  # uninstall() turns the hooks already copied into clients into no-ops
     overhead_ms: float = 0.0  # time the meter itself spent reading item sizes (to subtract)
     overhead_cpu_ms: float = 0.0
+    own_reads: int = 0  # GetItem calls the meter made itself (unmetered)
     _clients: set[int] = field(default_factory=set)
     _reader: Any = None  # a client of its own, not metered, to read an item's size
 
@@ -183,6 +184,7 @@ class CapacityMeter:
                 "dynamodb", region_name=current.region, endpoint_url=current.endpoint
             )
         item = self._reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        self.own_reads += 1
         self.overhead_ms += (time.perf_counter() - started) * 1000
         self.overhead_cpu_ms += (time.process_time() - cpu) * 1000
         return item

@@ -15,11 +15,16 @@ def test_the_meter_sees_every_call_of_a_create_and_sums_what_they_report(domain,
         domain.create("9717619183", name="Asha Rao", area="Indiranagar")
         sent = Counter(requests_made)
         assert sent["TransactWriteItems"] == 1
+        sent["GetItem"] -= meter.own_reads  # the items' sizes, read by the meter's own client
+        sent = +sent
         # Both clients (PynamoDB's and the storage layer's boto3 one), every call asked for its capacity.
         assert meter.requests() == sent
         assert meter.asked == sum(sent.values())
         # moto reports one unit per key of a BatchGetItem (a constant, not the item's size).
         assert sum(call.read for call in meter.calls) > 0
+        # The table's write units, computed from the items: the customer, the counter, the id and
+        # number aliases and a stats shard, each under 1 KB, x2 in a transaction.
+        assert [call.table_write for call in meter.calls if call.operation == "TransactWriteItems"] == [10.0]
     finally:
         meter.uninstall()
 
