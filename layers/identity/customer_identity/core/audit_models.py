@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from customer_identity.core.models import StrandedPage
+from customer_identity.core.wire import Timestamp
 
 
 class CustomerExample(BaseModel):
@@ -34,9 +35,9 @@ class AliasCheckState(BaseModel):
 
     run_id: str | None = None
     state: Literal["never_run", "running", "completed"]
-    started_at: str | None = None
+    started_at: Timestamp | None = None
     started_by: str | None = None
-    completed_at: str | None = None
+    completed_at: Timestamp | None = None
     markers_checked: int = 0
     dangling: int = Field(default=0, description="Markers naming a customer or account that does not exist")
     mismatched: int = Field(default=0, description="Markers naming a customer that no longer holds the identifier")
@@ -55,7 +56,7 @@ class ReviewFinding(BaseModel):
 class AuditReport(BaseModel):
     """The linkage report: exact counts (maintained counters) and the first examples (sparse indexes)."""
 
-    generated_at: str
+    generated_at: Timestamp
     customers_total: int = Field(description="Live customers (not merged away)")
     cannot_sign_in: CustomerFinding = Field(description="Live customers with neither a password nor a verified phone")
     without_email: CustomerFinding = Field(description="Live customers whose account has no email")

@@ -22,6 +22,16 @@ from pydantic import (
 )
 
 from customer_identity.core.roles import Role, StaffRoleInput
+from customer_identity.core.wire import (
+    ADDRESS_PATTERN,
+    AMOUNT_IN_PATTERN,
+    PHONE_PATTERN,
+    TEXT_PATTERN,
+    DecimalString,
+    SchemaPattern,
+    SummedAmount,
+    Timestamp,
+)
 
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
@@ -45,16 +55,21 @@ def _refusing(forbidden: re.Pattern[str]) -> AfterValidator:
 
 # Text people type (names, addresses, areas, services, notes): trimmed, NFC-normalised, every script
 # kept as typed, no control or bidi-override characters. Add the lengths: Annotated[Text, StringConstraints(...)].
-Text = Annotated[str, StringConstraints(strip_whitespace=True), _refusing(_FORBIDDEN_IN_TEXT)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True), _refusing(_FORBIDDEN_IN_TEXT), SchemaPattern(TEXT_PATTERN)
+]
 Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 # Addresses may span lines (CR and LF kept as typed); every other control character is refused.
 _FORBIDDEN_IN_ADDRESS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 Address = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _refusing(_FORBIDDEN_IN_ADDRESS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    _refusing(_FORBIDDEN_IN_ADDRESS),
+    SchemaPattern(ADDRESS_PATTERN),
 ]
 Area = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
-PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64), SchemaPattern(PHONE_PATTERN)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Long enough to resist guessing, short enough that hashing cannot be used to exhaust a function.
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -111,16 +126,16 @@ class Customer(BaseModel):
     legacy_ids: list[str]
     delivery_person_id: str | None
     total_bookings: int
-    total_spent: Decimal = Field(description="Exact decimal, 2 places")
-    previous_balance: Decimal | None = Field(
+    total_spent: DecimalString = Field(description="Exact decimal, 2 places")
+    previous_balance: DecimalString | None = Field(
         default=None, description="Balance carried over from a legacy system: exact decimal, 2 places"
     )
-    custom_product_prices: dict[str, Decimal] = Field(
+    custom_product_prices: dict[str, DecimalString] = Field(
         default_factory=dict, description="Per-product prices agreed with this customer: exact decimals, 2 places"
     )
     notes: str | None = None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class CustomerResult(BaseModel):
@@ -200,7 +215,7 @@ class StaffCounts(BaseModel):
 
 class BookingCounts(BaseModel):
     total: int = Field(description="Bookings not cancelled")
-    total_spent: str = Field(description="Their amounts summed: an exact decimal string with 2 places")
+    total_spent: SummedAmount = Field(description="Their amounts summed: an exact decimal string with 2 places")
 
 
 class DashboardStats(BaseModel):
@@ -244,11 +259,10 @@ Money = Annotated[
     AfterValidator(lambda amount: amount.quantize(CENTS)),
     WithJsonSchema(
         {
-            "anyOf": [
-                {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
-                {"type": "number", "minimum": 0, "multipleOf": 0.01},
-            ],
+            "type": "string",
+            "pattern": AMOUNT_IN_PATTERN,
             "examples": ["249.50"],
+            "description": "A decimal string; a JSON number is accepted too, for old clients",
         },
         mode="validation",
     ),
@@ -286,12 +300,12 @@ class Booking(BaseModel):
     customer_id: str
     customer_number: str
     service: str
-    amount: Decimal = Field(description="Exact decimal, 2 places")
+    amount: DecimalString = Field(description="Exact decimal, 2 places")
     status: BookingStatus
-    scheduled_for: str | None
+    scheduled_for: Timestamp | None = Field(description="As it was sent (its offset too, if it had one)")
     notes: str | None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class BookingResult(BaseModel):
@@ -323,7 +337,7 @@ class ReviewResolution(BaseModel):
     customer_id: str | None = Field(description="The customer the row was attached to (attach only)")
     note: str | None
     by: str = Field(description="Account id of the admin who resolved it")
-    at: str
+    at: Timestamp
 
 
 class ReviewEntry(BaseModel):
@@ -333,7 +347,7 @@ class ReviewEntry(BaseModel):
     line: int = Field(description="Line number in the export file (from 1)")
     reason: str
     row: dict[str, Any] | str = Field(description="The original row (a string if it is not JSON), secrets removed")
-    created_at: str = Field(description="When the backfill held it")
+    created_at: Timestamp = Field(description="When the backfill held it")
     status: ReviewStatus
     run_id: str
     resolution: ReviewResolution | None
@@ -390,10 +404,10 @@ class Merge(BaseModel):
     merged_number: str | None
     moved: MergeMoved
     legacy_ids: list[str] = Field(default_factory=list, description="Backfill: the legacy rows that joined")
-    created_at: str
+    created_at: Timestamp
     by: str = Field(description="Account id of the admin (or `backfill:<run>`)")
-    completed_at: str | None = None
-    undone_at: str | None = None
+    completed_at: Timestamp | None = None
+    undone_at: Timestamp | None = None
     undone_by: str | None = None
 
 
@@ -508,9 +522,9 @@ class Account(BaseModel):
     name: str | None
     has_password: bool
     phone_verified: bool
-    created_at: str
+    created_at: Timestamp
     active: bool = Field(default=True, description="False for a deactivated staff account (customers: always true)")
-    deactivated_at: str | None = None
+    deactivated_at: Timestamp | None = None
 
 
 class AccountEnvelope(BaseModel):
