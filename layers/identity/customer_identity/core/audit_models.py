@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from customer_identity.core.models import StrandedPage
+from customer_identity.core.models import Answer, StrandedPage
 from customer_identity.core.wire import Timestamp
 
 
-class CustomerExample(BaseModel):
+class CustomerExample(Answer):
     customer_id: str
     customer_number: str | None = Field(description="None only for a create still in flight (a claim)")
     name: str | None
     status: str
 
 
-class CustomerFinding(BaseModel):
+class CustomerFinding(Answer):
     count: int
     examples: list[CustomerExample] = Field(description="The lowest-numbered first; at most 10")
 
 
-class MarkerExample(BaseModel):
+class MarkerExample(Answer):
     marker: str = Field(description="The identifier's key, e.g. NUMBER#12")
     names: str = Field(description="The customer or staff account id it names")
     problem: Literal[
@@ -30,7 +30,7 @@ class MarkerExample(BaseModel):
     ]
 
 
-class AliasCheckState(BaseModel):
+class AliasCheckState(Answer):
     """The latest background check of every identifier marker (``POST /admin/audit/alias-checks``)."""
 
     run_id: str | None = None
@@ -44,16 +44,16 @@ class AliasCheckState(BaseModel):
     examples: list[MarkerExample] = Field(default_factory=list)
 
 
-class AliasCheckEnvelope(BaseModel):
+class AliasCheckEnvelope(Answer):
     alias_check: AliasCheckState
 
 
-class ReviewFinding(BaseModel):
+class ReviewFinding(Answer):
     open: int
     by_reason: dict[str, int]
 
 
-class AuditReport(BaseModel):
+class AuditReport(Answer):
     """The linkage report: exact counts (maintained counters) and the first examples (sparse indexes)."""
 
     generated_at: Timestamp

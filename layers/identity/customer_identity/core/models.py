@@ -80,6 +80,12 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Answer(BaseModel):
+    """What the service answers: every field is always sent (defaults too), so its schema requires them all."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class NewCustomer(_Input):
     """Body of ``POST /customers``. Only ``phone`` is required."""
 
@@ -114,7 +120,7 @@ class NextNumber(_Input):
     next: Annotated[int, Strict()] = Field(ge=1, le=10**11, description="The number the next new customer gets")
 
 
-class Customer(BaseModel):
+class Customer(Answer):
     customer_id: str
     customer_number: str
     phone: str
@@ -138,7 +144,7 @@ class Customer(BaseModel):
     updated_at: Timestamp
 
 
-class CustomerResult(BaseModel):
+class CustomerResult(Answer):
     created: bool
     customer: Customer
     ignored_fields: list[str] = Field(
@@ -152,16 +158,16 @@ class CustomerResult(BaseModel):
 ReferenceKind = Literal["customer_id", "customer_number", "phone", "email", "legacy_id", "merged"]
 
 
-class ResolvedCustomer(BaseModel):
+class ResolvedCustomer(Answer):
     customer: Customer
     resolved_from: ReferenceKind
 
 
-class CustomerEnvelope(BaseModel):
+class CustomerEnvelope(Answer):
     customer: Customer
 
 
-class CustomerPage(BaseModel):
+class CustomerPage(Answer):
     items: list[Customer]
     next_cursor: str | None
 
@@ -177,7 +183,7 @@ EXPORT_DESCRIPTION = (
 )
 
 
-class ExportLink(BaseModel):
+class ExportLink(Answer):
     """Where a customer export too large to answer inline can be fetched (no token needed)."""
 
     url: str = Field(description="Presigned, short-lived; also the `Location` header")
@@ -185,7 +191,7 @@ class ExportLink(BaseModel):
     rows: int = Field(description="Customers exported")
 
 
-class NumberingState(BaseModel):
+class NumberingState(Answer):
     next_number: int
     next_customer_number: str
     last_issued: str | None
@@ -197,7 +203,7 @@ class NumberingOverview(NumberingState):
     prefix: str
 
 
-class CustomerCounts(BaseModel):
+class CustomerCounts(Answer):
     total: int = Field(description="Live customers (with a number, not merged away)")
     by_status: dict[str, int] = Field(description="Live customers per status; statuses with none are omitted")
     by_area: dict[str, int] = Field(
@@ -209,16 +215,16 @@ class CustomerCounts(BaseModel):
     merged_away: int = Field(description="Customers merged into another one")
 
 
-class StaffCounts(BaseModel):
+class StaffCounts(Answer):
     by_role: dict[str, int] = Field(description="Active staff accounts per role; roles with none are omitted")
 
 
-class BookingCounts(BaseModel):
+class BookingCounts(Answer):
     total: int = Field(description="Bookings not cancelled")
     total_spent: SummedAmount = Field(description="Their amounts summed: an exact decimal string with 2 places")
 
 
-class DashboardStats(BaseModel):
+class DashboardStats(Answer):
     """``GET /admin/stats``: exact counters kept in the transactions that change what they count."""
 
     customers: CustomerCounts
@@ -295,7 +301,7 @@ class BookingChanges(_Input):
     status: BookingStatus
 
 
-class Booking(BaseModel):
+class Booking(Answer):
     booking_id: str
     customer_id: str
     customer_number: str
@@ -308,16 +314,16 @@ class Booking(BaseModel):
     updated_at: Timestamp
 
 
-class BookingResult(BaseModel):
+class BookingResult(Answer):
     booking: Booking
     customer_created: bool
 
 
-class BookingEnvelope(BaseModel):
+class BookingEnvelope(Answer):
     booking: Booking
 
 
-class BookingPage(BaseModel):
+class BookingPage(Answer):
     items: list[Booking]
     next_cursor: str | None
 
@@ -332,7 +338,7 @@ ReviewAction = Literal["attach", "dismiss"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
-class ReviewResolution(BaseModel):
+class ReviewResolution(Answer):
     action: ReviewAction
     customer_id: str | None = Field(description="The customer the row was attached to (attach only)")
     note: str | None
@@ -340,7 +346,7 @@ class ReviewResolution(BaseModel):
     at: Timestamp
 
 
-class ReviewEntry(BaseModel):
+class ReviewEntry(Answer):
     review_id: str
     collection: LegacyCollection
     legacy_id: str | None
@@ -353,7 +359,7 @@ class ReviewEntry(BaseModel):
     resolution: ReviewResolution | None
 
 
-class ReviewPage(BaseModel):
+class ReviewPage(Answer):
     items: list[ReviewEntry]
     next_cursor: str | None
 
@@ -368,7 +374,7 @@ class ReviewDecision(_Input):
     note: Note | None = None
 
 
-class ReviewOutcome(BaseModel):
+class ReviewOutcome(Answer):
     review: ReviewEntry
     customer: Customer | None = Field(description="The customer after the attach (null for dismiss)")
     booking: Booking | None = Field(description="The booking an attached booking row became")
@@ -389,12 +395,12 @@ class MergeRequest(_Input):
     into: Reference = Field(description="Any reference to the survivor (it keeps its id, number and phone)")
 
 
-class MergeMoved(BaseModel):
+class MergeMoved(Answer):
     bookings: int = Field(description="Bookings moved onto the survivor")
     aliases: int = Field(description="References of the merged customer that now resolve to the survivor")
 
 
-class Merge(BaseModel):
+class Merge(Answer):
     merge_id: str
     kind: Literal["admin", "backfill"] = Field(description="`backfill`: legacy rows joined into one new customer")
     state: MergeState = Field(description="`moving` until every booking has moved (any later call resumes it)")
@@ -411,11 +417,11 @@ class Merge(BaseModel):
     undone_by: str | None = None
 
 
-class MergeEnvelope(BaseModel):
+class MergeEnvelope(Answer):
     merge: Merge
 
 
-class MergePage(BaseModel):
+class MergePage(Answer):
     items: list[Merge]
     next_cursor: str | None
 
@@ -503,7 +509,7 @@ class StaffChanges(_Input):
     )
 
 
-class Token(BaseModel):
+class Token(Answer):
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the token expires")
@@ -514,7 +520,7 @@ class OtpVerified(Token):
     created: bool = Field(description="True when this sign-in created the customer")
 
 
-class Account(BaseModel):
+class Account(Answer):
     account_id: str
     role: Role
     email: str | None
@@ -527,42 +533,42 @@ class Account(BaseModel):
     deactivated_at: Timestamp | None = None
 
 
-class AccountEnvelope(BaseModel):
+class AccountEnvelope(Answer):
     account: Account
 
 
-class StaffPage(BaseModel):
+class StaffPage(Answer):
     items: list[Account]
     next_cursor: str | None
 
 
-class StrandedCustomers(BaseModel):
+class StrandedCustomers(Answer):
     """A deactivated delivery person who still has customers assigned (for the linkage audit)."""
 
     delivery_person: Account
     customers: CustomerPage = Field(description="The first page of the customers assigned to them")
 
 
-class StrandedPage(BaseModel):
+class StrandedPage(Answer):
     items: list[StrandedCustomers]
     next_cursor: str | None = Field(description="Continues through the deactivated delivery persons")
 
 
-class Me(BaseModel):
+class Me(Answer):
     account: Account
     customer: Customer | None
 
 
-class Accepted(BaseModel):
+class Accepted(Answer):
     status: Literal["accepted"] = "accepted"
     message: str
 
 
-class Health(BaseModel):
+class Health(Answer):
     status: Literal["ok"]
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(BaseModel):  # built by error_body(): correlation_id only on 500
     code: str
     message: str
     field: str | None
