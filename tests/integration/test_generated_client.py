@@ -44,13 +44,14 @@ def new_email() -> str:
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The generated package: ``gen.api.<tag>.<operation>``, ``gen.models``, ``gen.client``."""
+    """The client generated from docs/openapi.json, imported as the package ``identity_client``."""
     out = tmp_path_factory.mktemp("generated") / PACKAGE
     config = out.parent / "config.json"
     config.write_text(json.dumps({"post_hooks": []}))  # no formatting: nothing reads it but Python
-    generator = Path(sys.executable).with_name("openapi-python-client")
+    command = [sys.executable, "-m", "openapi_python_client", "generate", "--meta", "none"]
+    options = ["--path", DOCUMENT_PATH, "--output-path", out, "--config", config]
     result = subprocess.run(
-        [generator, "generate", "--path", DOCUMENT_PATH, "--output-path", out, "--meta", "none", "--config", config],
+        [*command, *options],
         capture_output=True,
         text=True,
         check=False,
@@ -69,7 +70,7 @@ def gen(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 class Generated:
-    """Attribute access to the generated modules: ``gen.op("customers", "get_customer")``, ``gen.models``."""
+    """The generated modules: ``gen.op("customers", "get_customer")`` (by tag and operation), ``gen.models``."""
 
     def __init__(self) -> None:
         self.models = importlib.import_module(f"{PACKAGE}.models")
