@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import ERROR_RESPONSES, create_app, json_response, lambda_handler
+from customer_identity.api import create_app, documented, json_response, lambda_handler, ok
 from customer_identity.core.models import Accepted, PasswordForgotten
 
 app = create_app()
@@ -13,12 +13,10 @@ ACCEPTED = Accepted(message="If an account has this email or phone, a reset toke
 
 @app.post(
     "/auth/password/forgot",
+    operation_id="forgotPassword",
     summary="Send a single-use password reset token (1 hour) by email or SMS",
     tags=["auth"],
-    responses={
-        202: {"description": "Accepted (known or not)", "content": {"application/json": {"model": Accepted}}},
-        **ERROR_RESPONSES,
-    },
+    responses=documented({202: ok("Accepted (known or not)", Accepted)}, public=True, body=True, params=True),
 )
 def forgot_password(body: PasswordForgotten) -> Response[Accepted]:
     sign_in.forgot(email=body.email, phone=body.phone)

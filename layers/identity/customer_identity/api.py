@@ -50,19 +50,59 @@ def status_of(error: errors.DomainError) -> int:
     return next(STATUS[cls] for cls in type(error).__mro__ if cls in STATUS)
 
 
-def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"model": model}}}
+# --- what routes document (docs/openapi.json is generated from these) -------------------------
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+_AUTHENTICATE = {
+    "WWW-Authenticate": {"description": '`Bearer realm="customer-identity"`', "schema": {"type": "string"}}
+}
+_ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("Malformed: `malformed_json` (not JSON, not an object, nested too deep)", {}),
+    401: ("Not signed in: missing, invalid, expired or revoked token", _AUTHENTICATE),
+    403: ("Your role may not do this", {}),
+    404: ("Not found", {}),
+    409: ("Conflicts with the current state", {}),
+    413: (f"`payload_too_large`: the body is over {bodies.MAX_BODY_BYTES} bytes", {}),
+    415: ("`unsupported_media_type`: the body is not `application/json`", {}),
+    422: ("A field is invalid (`invalid_<field>`, `missing_field`, `unknown_field`); `error.field` names it", {}),
+    429: ("Too many requests: retry after `Retry-After` seconds", _RETRY_AFTER),
+    503: ("`busy` (contention or throttling; nothing was changed): retry after `Retry-After` seconds", _RETRY_AFTER),
+}
 
 
-# Responses routes document in the OpenAPI file.
-ERROR_RESPONSES: dict[int, dict[str, Any]] = {
-    400: _json(ErrorBody, "Malformed request (JSON, cursor)"),
-    422: _json(ErrorBody, "A field is invalid; `error.field` names it"),
-}
-AUTH_RESPONSES: dict[int, dict[str, Any]] = {
-    401: _json(ErrorBody, "Missing, invalid or expired token"),
-    403: _json(ErrorBody, "Your role may not do this"),
-}
+def ok(description: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A success answer: ``model``'s JSON, or without one the route's return type."""
+    return {"description": description} | ({"content": {"application/json": {"model": model}}} if model else {})
+
+
+def documented(
+    success: dict[int, dict[str, Any]],
+    *,
+    public: bool = False,
+    body: bool = False,
+    params: bool = False,
+    storage: bool = True,
+    errors: dict[int, str] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """A route's ``responses=``: its successes and every error status it can answer, all as :class:`ErrorBody`.
+
+    ``body``: a POST, PUT or PATCH (the edge refuses bodies: 400, 413, 415); ``params``: the route
+    validates a body, query or header (422); not ``public``: a token is checked (401); ``storage``:
+    DynamoDB is used (503). ``errors`` adds statuses (403, 404, 409, 429...) with their codes.
+    """
+    statuses: dict[int, str | None] = dict.fromkeys(
+        [*([400, 413, 415] if body else []), *([422] if params else []), *([] if public else [401])]
+        + ([503] if storage else [])
+    )
+    statuses.update(errors or {})
+    answers = dict(success)
+    for status, detail in sorted(statuses.items()):
+        generic, headers = _ERRORS[status]
+        description = f"{generic}; {detail}" if detail and status in (400, 422) else detail or generic
+        answers[status] = {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+        if headers:
+            answers[status]["headers"] = headers
+    return answers
 
 
 def error_response(
