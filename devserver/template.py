@@ -77,8 +77,8 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
     for name, res in resources("AWS::Serverless::Function", template).items():
         props = res["Properties"]
         for event in (props.get("Events") or {}).values():
-            if event["Type"] != "Api":
-                continue
+            if event["Type"] != "Api" or event["Properties"]["Method"].lower() == "options":
+                continue  # OPTIONS is the CORS preflight (CorsPreflightFunction), not a route of the API
             found.append(
                 Route(
                     function=name,

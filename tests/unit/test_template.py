@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from customer_identity.storage.entities import TableItem
-from devserver.template import PROJECT_ROOT, load_template, resources, routes, table_definition
+from devserver.template import PROJECT_ROOT, functions, load_template, resources, routes, table_definition
 from tests.iam_policy import Request, allowed, as_list, resource_pattern, statements
 
 
@@ -143,3 +143,96 @@ def test_the_backfill_state_machine_runs_the_definition_file_with_every_task_sub
     assert machine["DefinitionSubstitutions"]["MapMode"] == "DISTRIBUTED"
     tasks = {name for name in placeholders if name.endswith("FunctionArn")}
     assert {name.removesuffix("Arn") for name in tasks} <= set(resources("AWS::Serverless::Function"))
+
+
+def test_the_stage_is_throttled_and_each_auth_route_more_tightly() -> None:
+    template = load_template()
+    settings = template["Resources"]["IdentityApi"]["Properties"]["MethodSettings"]
+    by_path = {(s["ResourcePath"], s["HttpMethod"]): s for s in settings}
+    everything = by_path[("/*", "*")]
+    assert everything["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    assert everything["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
+    auth = {(r.path, r.method) for r in routes() if r.path.startswith("/auth/")}
+    assert len(auth) == 5
+    for path, method in auth:
+        limits = by_path[("/" + path.replace("/", "~1"), method)]
+        assert limits["ThrottlingRateLimit"] == {"Ref": "AuthThrottleRateLimit"}, path
+        assert limits["ThrottlingBurstLimit"] == {"Ref": "AuthThrottleBurstLimit"}, path
+    params = template["Parameters"]
+    assert params["AuthThrottleRateLimit"]["Default"] < params["ThrottleRateLimit"]["Default"]
+    assert params["AuthThrottleBurstLimit"]["Default"] < params["ThrottleBurstLimit"]["Default"]
+
+
+def test_waf_limits_auth_requests_per_client_ip_when_enabled_which_is_the_default() -> None:
+    template = load_template()
+    assert template["Parameters"]["EnableWaf"]["Default"] == "true"
+    assert template["Conditions"]["WafEnabled"] == {"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}
+    acl = resources("AWS::WAFv2::WebACL")["AuthRateLimitAcl"]
+    association = resources("AWS::WAFv2::WebACLAssociation")["AuthRateLimitAclAssociation"]
+    assert acl["Condition"] == association["Condition"] == "WafEnabled"
+    assert "IdentityApi" in association["Properties"]["ResourceArn"]["Fn::Sub"]
+    (rule,) = acl["Properties"]["Rules"]
+    assert rule["Action"] == {"Block": {}}
+    limit = rule["Statement"]["RateBasedStatement"]
+    assert limit["AggregateKeyType"] == "IP" and limit["Limit"] == {"Ref": "WafAuthRequestsPer5Minutes"}
+    pattern = re.compile(limit["ScopeDownStatement"]["RegexMatchStatement"]["RegexString"])
+    for path in ("/prod/auth/login", "/auth/otp/request", "/prod/auth/password/forgot"):
+        assert pattern.search(path), path
+    for path in ("/prod/customers", "/prod/customers/auth/bookings", "/prod/me"):
+        assert not pattern.search(path), path
+
+
+HASHING = {"LoginFunction", "ResetPasswordFunction", "SetCredentialsFunction", "CreateStaffFunction"}
+
+
+def test_the_password_hashing_functions_have_reserved_concurrency_and_only_they() -> None:
+    for name, function in resources("AWS::Serverless::Function").items():
+        reserved = function["Properties"].get("ReservedConcurrentExecutions")
+        assert reserved == ({"Ref": "HashingReservedConcurrency"} if name in HASHING else None), name
+    # Every function built on a use case that hashes or verifies passwords (argon2id) is one of them;
+    # forgot_password shares PasswordSignIn but only sends a token.
+    for function in functions():
+        source = (function.code_dir / "app.py").read_text()
+        if any(f"runtime.{use_case}()" in source for use_case in ("password_sign_in", "credentials", "staff")):
+            assert function.function in HASHING | {"ForgotPasswordFunction"}, function.function
+
+
+def test_cors_origins_are_a_parameter_empty_by_default_and_every_path_answers_its_preflight() -> None:
+    template = load_template()
+    assert template["Parameters"]["AllowedOrigins"] == {
+        **template["Parameters"]["AllowedOrigins"],
+        "Type": "CommaDelimitedList",
+        "Default": "",
+    }
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ALLOWED_ORIGINS"] == {"Fn::Join": [",", {"Ref": "AllowedOrigins"}]}
+    preflight = resources("AWS::Serverless::Function")["CorsPreflightFunction"]["Properties"]
+    options = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in preflight["Events"].values()}
+    assert options == {(path, "options") for path in {route.path for route in routes()}}
+
+
+def test_every_log_group_is_declared_with_the_retention_parameter() -> None:
+    template = load_template()
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    groups = resources("AWS::Logs::LogGroup")
+    assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
+    named = {g["Properties"]["LogGroupName"].get("Fn::Sub") for g in groups.values()}
+    for name in resources("AWS::Serverless::Function"):
+        assert f"/aws/lambda/${{{name}}}" in named, name
+    access_log = template["Resources"]["IdentityApi"]["Properties"]["AccessLogSetting"]["DestinationArn"]
+    assert access_log == {"Fn::GetAtt": "ApiAccessLogGroup.Arn"} and "ApiAccessLogGroup" in groups
+
+
+def test_alarms_watch_5xx_4xx_lambda_errors_and_throttles_and_notify_the_topic_if_given() -> None:
+    alarms = resources("AWS::CloudWatch::Alarm")
+    watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()}
+    assert watched == {
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/ApiGateway", "4XXError"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+    }
+    only_if_given = {"Fn::If": ["AlarmTopicGiven", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == only_if_given
+    assert load_template()["Parameters"]["AlarmTopicArn"]["Default"] == ""
