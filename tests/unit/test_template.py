@@ -236,3 +236,10 @@ def test_alarms_watch_5xx_4xx_lambda_errors_and_throttles_and_notify_the_topic_i
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == only_if_given
     assert load_template()["Parameters"]["AlarmTopicArn"]["Default"] == ""
+
+
+def test_a_new_signing_key_version_reaches_every_function() -> None:
+    template = load_template()
+    assert template["Parameters"]["SigningKeyVersion"]["Type"] == "String"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["SIGNING_KEY_VERSION"] == {"Ref": "SigningKeyVersion"}
