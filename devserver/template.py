@@ -112,8 +112,11 @@ def function_environment(template: dict[str, Any] | None = None) -> dict[str, st
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
     env = {}
     for key, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
-        if isinstance(value, dict) and "Ref" in value:
-            if value["Ref"] in params:
+        if isinstance(value, dict) and "Fn::Join" in value:  # a CommaDelimitedList parameter, joined
+            separator, part = value["Fn::Join"]
+            value = part if separator == "," else value
+        if isinstance(value, dict):
+            if value.get("Ref") in params:
                 env[key] = params[value["Ref"]]
         else:
             env[key] = str(value)

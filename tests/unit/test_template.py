@@ -4,7 +4,15 @@ import re
 from pathlib import Path
 
 from customer_identity.storage.entities import TableItem
-from devserver.template import PROJECT_ROOT, functions, load_template, resources, routes, table_definition
+from devserver.template import (
+    PROJECT_ROOT,
+    function_environment,
+    functions,
+    load_template,
+    resources,
+    routes,
+    table_definition,
+)
 from tests.iam_policy import Request, allowed, as_list, resource_pattern, statements
 
 
@@ -243,3 +251,12 @@ def test_a_new_signing_key_version_reaches_every_function() -> None:
     assert template["Parameters"]["SigningKeyVersion"]["Type"] == "String"
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["SIGNING_KEY_VERSION"] == {"Ref": "SigningKeyVersion"}
+
+
+def test_the_functions_environment_at_parameter_defaults_is_a_valid_configuration() -> None:
+    from customer_identity.core.settings import Settings, load_settings
+
+    env = function_environment()
+    assert env["ALLOWED_ORIGINS"] == "" and env["SIGNING_KEY_VERSION"] == "1"
+    settings = load_settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields})
+    assert settings.cors_origins == ()
