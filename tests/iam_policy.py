@@ -39,7 +39,7 @@ def _query_pk(params: dict[str, Any]) -> str:
     raise AssertionError(f"no partition key in {params['KeyConditionExpression']!r}")
 
 
-def requests_of(service: str, operation: str, params: dict[str, Any], *, email_from: str = "") -> list[Request]:
+def requests_of(service: str, operation: str, params: dict[str, Any]) -> list[Request]:
     """The IAM requests one API call is authorized as."""
     if service == "sns":
         return [Request("sns:Publish", params.get("TopicArn") or params.get("TargetArn") or "*")]
