@@ -227,8 +227,6 @@ def test_every_log_group_is_declared_with_the_retention_parameter() -> None:
     named = {g["Properties"]["LogGroupName"].get("Fn::Sub") for g in groups.values()}
     for name in resources("AWS::Serverless::Function"):
         assert f"/aws/lambda/${{{name}}}" in named, name
-    access_log = template["Resources"]["IdentityApi"]["Properties"]["AccessLogSetting"]["DestinationArn"]
-    assert access_log == {"Fn::GetAtt": "ApiAccessLogGroup.Arn"} and "ApiAccessLogGroup" in groups
 
 
 def test_alarms_watch_5xx_4xx_lambda_errors_and_throttles_and_notify_the_topic_if_given() -> None:
