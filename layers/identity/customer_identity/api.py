@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -177,8 +177,45 @@ def _validation_error(error: RequestValidationError) -> Response:
     return error_response(422, code, message, field)
 
 
+# What the browser frontends use: these methods, and these request headers beyond Powertools' own
+# (Authorization, Content-Type, X-Amz-*, X-Api-Key); no credentials (tokens travel in Authorization).
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH")
+CORS_HEADERS = ["Idempotency-Key"]
+CORS_MAX_AGE_SECONDS = 600
+
+
+def cors_config() -> CORSConfig | None:
+    """CORS for the configured origins only (``ALLOWED_ORIGINS``); None when there are none."""
+    origins = runtime.config().cors_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]),
+        allow_headers=CORS_HEADERS,
+        expose_headers=["Retry-After"],
+        max_age=CORS_MAX_AGE_SECONDS,
+        allow_credentials=False,
+    )
+
+
+def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
+    """The CORS headers for this request's ``Origin``: none unless it is an allowed origin."""
+    cors = cors_config()
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    return cors.to_dict(cors.allowed_origin(headers.get("origin"))) if cors else {}
+
+
+def preflight_handler(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
+    """``OPTIONS`` on any route: 204, with CORS headers only for an allowed origin."""
+    headers = _cors_headers(event)
+    if headers:
+        headers["Access-Control-Allow-Methods"] = ",".join(CORS_METHODS)
+    return {"statusCode": 204, "headers": headers | {"Vary": "Origin"}, "body": ""}
+
+
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 
     @app.exception_handler(errors.DomainError)
     def _domain_error(error: errors.DomainError) -> Response:
@@ -219,6 +256,12 @@ def lambda_handler(
     @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # responses hold tokens and PII
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        answer = _answer(event, context)
+        # Answers the edge gives before routing (401, 413, 415, 500) carry CORS headers too.
+        answer.setdefault("headers", {}).update(_cors_headers(event))
+        return answer
+
+    def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             if not public:
                 token = bearer_token(event.get("headers"))

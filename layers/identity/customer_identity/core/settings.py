@@ -7,6 +7,7 @@ An invalid value stops the cold start with :class:`ConfigurationError` naming th
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Literal
 
@@ -58,6 +59,22 @@ class Settings(BaseSettings):
     # Stays under API Gateway's 6 MB answer even when JSON escaping doubles every byte.
     export_inline_limit_bytes: int = Field(default=1024 * 1024, ge=0, le=2 * 1024 * 1024)
     export_link_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+
+    # Browser frontends allowed to call the API (CORS), comma-separated origins such as
+    # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
+    allowed_origins: str = ""
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.allowed_origins.split(",") if origin.strip())
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _plain_origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",")):
+            if origin and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path, no wildcard)")
+        return value
 
     @field_validator("default_region")
     @classmethod
