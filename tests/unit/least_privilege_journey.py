@@ -94,10 +94,15 @@ def journey(
     booking = run("create_booking", expect=201)["booking"]["booking_id"]
     run("create_booking", expect=201)  # the same Idempotency-Key: answered from the record
     run("create_booking", event("create_booking", {"customer": "9822233344", "service": "Ironing", "amount": "1.00"}))
-    run(
+    sample = load_event("create_booking")
+    run(  # a failed booking releases its Idempotency-Key (API Gateway sends both header maps)
         "create_booking",
         event("create_booking", {"customer": "PL999", "service": "x", "amount": "1.00"})
-        | {"headers": load_event("create_booking")["headers"] | {"Idempotency-Key": "fails-once"}},
+        | {
+            "headers": sample["headers"] | {"Idempotency-Key": "fails-once"},
+            "multiValueHeaders": sample["multiValueHeaders"] | {"Idempotency-Key": ["fails-once"]},
+        },
+        expect=404,
     )
     run("list_customer_bookings", expect=200)
     path = {"path": f"/bookings/{booking}", "pathParameters": {"booking_id": booking}}
