@@ -22,7 +22,7 @@ CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/n
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install java run reset token backfill test lint template-lint openapi bench clean
+.PHONY: help install java run reset token backfill test lint template-lint openapi bench cost clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
@@ -32,6 +32,7 @@ help:
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py)"
+	@echo "make cost     what a million of each operation costs on AWS (bench/cost.py; docs/cost.md)"
 
 $(BIN)/.installed: pyproject.toml layers/identity/pyproject.toml layers/identity/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
@@ -108,6 +109,9 @@ test: lint template-lint
 bench: install
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/backfill_bench.py --persons 20000
+
+cost: install
+	$(BIN)/python bench/cost.py
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl

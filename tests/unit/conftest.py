@@ -3,6 +3,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -235,6 +236,8 @@ class LambdaQueue:
 
     def __init__(self) -> None:
         self.queued: list[tuple[str, dict[str, Any]]] = []
+        # Wraps each run with the function's name (a test recording which function sends what sets it).
+        self.around: Callable[[str], AbstractContextManager[object]] = lambda _: nullcontext()
         self._functions = {function.function: function for function in functions()}
         self._loaded: dict[str, ModuleType] = {}
 
@@ -244,7 +247,8 @@ class LambdaQueue:
             name, event = self.queued.pop(0)
             if name not in self._loaded:
                 self._loaded[name] = load_handler(self._functions[name])
-            self._loaded[name].handler(event, LambdaContext(function_name=name))
+            with self.around(name):
+                self._loaded[name].handler(event, LambdaContext(function_name=name))
             ran += 1
         return ran
 

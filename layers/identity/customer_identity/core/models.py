@@ -22,6 +22,16 @@ from pydantic import (
 )
 
 from customer_identity.core.roles import Role, StaffRoleInput
+from customer_identity.core.wire import (
+    ADDRESS_PATTERN,
+    AMOUNT_IN_PATTERN,
+    PHONE_PATTERN,
+    TEXT_PATTERN,
+    DecimalString,
+    SchemaPattern,
+    SummedAmount,
+    Timestamp,
+)
 
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
@@ -45,16 +55,21 @@ def _refusing(forbidden: re.Pattern[str]) -> AfterValidator:
 
 # Text people type (names, addresses, areas, services, notes): trimmed, NFC-normalised, every script
 # kept as typed, no control or bidi-override characters. Add the lengths: Annotated[Text, StringConstraints(...)].
-Text = Annotated[str, StringConstraints(strip_whitespace=True), _refusing(_FORBIDDEN_IN_TEXT)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True), _refusing(_FORBIDDEN_IN_TEXT), SchemaPattern(TEXT_PATTERN)
+]
 Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 # Addresses may span lines (CR and LF kept as typed); every other control character is refused.
 _FORBIDDEN_IN_ADDRESS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 Address = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _refusing(_FORBIDDEN_IN_ADDRESS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    _refusing(_FORBIDDEN_IN_ADDRESS),
+    SchemaPattern(ADDRESS_PATTERN),
 ]
 Area = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
-PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=64), SchemaPattern(PHONE_PATTERN)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # Long enough to resist guessing, short enough that hashing cannot be used to exhaust a function.
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -63,6 +78,12 @@ OtpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Answer(BaseModel):
+    """What the service answers: every field is always sent (defaults too), so its schema requires them all."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
 class NewCustomer(_Input):
@@ -99,7 +120,7 @@ class NextNumber(_Input):
     next: Annotated[int, Strict()] = Field(ge=1, le=10**11, description="The number the next new customer gets")
 
 
-class Customer(BaseModel):
+class Customer(Answer):
     customer_id: str
     customer_number: str
     phone: str
@@ -111,19 +132,19 @@ class Customer(BaseModel):
     legacy_ids: list[str]
     delivery_person_id: str | None
     total_bookings: int
-    total_spent: Decimal = Field(description="Exact decimal, 2 places")
-    previous_balance: Decimal | None = Field(
+    total_spent: DecimalString = Field(description="Exact decimal, 2 places")
+    previous_balance: DecimalString | None = Field(
         default=None, description="Balance carried over from a legacy system: exact decimal, 2 places"
     )
-    custom_product_prices: dict[str, Decimal] = Field(
+    custom_product_prices: dict[str, DecimalString] = Field(
         default_factory=dict, description="Per-product prices agreed with this customer: exact decimals, 2 places"
     )
     notes: str | None = None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class CustomerResult(BaseModel):
+class CustomerResult(Answer):
     created: bool
     customer: Customer
     ignored_fields: list[str] = Field(
@@ -137,16 +158,16 @@ class CustomerResult(BaseModel):
 ReferenceKind = Literal["customer_id", "customer_number", "phone", "email", "legacy_id", "merged"]
 
 
-class ResolvedCustomer(BaseModel):
+class ResolvedCustomer(Answer):
     customer: Customer
     resolved_from: ReferenceKind
 
 
-class CustomerEnvelope(BaseModel):
+class CustomerEnvelope(Answer):
     customer: Customer
 
 
-class CustomerPage(BaseModel):
+class CustomerPage(Answer):
     items: list[Customer]
     next_cursor: str | None
 
@@ -162,7 +183,7 @@ EXPORT_DESCRIPTION = (
 )
 
 
-class ExportLink(BaseModel):
+class ExportLink(Answer):
     """Where a customer export too large to answer inline can be fetched (no token needed)."""
 
     url: str = Field(description="Presigned, short-lived; also the `Location` header")
@@ -170,7 +191,7 @@ class ExportLink(BaseModel):
     rows: int = Field(description="Customers exported")
 
 
-class NumberingState(BaseModel):
+class NumberingState(Answer):
     next_number: int
     next_customer_number: str
     last_issued: str | None
@@ -182,7 +203,7 @@ class NumberingOverview(NumberingState):
     prefix: str
 
 
-class CustomerCounts(BaseModel):
+class CustomerCounts(Answer):
     total: int = Field(description="Live customers (with a number, not merged away)")
     by_status: dict[str, int] = Field(description="Live customers per status; statuses with none are omitted")
     by_area: dict[str, int] = Field(
@@ -194,16 +215,16 @@ class CustomerCounts(BaseModel):
     merged_away: int = Field(description="Customers merged into another one")
 
 
-class StaffCounts(BaseModel):
+class StaffCounts(Answer):
     by_role: dict[str, int] = Field(description="Active staff accounts per role; roles with none are omitted")
 
 
-class BookingCounts(BaseModel):
+class BookingCounts(Answer):
     total: int = Field(description="Bookings not cancelled")
-    total_spent: str = Field(description="Their amounts summed: an exact decimal string with 2 places")
+    total_spent: SummedAmount = Field(description="Their amounts summed: an exact decimal string with 2 places")
 
 
-class DashboardStats(BaseModel):
+class DashboardStats(Answer):
     """``GET /admin/stats``: exact counters kept in the transactions that change what they count."""
 
     customers: CustomerCounts
@@ -244,11 +265,10 @@ Money = Annotated[
     AfterValidator(lambda amount: amount.quantize(CENTS)),
     WithJsonSchema(
         {
-            "anyOf": [
-                {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
-                {"type": "number", "minimum": 0, "multipleOf": 0.01},
-            ],
+            "type": "string",
+            "pattern": AMOUNT_IN_PATTERN,
             "examples": ["249.50"],
+            "description": "A decimal string; a JSON number is accepted too, for old clients",
         },
         mode="validation",
     ),
@@ -281,29 +301,29 @@ class BookingChanges(_Input):
     status: BookingStatus
 
 
-class Booking(BaseModel):
+class Booking(Answer):
     booking_id: str
     customer_id: str
     customer_number: str
     service: str
-    amount: Decimal = Field(description="Exact decimal, 2 places")
+    amount: DecimalString = Field(description="Exact decimal, 2 places")
     status: BookingStatus
-    scheduled_for: str | None
+    scheduled_for: Timestamp | None = Field(description="As it was sent (its offset too, if it had one)")
     notes: str | None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class BookingResult(BaseModel):
+class BookingResult(Answer):
     booking: Booking
     customer_created: bool
 
 
-class BookingEnvelope(BaseModel):
+class BookingEnvelope(Answer):
     booking: Booking
 
 
-class BookingPage(BaseModel):
+class BookingPage(Answer):
     items: list[Booking]
     next_cursor: str | None
 
@@ -318,28 +338,28 @@ ReviewAction = Literal["attach", "dismiss"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
-class ReviewResolution(BaseModel):
+class ReviewResolution(Answer):
     action: ReviewAction
     customer_id: str | None = Field(description="The customer the row was attached to (attach only)")
     note: str | None
     by: str = Field(description="Account id of the admin who resolved it")
-    at: str
+    at: Timestamp
 
 
-class ReviewEntry(BaseModel):
+class ReviewEntry(Answer):
     review_id: str
     collection: LegacyCollection
     legacy_id: str | None
     line: int = Field(description="Line number in the export file (from 1)")
     reason: str
     row: dict[str, Any] | str = Field(description="The original row (a string if it is not JSON), secrets removed")
-    created_at: str = Field(description="When the backfill held it")
+    created_at: Timestamp = Field(description="When the backfill held it")
     status: ReviewStatus
     run_id: str
     resolution: ReviewResolution | None
 
 
-class ReviewPage(BaseModel):
+class ReviewPage(Answer):
     items: list[ReviewEntry]
     next_cursor: str | None
 
@@ -354,7 +374,7 @@ class ReviewDecision(_Input):
     note: Note | None = None
 
 
-class ReviewOutcome(BaseModel):
+class ReviewOutcome(Answer):
     review: ReviewEntry
     customer: Customer | None = Field(description="The customer after the attach (null for dismiss)")
     booking: Booking | None = Field(description="The booking an attached booking row became")
@@ -375,12 +395,12 @@ class MergeRequest(_Input):
     into: Reference = Field(description="Any reference to the survivor (it keeps its id, number and phone)")
 
 
-class MergeMoved(BaseModel):
+class MergeMoved(Answer):
     bookings: int = Field(description="Bookings moved onto the survivor")
     aliases: int = Field(description="References of the merged customer that now resolve to the survivor")
 
 
-class Merge(BaseModel):
+class Merge(Answer):
     merge_id: str
     kind: Literal["admin", "backfill"] = Field(description="`backfill`: legacy rows joined into one new customer")
     state: MergeState = Field(description="`moving` until every booking has moved (any later call resumes it)")
@@ -390,18 +410,18 @@ class Merge(BaseModel):
     merged_number: str | None
     moved: MergeMoved
     legacy_ids: list[str] = Field(default_factory=list, description="Backfill: the legacy rows that joined")
-    created_at: str
+    created_at: Timestamp
     by: str = Field(description="Account id of the admin (or `backfill:<run>`)")
-    completed_at: str | None = None
-    undone_at: str | None = None
+    completed_at: Timestamp | None = None
+    undone_at: Timestamp | None = None
     undone_by: str | None = None
 
 
-class MergeEnvelope(BaseModel):
+class MergeEnvelope(Answer):
     merge: Merge
 
 
-class MergePage(BaseModel):
+class MergePage(Answer):
     items: list[Merge]
     next_cursor: str | None
 
@@ -489,7 +509,7 @@ class StaffChanges(_Input):
     )
 
 
-class Token(BaseModel):
+class Token(Answer):
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the token expires")
@@ -500,7 +520,7 @@ class OtpVerified(Token):
     created: bool = Field(description="True when this sign-in created the customer")
 
 
-class Account(BaseModel):
+class Account(Answer):
     account_id: str
     role: Role
     email: str | None
@@ -508,47 +528,47 @@ class Account(BaseModel):
     name: str | None
     has_password: bool
     phone_verified: bool
-    created_at: str
+    created_at: Timestamp
     active: bool = Field(default=True, description="False for a deactivated staff account (customers: always true)")
-    deactivated_at: str | None = None
+    deactivated_at: Timestamp | None = None
 
 
-class AccountEnvelope(BaseModel):
+class AccountEnvelope(Answer):
     account: Account
 
 
-class StaffPage(BaseModel):
+class StaffPage(Answer):
     items: list[Account]
     next_cursor: str | None
 
 
-class StrandedCustomers(BaseModel):
+class StrandedCustomers(Answer):
     """A deactivated delivery person who still has customers assigned (for the linkage audit)."""
 
     delivery_person: Account
     customers: CustomerPage = Field(description="The first page of the customers assigned to them")
 
 
-class StrandedPage(BaseModel):
+class StrandedPage(Answer):
     items: list[StrandedCustomers]
     next_cursor: str | None = Field(description="Continues through the deactivated delivery persons")
 
 
-class Me(BaseModel):
+class Me(Answer):
     account: Account
     customer: Customer | None
 
 
-class Accepted(BaseModel):
+class Accepted(Answer):
     status: Literal["accepted"] = "accepted"
     message: str
 
 
-class Health(BaseModel):
+class Health(Answer):
     status: Literal["ok"]
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(BaseModel):  # built by error_body(): correlation_id only on 500
     code: str
     message: str
     field: str | None

@@ -68,6 +68,22 @@ class Settings(BaseSettings):
     sms_per_ip_per_minute: int = Field(default=10, ge=1)
     sms_global_per_minute: int = Field(default=60, ge=1)
 
+    # Browser frontends allowed to call the API (CORS), comma-separated origins such as
+    # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
+    allowed_origins: str = ""
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.allowed_origins.split(",") if origin.strip())
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _plain_origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",")):
+            if origin and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path, no wildcard)")
+        return value
+
     @field_validator("default_region")
     @classmethod
     def _upper_region(cls, value: str) -> str:
