@@ -311,7 +311,7 @@ def background_settled(client: httpx.Client, seen: list[int], deadline_s: float 
         time.sleep(0.01)
 
 
-def auth_timing(url: str, admin_token: str, samples: int) -> list[tuple[str, float, float]]:
+def auth_timing(url: str, admin_token: str, samples: int, cadence: float = 0.25) -> list[tuple[str, float, float]]:
     """(request, median ms known, median ms unknown) for forgot by email, forgot by phone and a wrong login.
 
     Every sample uses its own address (a reused one would hit the 3-per-15-minutes send limit, and
@@ -320,7 +320,8 @@ def auth_timing(url: str, admin_token: str, samples: int) -> list[tuple[str, flo
     emails are also tried 4 times each, so both sides update a login guard the same way). Each round
     sends the known and the unknown request of every pair in random order, one at a time; after a
     forgot request (timed until its answer) it waits, untimed, for the reset worker it queued to
-    finish, so that no background work lands on the next sample.
+    finish, and the next request leaves ``cadence`` seconds after this one was sent (the known side's
+    longer background work leaves no shorter pause before the next sample).
     """
     rng = random.Random(11)
     run = uuid.uuid4().hex[:8]
@@ -373,6 +374,7 @@ def auth_timing(url: str, admin_token: str, samples: int) -> list[tuple[str, flo
                 pairs[name][side].append((time.perf_counter() - started) * 1000)
                 if "forgot" in name:
                     background_settled(anonymous, seen)
+                    time.sleep(max(0.0, cadence - (time.perf_counter() - started)))
     return [(name, statistics.median(known), statistics.median(unknown)) for name, (known, unknown) in pairs.items()]
 
 
