@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import create_app, documented, json_response, lambda_handler, ok
+from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, source_ip
 from customer_identity.core.models import Accepted, OtpRequest
 
 app = create_app()
@@ -21,11 +21,17 @@ ACCEPTED = Accepted(message="If this number can receive SMS, a sign-in code is o
         public=True,
         body=True,
         params=True,
-        errors={429: "`too_many_codes`: 3 per phone per 15 min", 503: "`delivery_failed` or `busy`"},
+        errors={
+            422: "`phone_country_not_allowed`: the phone is outside the SMS countries",
+            429: "`too_many_codes`: 3 per phone per 15 min; `too_many_codes_from_address`: the SMS budget of the "
+            "client's IP for this minute is spent; `sms_budget_exhausted`: the service's SMS budget for this minute "
+            "is spent",
+            503: "`delivery_failed` or `busy`",
+        },
     ),
 )
 def request_otp(body: OtpRequest) -> Response[Accepted]:
-    sign_in.request(body.phone)
+    sign_in.request(body.phone, source_ip=source_ip(app))
     return json_response(202, ACCEPTED)
 
 

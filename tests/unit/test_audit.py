@@ -158,7 +158,7 @@ def test_a_reset_by_sms_takes_the_customer_out_of_the_cannot_sign_in_examples(do
         customer.customer_id,
         other.customer_id,
     }
-    domain.password_sign_in.forgot(email=None, phone="9717619183")
+    domain.forgot(email=None, phone="9717619183")
     domain.password_sign_in.reset(reset_token_in(outbox(customer.phone)), "a brand new password")
     report = runtime.audit().report()
     assert report.cannot_sign_in.count == 1

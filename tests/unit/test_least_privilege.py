@@ -73,7 +73,8 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     "VerifyOtpFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
     | {("dynamodb:GetItem", "PHONE#*"), ("dynamodb:PutItem", "EMAIL#*")},
     "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}) | {("dynamodb:UpdateItem", "STAFF#*")},
-    "ForgotPasswordFunction": ADOPTING | (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}),
+    # the authoritative customer-id marker: read when an email marker's phone hint went stale
+    "ForgotPasswordWorkerFunction": RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")},
     "ResetPasswordFunction": (
         ADOPTING
         & {
@@ -184,9 +185,11 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
 
 
 @pytest.fixture
-def recorded(invoke, outbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
-    """Runs the journey; {"requests": {function: [Request]}}."""
+def recorded(invoke, lambda_queue, outbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """Runs the journey; {"requests": {function: [Request]}}. Asynchronous invocations (the reset
+    worker) run under their own function's name."""
     recorder: dict[str, Any] = {"current": None, "requests": defaultdict(list), "after": {}}
+    lambda_queue.around = lambda name: as_function(recorder, name)
     original = botocore.client.BaseClient._make_api_call
 
     def call(client: Any, operation: str, params: dict[str, Any]) -> Any:

@@ -100,14 +100,14 @@ def test_sms_only_to_phone_numbers_and_email_only_from_the_configured_sender() -
     functions = resources("AWS::Serverless::Function")
     parameters = {"EmailFrom": "no-reply@example.com", "Domain": "example.com"}
     senders = {name for name, f in functions.items() if "sns:" in str(f["Properties"].get("Policies"))}
-    assert senders == {"RequestOtpFunction", "ForgotPasswordFunction"}
+    assert senders == {"RequestOtpFunction", "ForgotPasswordWorkerFunction"}
     for name in senders:
         policies = functions[name]["Properties"]["Policies"]
         assert allowed(policies, Request("sns:Publish", "*"), parameters)  # a phone number
         topic = "arn:aws:sns:us-east-1:123456789012:anything"
         assert not allowed(policies, Request("sns:Publish", topic), parameters), name
     mailers = {name for name, f in functions.items() if "ses:" in str(f["Properties"].get("Policies"))}
-    assert mailers == {"ForgotPasswordFunction", "SetCredentialsFunction"}
+    assert mailers == {"ForgotPasswordWorkerFunction", "SetCredentialsFunction"}
     for name in mailers:
         policies = functions[name]["Properties"]["Policies"]
         for identity in ("no-reply@example.com", "example.com"):
@@ -151,6 +151,31 @@ def test_the_backfill_state_machine_runs_the_definition_file_with_every_task_sub
     assert machine["DefinitionSubstitutions"]["MapMode"] == "DISTRIBUTED"
     tasks = {name for name in placeholders if name.endswith("FunctionArn")}
     assert {name.removesuffix("Arn") for name in tasks} <= set(resources("AWS::Serverless::Function"))
+
+
+def test_the_forgot_function_invokes_exactly_its_worker() -> None:
+    functions = resources("AWS::Serverless::Function")
+    forgot = functions["ForgotPasswordFunction"]["Properties"]
+    assert forgot["Policies"] == [{"LambdaInvokePolicy": {"FunctionName": {"Ref": "ForgotPasswordWorkerFunction"}}}]
+    assert forgot["Environment"]["Variables"]["RESET_WORKER_FUNCTION"] == {"Ref": "ForgotPasswordWorkerFunction"}
+    assert "Events" not in functions["ForgotPasswordWorkerFunction"]["Properties"]  # no route: invoked only
+
+
+def test_the_sms_parameters_reach_every_function_that_sends_sms_with_the_settings_defaults() -> None:
+    from customer_identity.core.settings import Settings
+
+    template = load_template()
+    parameters = template["Parameters"]
+    variables = {"SMS_COUNTRIES": "SmsCountries", "SMS_PER_IP_PER_MINUTE": "SmsPerIpPerMinute"}
+    variables["SMS_GLOBAL_PER_MINUTE"] = "SmsGlobalPerMinute"
+    for name in ("RequestOtpFunction", "ForgotPasswordWorkerFunction"):
+        environment = resources("AWS::Serverless::Function")[name]["Properties"]["Environment"]["Variables"]
+        assert {key: environment.get(key) for key in variables} == {k: {"Ref": v} for k, v in variables.items()}, name
+    # make run passes no function's own variables: the settings' defaults must be the template's
+    defaults = Settings.model_fields
+    assert parameters["SmsCountries"]["Default"] == "" and defaults["sms_countries"].default == ()
+    assert parameters["SmsPerIpPerMinute"]["Default"] == defaults["sms_per_ip_per_minute"].default
+    assert parameters["SmsGlobalPerMinute"]["Default"] == defaults["sms_global_per_minute"].default
 
 
 def test_the_stage_is_throttled_and_each_auth_route_more_tightly() -> None:
@@ -197,12 +222,11 @@ def test_the_password_hashing_functions_have_reserved_concurrency_and_only_they(
     for name, function in resources("AWS::Serverless::Function").items():
         reserved = function["Properties"].get("ReservedConcurrentExecutions")
         assert reserved == ({"Ref": "HashingReservedConcurrency"} if name in HASHING else None), name
-    # Every function built on a use case that hashes or verifies passwords (argon2id) is one of them;
-    # forgot_password shares PasswordSignIn but only sends a token.
+    # Every function built on a use case that hashes or verifies passwords (argon2id) is one of them.
     for function in functions():
         source = (function.code_dir / "app.py").read_text()
         if any(f"runtime.{use_case}()" in source for use_case in ("password_sign_in", "credentials", "staff")):
-            assert function.function in HASHING | {"ForgotPasswordFunction"}, function.function
+            assert function.function in HASHING, function.function
 
 
 def test_cors_origins_are_a_parameter_empty_by_default_and_every_path_answers_its_preflight() -> None:

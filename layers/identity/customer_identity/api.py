@@ -326,6 +326,11 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     return caller
 
 
+def source_ip(app: APIGatewayRestResolver) -> str:
+    """The client's IP as API Gateway saw it (``requestContext.identity.sourceIp``)."""
+    return app.current_event.request_context.identity.source_ip
+
+
 def path_parameter(app: APIGatewayRestResolver, name: str) -> str:
     """A path parameter as API Gateway decoded it (REST events keep ``path`` percent-encoded)."""
     return (app.current_event.path_parameters or {}).get(name, "")

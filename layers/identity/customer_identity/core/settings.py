@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from customer_identity.core.errors import ConfigurationError
 
@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Background work (the alias check) runs as asynchronous Lambda invocations of this function;
     # ``lambda_endpoint`` points the Lambda client elsewhere (the local server answers Invoke).
     alias_check_function: str = Field(default="AuditAliasCheckFunction", min_length=1, max_length=140)
+    # POST /auth/password/forgot hands its work to this function (asynchronously, see use_cases.password_resets).
+    reset_worker_function: str = Field(default="ForgotPasswordWorkerFunction", min_length=1, max_length=140)
     lambda_endpoint: str | None = None
     # Customer CSV exports larger than the inline limit are written to the S3 bucket (deployed) or
     # the folder (``make run``) and answered with a link valid for the given time.
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
     # Stays under API Gateway's 6 MB answer even when JSON escaping doubles every byte.
     export_inline_limit_bytes: int = Field(default=1024 * 1024, ge=0, le=2 * 1024 * 1024)
     export_link_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # SMS pumping defence (use_cases.sms_budget): codes go only to phones of these ISO regions
+    # (comma-separated, e.g. "IN,NP"; empty: the default region), and at most this many SMS per
+    # minute per client IP and in all (sign-in codes and password resets by SMS).
+    sms_countries: Annotated[tuple[str, ...], NoDecode] = ()
+    sms_per_ip_per_minute: int = Field(default=10, ge=1)
+    sms_global_per_minute: int = Field(default=60, ge=1)
 
     # Browser frontends allowed to call the API (CORS), comma-separated origins such as
     # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
@@ -80,6 +88,21 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("sms_countries", mode="before")
+    @classmethod
+    def _region_list(cls, value: object) -> tuple[str, ...]:
+        parts = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        regions = tuple(str(part).strip().upper() for part in parts if str(part).strip())
+        bad = [region for region in regions if not re.fullmatch(r"[A-Z]{2}", region)]
+        if bad:
+            raise ValueError(f"not ISO 3166 region codes: {', '.join(bad)}")
+        return regions
+
+    @property
+    def sms_regions(self) -> frozenset[str]:
+        """Where SMS may go: ``sms_countries``, or the default region when none is set."""
+        return frozenset(self.sms_countries or (self.default_region,))
 
 
 def load_settings(**overrides: object) -> Settings:
