@@ -59,7 +59,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         POWERTOOLS_TRACE_DISABLED="true",
     )
     from customer_identity import runtime
-    from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+    from customer_identity.core.models.accounts import CredentialsChange
+    from customer_identity.core.models.bookings import NewBooking
+    from customer_identity.core.models.customers import CustomerChanges, NewCustomer
     from customer_identity.use_cases.notifications import outbox_messages
 
     rows: list[tuple[str, Counter[str]]] = []
@@ -127,7 +129,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
         measure("GET /admin/stats (every counter)", lambda: runtime.dashboard()())
         measure("GET /admin/customer-numbers", lambda: runtime.numbering().overview())
-        from customer_identity.core.models import NewStaff, StaffChanges
+        from customer_identity.core.models.accounts import NewStaff, StaffChanges
 
         admin = runtime.staff().create(NewStaff(email="boss@example.com", role="admin", password="bench password"))
         rider = runtime.staff().create(NewStaff(email="rider@example.com", role="delivery_person"))

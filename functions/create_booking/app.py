@@ -12,7 +12,7 @@ from customer_identity.api import (
     lambda_handler,
     principal,
 )
-from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.observability import metrics
 from customer_identity.use_cases.access import ensure_can_book
 from customer_identity.use_cases.idempotency import KEY_HEADER

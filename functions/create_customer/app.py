@@ -12,7 +12,7 @@ from customer_identity.api import (
     lambda_handler,
     principal,
 )
-from customer_identity.core.models import CustomerResult, NewCustomer
+from customer_identity.core.models.customers import CustomerResult, NewCustomer
 from customer_identity.core.observability import metrics
 from customer_identity.use_cases.access import require_admin
 

@@ -2,7 +2,8 @@
 
 from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.core.models import ErrorBody, Login, Token
+from customer_identity.core.models.accounts import Login, Token
+from customer_identity.core.models.common import ErrorBody
 
 app = create_app()
 sign_in = runtime.password_sign_in()

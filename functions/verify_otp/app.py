@@ -2,7 +2,8 @@
 
 from customer_identity import runtime
 from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.core.models import ErrorBody, OtpVerification, OtpVerified
+from customer_identity.core.models.accounts import OtpVerification, OtpVerified
+from customer_identity.core.models.common import ErrorBody
 
 app = create_app()
 sign_in = runtime.phone_sign_in()

@@ -13,7 +13,8 @@ import pytest
 from customer_identity import runtime
 from customer_identity.core.errors import InvalidCursor, InvalidInput
 from customer_identity.core.folding import fold
-from customer_identity.core.models import CustomerChanges, NewStaff
+from customer_identity.core.models.accounts import NewStaff
+from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.storage.keys import phone_key
 from customer_identity.use_cases.export_files import LocalExportFiles, S3ExportFiles

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from customer_identity.core.models import StrandedPage
+from customer_identity.core.models.accounts import StrandedPage
 
 
 class CustomerExample(BaseModel):

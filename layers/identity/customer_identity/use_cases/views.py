@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from customer_identity.core.models import Booking, Customer
+from customer_identity.core.models.bookings import Booking
+from customer_identity.core.models.customers import Customer
 from customer_identity.storage.entities import BookingItem, CustomerItem
 from customer_identity.use_cases.customer_numbers import CustomerNumbers
 
