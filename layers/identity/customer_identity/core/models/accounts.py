@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from customer_identity.core.models.customers import Customer, CustomerPage
-from customer_identity.core.models.fields import Input, Name, OtpCode, Password, PhoneText
+from customer_identity.core.models.fields import Email, Input, Name, OtpCode, Password, PhoneText
 from customer_identity.core.roles import Role, StaffRoleInput
 
 
@@ -27,7 +27,7 @@ class OtpVerification(Input):
 class LoginName(Input):
     """Either ``email`` or ``phone`` (exactly one)."""
 
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: PhoneText | None = None
 
 
@@ -55,7 +55,7 @@ class CredentialsChange(Input):
     back as ``email_token``), or, if another account has that address, a notice instead.
     """
 
-    email: EmailStr | None = Field(
+    email: Email | None = Field(
         default=None, description="Ask for this login email: 202, and a confirmation token goes to that inbox"
     )
     email_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
@@ -72,7 +72,7 @@ class CredentialsChange(Input):
 class NewStaff(Input):
     """Body of ``POST /admin/staff``. Without a password the person sets one with a reset link."""
 
-    email: EmailStr
+    email: Email
     role: StaffRoleInput = Field(description="`delivery_boy` (legacy name) is stored as `delivery_person`")
     name: Name | None = None
     phone: PhoneText | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
-from customer_identity.core.models.fields import AccountId, Address, Area, Input, Name, PhoneText
+from customer_identity.core.models.fields import AccountId, Address, Area, Email, Input, Name, PhoneText
 
 CustomerStatus = Literal["trial", "active", "paused", "stopped"]
 DEFAULT_STATUS: CustomerStatus = "active"
@@ -18,7 +18,7 @@ class NewCustomer(Input):
 
     phone: PhoneText = Field(description="Any shape people type; read in DEFAULT_REGION without +country")
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: Address | None = None
     area: Area | None = None
     status: CustomerStatus | None = Field(default=None, description=f"Defaults to {DEFAULT_STATUS!r}")
@@ -32,7 +32,7 @@ class CustomerChanges(Input):
 
     phone: PhoneText | None = None
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: Address | None = None
     area: Area | None = None
     status: CustomerStatus | None = None
