@@ -25,7 +25,7 @@ LAMBDA = {
 }
 
 
-def run(code: str, handler: str, *, tracing: bool) -> dict:
+def run(code: str, handler: str, *, tracing: bool, before: str = "") -> dict:
     """Import ``functions/<handler>/app.py`` as Lambda does, run ``code``, return what it printed (JSON)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
     env |= LAMBDA | {"AWS_LAMBDA_FUNCTION_NAME": handler}
@@ -34,7 +34,7 @@ def run(code: str, handler: str, *, tracing: bool) -> dict:
         env["POWERTOOLS_TRACE_DISABLED"] = "true"
     path = PROJECT_ROOT / "functions" / handler / "app.py"
     script = (
-        "import importlib.util, json, sys\n"
+        "import importlib.util, json, sys\n" + before + "\n"
         f"spec = importlib.util.spec_from_file_location('app', {str(path)!r})\n"
         "app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)\n" + code
     )
@@ -59,6 +59,20 @@ def test_without_tracing_the_x_ray_recorder_is_never_imported() -> None:
     loaded = set(run(LOADED, "get_customer", tracing=False))
     # Powertools switches the SDK off through its tiny top package (aws_xray_sdk.global_sdk_config).
     assert not {module for module in loaded if module.startswith("aws_xray_sdk.")} - {"aws_xray_sdk.sdk_config"}
+
+
+# Counts the AWS clients built while the handler module is imported.
+COUNT_CLIENTS = """
+import boto3
+built = []
+_client = boto3.client
+boto3.client = lambda service, *args, **kwargs: built.append(service) or _client(service, *args, **kwargs)
+"""
+
+
+@pytest.mark.parametrize("handler", ["login", "request_otp", "set_credentials"])
+def test_importing_a_handler_builds_no_aws_client(handler: str) -> None:
+    assert run("print(json.dumps(built))", handler, tracing=True, before=COUNT_CLIENTS) == []
 
 
 # A trace as the X-Ray daemon would receive it: an emitter keeps what the SDK sends.
@@ -116,3 +130,21 @@ def test_with_tracing_on_a_trace_holds_the_handler_and_every_aws_call_and_no_res
     assert dynamodb["aws"]["table_name"] == "identity-cold-start"
     assert not any(part.get("metadata") for part in sent)  # no response, no error
     assert "secret" not in json.dumps(result["sent"])
+
+
+def test_the_aws_sender_builds_its_clients_on_first_use_and_still_sends() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from customer_identity.core.settings import load_settings
+    from customer_identity.use_cases.notifications import AwsSender, Message
+
+    with mock_aws():
+        settings = load_settings(aws_region="eu-west-1", email_from="no-reply@example.com")
+        boto3.client("sesv2", region_name="eu-west-1").create_email_identity(EmailIdentity="no-reply@example.com")
+        sender = AwsSender(settings)
+        sender.send(to="+919717619183", channel="sms", message=Message.sign_in_code("123456", 5))
+        sender.send(to="asha@example.com", channel="email", message=Message("Subject", "Text"))
+        sender.send(to="+919717619184", channel="sms", message=Message.sign_in_code("654321", 5))
+        ses = boto3.client("ses", region_name="eu-west-1")
+        assert ses.get_send_statistics()["SendDataPoints"][0]["DeliveryAttempts"] == 1
