@@ -5,7 +5,8 @@ ratio against a baseline measured in the same run, on the same machine:
 
 1. requests per operation (moto in-process, counted on every botocore client), and per merge (and
    its undo) as a function of the bookings moved;
-2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
+2. cold start: importing handler modules as Lambda does at init (layer dependencies only, the template's
+   environment, tracing on and off) vs importing boto3 + Powertools alone (``bench/cold_start.py``);
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
 4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
@@ -16,6 +17,8 @@ ratio against a baseline measured in the same run, on the same machine:
    by the customer itself (no account read) and by an admin (one strongly consistent ``GetItem``).
 7. the customer CSV export in rows/s (the 303 path: written page by page to a file, then streamed)
    vs paging through the same customers with ``GET /customers?limit=100``, same server, same run.
+
+``--only cold`` runs the cold-start part alone.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,11 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import cold_start  # bench/cold_start.py, beside this script
 import httpx
 
 from devserver import dynamodb_local
 from devserver.process import local_server, mint_token
-from devserver.template import PROJECT_ROOT, table_definition
+from devserver.template import table_definition
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -226,17 +228,6 @@ def password_seconds(runs: int = 7) -> dict[str, float]:
     return results
 
 
-def import_seconds(statement: str, runs: int) -> float:
-    """Median wall time of ``statement`` in fresh interpreters (imports only, no network)."""
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "TABLE_NAME": "bench"}
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
-
-
 def throughput(requests: int, clients: int, send: Callable[[int], object]) -> float:
     done = iter(range(requests))
     lock = threading.Lock()
@@ -353,8 +344,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--import-runs", type=int, default=7)
     parser.add_argument("--export-rows", type=int, default=5000)
+    parser.add_argument("--only", choices=["cold"], help="run only this part (cold: the cold-start imports)")
     args = parser.parse_args()
 
+    if args.only == "cold":
+        cold_start.report(runs=args.import_runs)
+        return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
     print("|---|---|---|")
@@ -362,23 +357,9 @@ def main() -> None:
         detail = ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
         print(f"| {name} | {sum(counts.values())} | {detail} |")
 
-    print(f"\n## Cold import (median of {args.import_runs} fresh interpreters)\n")
-    baseline = import_seconds(
-        "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
-        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
-        args.import_runs,
-    )
-    handler_path = PROJECT_ROOT / "functions" / "create_customer" / "app.py"
-    handler = import_seconds(
-        "import importlib.util as u; "
-        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); "
-        "m = u.module_from_spec(s); s.loader.exec_module(m)",
-        args.import_runs,
-    )
-    print("| import | seconds | ratio |")
-    print("|---|---|---|")
-    print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 |")
-    print(f"| functions/create_customer/app.py | {handler:.3f} | {handler / baseline:.2f} |")
+    cold_start.report(runs=args.import_runs)
+    if args.only == "cold":
+        return
 
     print("\n## Password and token checks (in-process, median of 7)\n")
     checks = password_seconds()
