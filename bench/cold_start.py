@@ -83,36 +83,52 @@ def handler_import(name: str) -> str:
     )
 
 
-def _seconds(python: Path, statement: str, env: dict[str, str]) -> float:
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+def _seconds(python: Path, statement: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``statement`` in a fresh interpreter."""
+    code = (
+        "import time; t, c = time.perf_counter(), time.process_time(); "
+        f"{statement}; print(time.perf_counter() - t, time.process_time() - c)"
+    )
     out = subprocess.run([str(python), "-c", code], env=env, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
-def measure(handlers: tuple[str, ...], runs: int) -> tuple[float, dict[tuple[str, bool], float]]:
-    """The baseline's median and each (handler, tracing) median, measured round by round."""
+Medians = dict[tuple[str, bool], tuple[float, float]]
+
+
+def measure(handlers: tuple[str, ...], runs: int) -> tuple[tuple[float, float], Medians]:
+    """The baseline's median (wall, CPU) and each (handler, tracing) median, measured round by round."""
     python = interpreter()
     cases = [(name, tracing) for name in handlers for tracing in (True, False)]
-    baseline: list[float] = []
-    samples: dict[tuple[str, bool], list[float]] = {case: [] for case in cases}
+    baseline: list[tuple[float, float]] = []
+    samples: dict[tuple[str, bool], list[tuple[float, float]]] = {case: [] for case in cases}
     for _ in range(runs):
         baseline.append(_seconds(python, BASELINE, environment(None, tracing=True)))
         for name, tracing in cases:
             samples[(name, tracing)].append(_seconds(python, handler_import(name), environment(name, tracing=tracing)))
-    return statistics.median(baseline), {case: statistics.median(values) for case, values in samples.items()}
+    return _median(baseline), {case: _median(values) for case, values in samples.items()}
+
+
+def _median(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(wall for wall, _ in samples), statistics.median(cpu for _, cpu in samples)
 
 
 def report(handlers: tuple[str, ...] = HANDLERS, runs: int = 7) -> None:
     python = interpreter()
     where = "the layer's dependencies only" if python == LAMBDA_PYTHON else "the dev environment (no .venv-lambda)"
     print(f"\n## Cold import (median of {runs} fresh interpreters, {where})\n")
-    baseline, medians = measure(handlers, runs)
-    print("| import | tracing on: seconds | ratio | tracing off: seconds | ratio |")
-    print("|---|---|---|---|---|")
-    print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 | {baseline:.3f} | 1.00 |")
+    print("Ratios to the baseline in wall time and in CPU time (CPU is steadier on a busy machine).\n")
+    (base_wall, base_cpu), medians = measure(handlers, runs)
+    print("| import | tracing on: s | ratio | CPU ratio | tracing off: s | ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| boto3 + Powertools (baseline) | {base_wall:.3f} | 1.00 | 1.00 | {base_wall:.3f} | 1.00 | 1.00 |")
     for name in handlers:
-        on, off = medians[(name, True)], medians[(name, False)]
-        print(f"| functions/{name}/app.py | {on:.3f} | {on / baseline:.2f} | {off:.3f} | {off / baseline:.2f} |")
+        cells = []
+        for tracing in (True, False):
+            wall, cpu = medians[(name, tracing)]
+            cells.append(f"{wall:.3f} | {wall / base_wall:.2f} | {cpu / base_cpu:.2f}")
+        print(f"| functions/{name}/app.py | {' | '.join(cells)} |")
 
 
 def main() -> None:
