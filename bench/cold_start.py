@@ -32,6 +32,9 @@ BASELINE = (
     "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
     "from aws_lambda_powertools.event_handler import APIGatewayRestResolver"
 )
+# For reference only (ratios stay to BASELINE): the baseline plus what Powertools' request validation
+# needs before any model of the service exists (pydantic, and building one model).
+WITH_PYDANTIC = BASELINE + "; from pydantic import BaseModel; exec('class M(BaseModel):\\n    x: int')"
 # The template's Globals (values of a deployed stack) and what the Lambda runtime sets.
 LAMBDA_ENVIRONMENT = {
     "LAMBDA_TASK_ROOT": "/var/task",
@@ -95,6 +98,7 @@ def _seconds(python: Path, statement: str, env: dict[str, str]) -> tuple[float, 
 
 
 Medians = dict[tuple[str, bool], tuple[float, float]]
+PYDANTIC = "<baseline + pydantic>"
 
 
 def measure(handlers: tuple[str, ...], runs: int) -> tuple[tuple[float, float], Medians]:
@@ -103,8 +107,10 @@ def measure(handlers: tuple[str, ...], runs: int) -> tuple[tuple[float, float], 
     cases = [(name, tracing) for name in handlers for tracing in (True, False)]
     baseline: list[tuple[float, float]] = []
     samples: dict[tuple[str, bool], list[tuple[float, float]]] = {case: [] for case in cases}
+    samples[(PYDANTIC, True)] = []
     for _ in range(runs):
         baseline.append(_seconds(python, BASELINE, environment(None, tracing=True)))
+        samples[(PYDANTIC, True)].append(_seconds(python, WITH_PYDANTIC, environment(None, tracing=True)))
         for name, tracing in cases:
             samples[(name, tracing)].append(_seconds(python, handler_import(name), environment(name, tracing=tracing)))
     return _median(baseline), {case: _median(values) for case, values in samples.items()}
@@ -123,6 +129,9 @@ def report(handlers: tuple[str, ...] = HANDLERS, runs: int = 7) -> None:
     print("| import | tracing on: s | ratio | CPU ratio | tracing off: s | ratio | CPU ratio |")
     print("|---|---|---|---|---|---|---|")
     print(f"| boto3 + Powertools (baseline) | {base_wall:.3f} | 1.00 | 1.00 | {base_wall:.3f} | 1.00 | 1.00 |")
+    wall, cpu = medians[(PYDANTIC, True)]
+    row = f"{wall:.3f} | {wall / base_wall:.2f} | {cpu / base_cpu:.2f}"
+    print(f"| (reference: the baseline + pydantic and one model) | {row} | {row} |")
     for name in handlers:
         cells = []
         for tracing in (True, False):
