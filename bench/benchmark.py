@@ -5,7 +5,8 @@ ratio against a baseline measured in the same run, on the same machine:
 
 1. requests per operation (moto in-process, counted on every botocore client), and per merge (and
    its undo) as a function of the bookings moved;
-2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
+2. cold start: importing handler modules as Lambda does at init (layer dependencies only, the template's
+   environment, tracing on and off) vs importing boto3 + Powertools alone (``bench/cold_start.py``);
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
 4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
@@ -20,6 +21,8 @@ ratio against a baseline measured in the same run, on the same machine:
    ``POST /auth/password/forgot`` for a known vs an unknown email (and phone), and of ``POST /auth/login``
    with a wrong password for a known email vs an unknown email, through the local server, the samples
    of each pair interleaved in random order (``--auth-only`` runs just these).
+
+``--only cold`` runs the cold-start part alone.
 """
 
 from __future__ import annotations
@@ -28,8 +31,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,11 +42,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import cold_start  # bench/cold_start.py, beside this script
 import httpx
 
 from devserver import dynamodb_local
 from devserver.process import local_server, mint_token
-from devserver.template import PROJECT_ROOT, table_definition
+from devserver.template import table_definition
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -65,7 +67,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         POWERTOOLS_TRACE_DISABLED="true",
     )
     from customer_identity import runtime
-    from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+    from customer_identity.core.models.accounts import CredentialsChange
+    from customer_identity.core.models.bookings import NewBooking
+    from customer_identity.core.models.customers import CustomerChanges, NewCustomer
     from customer_identity.use_cases.notifications import outbox_messages
 
     rows: list[tuple[str, Counter[str]]] = []
@@ -133,7 +137,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
         measure("GET /admin/stats (every counter)", lambda: runtime.dashboard()())
         measure("GET /admin/customer-numbers", lambda: runtime.numbering().overview())
-        from customer_identity.core.models import NewStaff, StaffChanges
+        from customer_identity.core.models.accounts import NewStaff, StaffChanges
 
         admin = runtime.staff().create(NewStaff(email="boss@example.com", role="admin", password="bench password"))
         rider = runtime.staff().create(NewStaff(email="rider@example.com", role="delivery_person"))
@@ -227,17 +231,6 @@ def password_seconds(runs: int = 7) -> dict[str, float]:
             times.append(time.perf_counter() - started)
         results[name] = statistics.median(times)
     return results
-
-
-def import_seconds(statement: str, runs: int) -> float:
-    """Median wall time of ``statement`` in fresh interpreters (imports only, no network)."""
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "TABLE_NAME": "bench"}
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
 
 
 def throughput(requests: int, clients: int, send: Callable[[int], object]) -> float:
@@ -450,12 +443,16 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=5000)
     parser.add_argument("--auth-samples", type=int, default=60, help="samples per side of each known/unknown pair")
     parser.add_argument("--auth-only", action="store_true", help="only the known/unknown account timings")
+    parser.add_argument("--only", choices=["cold"], help="run only this part (cold: the cold-start imports)")
     args = parser.parse_args()
     if args.auth_only:
         with tempfile.TemporaryDirectory() as data, local_server(Path(data)) as url:
             print_auth_timing(auth_timing(url, mint_token(Path(data), "admin"), args.auth_samples), args.auth_samples)
         return
 
+    if args.only == "cold":
+        cold_start.report(runs=args.import_runs)
+        return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
     print("|---|---|---|")
@@ -463,23 +460,9 @@ def main() -> None:
         detail = ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
         print(f"| {name} | {sum(counts.values())} | {detail} |")
 
-    print(f"\n## Cold import (median of {args.import_runs} fresh interpreters)\n")
-    baseline = import_seconds(
-        "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
-        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
-        args.import_runs,
-    )
-    handler_path = PROJECT_ROOT / "functions" / "create_customer" / "app.py"
-    handler = import_seconds(
-        "import importlib.util as u; "
-        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); "
-        "m = u.module_from_spec(s); s.loader.exec_module(m)",
-        args.import_runs,
-    )
-    print("| import | seconds | ratio |")
-    print("|---|---|---|")
-    print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 |")
-    print(f"| functions/create_customer/app.py | {handler:.3f} | {handler / baseline:.2f} |")
+    cold_start.report(runs=args.import_runs)
+    if args.only == "cold":
+        return
 
     print("\n## Password and token checks (in-process, median of 7)\n")
     checks = password_seconds()

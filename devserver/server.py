@@ -242,7 +242,7 @@ class LocalApi:
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    from customer_identity.core.models import error_body
+    from customer_identity.core.models.common import error_body
 
     return status, {"Content-Type": "application/json"}, json.dumps(error_body(code, message)).encode()
 

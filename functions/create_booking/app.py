@@ -5,7 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
-from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.observability import metrics
 from customer_identity.use_cases.access import ensure_can_book
 from customer_identity.use_cases.idempotency import KEY_HEADER, IdempotencyKey

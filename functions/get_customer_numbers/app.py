@@ -2,7 +2,7 @@
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, principal
-from customer_identity.core.models import NumberingOverview
+from customer_identity.core.models.numbering import NumberingOverview
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()

@@ -2,7 +2,7 @@
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, principal
-from customer_identity.core.models import Me
+from customer_identity.core.models.accounts import Me
 
 app = create_app()
 accounts = runtime.accounts_reader()

@@ -1,7 +1,7 @@
 """GET /health"""
 
 from customer_identity.api import create_app, documented, lambda_handler, ok
-from customer_identity.core.models import Health
+from customer_identity.core.models.common import Health
 
 app = create_app()
 

@@ -2,7 +2,7 @@
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok
-from customer_identity.core.models import Login, Token
+from customer_identity.core.models.accounts import Login, Token
 
 app = create_app()
 sign_in = runtime.password_sign_in()

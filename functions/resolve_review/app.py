@@ -2,7 +2,7 @@
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
-from customer_identity.core.models import ReviewDecision, ReviewOutcome
+from customer_identity.core.models.review import ReviewDecision, ReviewOutcome
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()

@@ -4,7 +4,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
-from customer_identity.core.models import Accepted, CredentialsChange, Me
+from customer_identity.core.models.accounts import CredentialsChange, Me
+from customer_identity.core.models.common import Accepted
 
 app = create_app()
 credentials = runtime.credentials()

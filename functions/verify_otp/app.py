@@ -2,7 +2,7 @@
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok
-from customer_identity.core.models import OtpVerification, OtpVerified
+from customer_identity.core.models.accounts import OtpVerification, OtpVerified
 
 app = create_app()
 sign_in = runtime.phone_sign_in()

@@ -71,7 +71,7 @@ class Domain:
     staff: Staff
 
     def create(self, phone: str, **fields: object):
-        from customer_identity.core.models import NewCustomer
+        from customer_identity.core.models.customers import NewCustomer
 
         return self.registration.find_or_create(NewCustomer(phone=phone, **fields))
 
@@ -191,7 +191,7 @@ def email_token_in(text: str) -> str:
 
 def set_email(domain: Domain, outbox, caller, address: str):
     """Ask for ``address`` and confirm it with the token sent there (the only way an email becomes a login)."""
-    from customer_identity.core.models import CredentialsChange
+    from customer_identity.core.models.accounts import CredentialsChange
 
     domain.credentials.change(caller, CredentialsChange(email=address))
     return domain.credentials.change(caller, CredentialsChange(email_token=email_token_in(outbox(address))))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from customer_identity import runtime
-from customer_identity.core.models import NewCustomer
+from customer_identity.core.models.customers import NewCustomer
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.use_cases.alias_check import AliasCheck
 from customer_identity.use_cases.backfill.steps import Backfill

@@ -17,7 +17,8 @@ from customer_identity.core.errors import (
     InvalidResetToken,
     TooManyRequests,
 )
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewCustomer, NewStaff
+from customer_identity.core.models.accounts import CredentialsChange, NewStaff
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem, OtpItem, TableItem
 from customer_identity.use_cases.tokens import Principal
@@ -347,7 +348,7 @@ def test_only_delivery_persons_can_be_assigned_and_they_list_only_theirs(domain:
     ],
 )
 def test_who_may_see_a_customer(role: str, customer_id: str | None, account_id: str, allowed: bool) -> None:
-    from customer_identity.core.models import Customer
+    from customer_identity.core.models.customers import Customer
     from customer_identity.use_cases import access
 
     customer = Customer.model_construct(customer_id="cus_a", delivery_person_id="stf_d")

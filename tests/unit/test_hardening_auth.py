@@ -17,7 +17,7 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.errors import ConfigurationError, InvalidCredentials
-from customer_identity.core.models import CredentialsChange, NewStaff
+from customer_identity.core.models.accounts import CredentialsChange, NewStaff
 from customer_identity.core.settings import load_settings
 from customer_identity.use_cases.notifications import outbox_messages
 from devserver.server import LambdaContext

@@ -7,7 +7,9 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.errors import MergeConflict
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+from customer_identity.core.models.accounts import CredentialsChange
+from customer_identity.core.models.bookings import NewBooking
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys, queries, stats, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, MergeItem
 from customer_identity.use_cases.merge_moves import MOVE_BATCH, InjectedFault

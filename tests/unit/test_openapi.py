@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from customer_identity.core.errors import InvalidInput
-from customer_identity.core.models import NewCustomer
+from customer_identity.core.models.customers import NewCustomer
 from customer_identity.use_cases.phones import normalise_phone
 from devserver.openapi import DOCUMENT_PATH
 

@@ -18,7 +18,8 @@ from customer_identity.core.errors import (
     StaffNotFound,
     TokenRevoked,
 )
-from customer_identity.core.models import CustomerChanges, NewStaff, StaffChanges
+from customer_identity.core.models.accounts import NewStaff, StaffChanges
+from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys, stats, table
 from customer_identity.storage.entities import StaffItem
 from customer_identity.use_cases.staff_management import StaffManagement

@@ -12,7 +12,9 @@ import boto3
 import pytest
 
 from customer_identity import runtime
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewStaff
+from customer_identity.core.models.accounts import CredentialsChange, NewStaff
+from customer_identity.core.models.bookings import NewBooking
+from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.use_cases import stats

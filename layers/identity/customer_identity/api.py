@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from customer_identity import bodies, runtime
 from customer_identity.core import errors
-from customer_identity.core.models import ErrorBody, error_body
+from customer_identity.core.models.common import ErrorBody, error_body
 from customer_identity.core.observability import logger, metrics, tracer
 from customer_identity.storage.table import is_transient
 from customer_identity.use_cases.tokens import Principal, bearer_token

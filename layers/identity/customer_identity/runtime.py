@@ -15,7 +15,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import table
 
 if TYPE_CHECKING:
-    from customer_identity.core.models import DashboardStats
+    from customer_identity.core.models.stats import DashboardStats
     from customer_identity.use_cases.accounts import Accounts
     from customer_identity.use_cases.alias_check import AliasCheck
     from customer_identity.use_cases.audit import Audit

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from customer_identity.core.models import Answer, StrandedPage
+from customer_identity.core.models.accounts import StrandedPage
+from customer_identity.core.models.common import Answer
 from customer_identity.core.wire import Timestamp
 
 

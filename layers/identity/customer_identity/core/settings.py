@@ -1,24 +1,26 @@
 """The one typed settings object, read from the environment once per execution environment.
 
 Each field is the environment variable of the same name in upper case (``TABLE_NAME``,
-``DYNAMODB_ENDPOINT``, ...); ``aws_region`` is ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``).
-An invalid value stops the cold start with :class:`ConfigurationError` naming the variable.
+``DYNAMODB_ENDPOINT``, ...); ``aws_region`` is ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``); an empty
+variable counts as unset. An invalid value stops the cold start with :class:`ConfigurationError`
+naming the variable. A plain pydantic model read from ``os.environ`` (pydantic-settings would add
+about a tenth of a cold start for what these few lines do: docs/cold-start.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from customer_identity.core.errors import ConfigurationError
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True)
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     table_name: str = Field(default="customer-identity", min_length=3, max_length=255)
     aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -64,7 +66,7 @@ class Settings(BaseSettings):
     # SMS pumping defence (use_cases.sms_budget): codes go only to phones of these ISO regions
     # (comma-separated, e.g. "IN,NP"; empty: the default region), and at most this many SMS per
     # minute per client IP and in all (sign-in codes and password resets by SMS).
-    sms_countries: Annotated[tuple[str, ...], NoDecode] = ()
+    sms_countries: tuple[str, ...] = ()
     sms_per_ip_per_minute: int = Field(default=10, ge=1)
     sms_global_per_minute: int = Field(default=60, ge=1)
 
@@ -105,10 +107,25 @@ class Settings(BaseSettings):
         return frozenset(self.sms_countries or (self.default_region,))
 
 
+def _variables(name: str) -> tuple[str, ...]:
+    alias = Settings.model_fields[name].validation_alias
+    return tuple(str(choice) for choice in alias.choices) if isinstance(alias, AliasChoices) else (name.upper(),)
+
+
+def environment() -> dict[str, str]:
+    """The fields set by the environment (the first of a field's variables that is set and not empty)."""
+    found = {}
+    for name in Settings.model_fields:
+        value = next((os.environ[variable] for variable in _variables(name) if os.environ.get(variable)), None)
+        if value is not None:
+            found[name] = value
+    return found
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment (``overrides`` win), or :class:`ConfigurationError` naming the variables."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings.model_validate(environment() | overrides)
     except ValidationError as error:
         problems = "; ".join(
             f"{'/'.join(str(part).upper() for part in problem['loc'])}: {problem['msg']}" for problem in error.errors()
@@ -120,3 +137,17 @@ def load_settings(**overrides: object) -> Settings:
 def settings() -> Settings:
     """Settings of this execution environment (read at cold start, then reused)."""
     return load_settings()
+
+
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def tracing_enabled() -> bool:
+    """Whether Powertools' Tracer sends traces from this process, by its own rule (read before building one).
+
+    On in Lambda (``LAMBDA_TASK_ROOT`` set; with ``Tracing: Active``), unless ``POWERTOOLS_TRACE_DISABLED``
+    is true or the function runs in SAM or Chalice locally; off everywhere else (``make run``, tests).
+    """
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUE
+    local = bool(os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE"))
+    return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not disabled and not local

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from customer_identity.core.errors import AccountDeactivated, CustomerNotFound, InvalidInput, Unauthenticated
-from customer_identity.core.models import Account, Me, Token
+from customer_identity.core.models.accounts import Account, Me, Token
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, StaffItem, TableItem

@@ -15,7 +15,8 @@ from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
-from customer_identity.core.models import Booking, BookingPage, BookingResult, Customer, NewBooking, NewCustomer
+from customer_identity.core.models.bookings import Booking, BookingPage, BookingResult, NewBooking
+from customer_identity.core.models.customers import Customer, NewCustomer
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table

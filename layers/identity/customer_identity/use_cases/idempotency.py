@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import WithJsonSchema
 
 from customer_identity.core.errors import IdempotencyKeyReused, InvalidInput
-from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.storage import keys, table
 from customer_identity.use_cases.bookings import Bookings

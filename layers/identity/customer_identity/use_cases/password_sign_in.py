@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import epoch, utc_now
 from customer_identity.core.errors import AccountDeactivated, InvalidCredentials, InvalidResetToken
-from customer_identity.core.models import Token
+from customer_identity.core.models.accounts import Token
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table

@@ -12,7 +12,8 @@ from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidCode, TooManyRequests
-from customer_identity.core.models import NewCustomer, OtpVerified
+from customer_identity.core.models.accounts import OtpVerified
+from customer_identity.core.models.customers import NewCustomer
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
 from customer_identity.core.retry import LostRace, retry_lost_races
