@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "20")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261122")))
+    parser.add_argument("--document", type=Path, default=PROJECT_ROOT / "docs" / "openapi.json")
     parser.add_argument("--workers", default=os.environ.get("FUZZ_WORKERS", "2"))
     parser.add_argument("schemathesis_args", nargs="*", help="passed on to `schemathesis run` (after --)")
     args = parser.parse_args(argv)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--config-file",
                 str(HERE / "schemathesis.toml"),
                 "run",
-                str(PROJECT_ROOT / "docs" / "openapi.json"),
+                str(args.document),
                 "--url",
                 url,
                 "--checks",
