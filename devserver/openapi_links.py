@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-# (method, path, statuses) of the source -> {link name: (method, path, {parameter: runtime expression})}
-type Targets = dict[str, tuple[str, str, dict[str, str]]]
+# {link name: (method, path of the target, {parameter: value}, {body field: value})}: each value a
+# runtime expression or a constant; body fields are merged into the body the fuzzer generates.
+type Targets = dict[str, tuple[str, str, dict[str, str], dict[str, str]]]
 
 CUSTOMER_ID = "$response.body#/customer/customer_id"
 BOOKING_CUSTOMER_ID = "$response.body#/booking/customer_id"
 CUSTOMER_TARGETS: Targets = {
-    "GetCustomer": ("get", "/customers/{ref}", {"ref": CUSTOMER_ID}),
-    "UpdateCustomer": ("patch", "/customers/{ref}", {"ref": CUSTOMER_ID}),
-    "ListCustomerBookings": ("get", "/customers/{ref}/bookings", {"ref": "$response.body#/customer/customer_number"}),
-    "MergeCustomer": ("post", "/admin/customers/{ref}/merge", {"ref": CUSTOMER_ID}),
-    "ListCustomerMerges": ("get", "/admin/merges", {"customer": CUSTOMER_ID}),
+    "GetCustomer": ("get", "/customers/{ref}", {"ref": CUSTOMER_ID}, {}),
+    "UpdateCustomer": ("patch", "/customers/{ref}", {"ref": CUSTOMER_ID}, {}),
+    "Book": ("post", "/bookings", {}, {"customer": "$response.body#/customer/customer_number"}),
+    "ListCustomerBookings": ("get", "/customers/{ref}/bookings", {"ref": "$response.body#/customer/phone"}, {}),
+    "MergeCustomer": ("post", "/admin/customers/{ref}/merge", {"ref": CUSTOMER_ID}, {}),
+    "ListCustomerMerges": ("get", "/admin/merges", {"customer": CUSTOMER_ID}, {}),
 }
+# (method, path, statuses) of the source, and its targets.
 LINKS: list[tuple[str, str, tuple[str, ...], Targets]] = [
     ("post", "/customers", ("200", "201"), CUSTOMER_TARGETS),
     ("patch", "/customers/{ref}", ("200",), {"GetCustomer": CUSTOMER_TARGETS["GetCustomer"]}),
@@ -31,21 +34,33 @@ LINKS: list[tuple[str, str, tuple[str, ...], Targets]] = [
         "/bookings",
         ("201",),
         {
-            "UpdateBooking": ("patch", "/bookings/{booking_id}", {"booking_id": "$response.body#/booking/booking_id"}),
-            "ListCustomerBookings": ("get", "/customers/{ref}/bookings", {"ref": BOOKING_CUSTOMER_ID}),
+            "UpdateBooking": (
+                "patch",
+                "/bookings/{booking_id}",
+                {"booking_id": "$response.body#/booking/booking_id"},
+                {},
+            ),
+            "ListCustomerBookings": ("get", "/customers/{ref}/bookings", {"ref": BOOKING_CUSTOMER_ID}, {}),
         },
     ),
     (
         "post",
         "/admin/staff",
         ("201",),
-        {"UpdateStaff": ("patch", "/admin/staff/{account_id}", {"account_id": "$response.body#/account/account_id"})},
+        {
+            "UpdateStaff": (
+                "patch",
+                "/admin/staff/{account_id}",
+                {"account_id": "$response.body#/account/account_id"},
+                {},
+            )
+        },
     ),
     (
         "post",
         "/admin/customers/{ref}/merge",
         ("200",),
-        {"UndoMerge": ("post", "/admin/merges/{merge_id}/undo", {"merge_id": "$response.body#/merge/merge_id"})},
+        {"UndoMerge": ("post", "/admin/merges/{merge_id}/undo", {"merge_id": "$response.body#/merge/merge_id"}, {})},
     ),
 ]
 
@@ -63,8 +78,10 @@ def add_links(document: dict[str, Any]) -> None:
             if status not in responses:
                 continue
             links = {
-                name: {"operationRef": operation_ref(target_method, target_path), "parameters": parameters}
-                for name, (target_method, target_path, parameters) in targets.items()
+                name: {"operationRef": operation_ref(target_method, target_path)}
+                | ({"parameters": parameters} if parameters else {})
+                | ({"requestBody": body} if body else {})
+                for name, (target_method, target_path, parameters, body) in targets.items()
                 if target_method in paths.get(target_path, {})
             }
             if links:
