@@ -2,11 +2,11 @@
 
 Starts ``make run``'s server over a DynamoDB Local of its own in a temporary folder (deleted after),
 mints an admin and a customer token for it as ``make token`` does, and runs ``schemathesis run``
-with ``tests/fuzz/schemathesis.toml``: every phase (schema examples, coverage of boundaries and
-invalid values, random fuzzing, stateful sequences through the document's links), a bounded
-number of examples per operation and a fixed seed, so a CI run repeats. It fails on any 5xx, any
-response whose status, content type, headers or body the document does not declare.
-"""
+with ``tests/fuzz/schemathesis.toml`` once per pass (see ``PASSES``): every phase (schema examples,
+coverage of boundaries and invalid values, random fuzzing, stateful sequences along the document's
+links), a bounded number of examples per operation and a fixed seed, so a CI run repeats. It fails
+on any 5xx, on any response whose status, content type, headers or body the document does not
+declare, and on an operation needing a token that answers without one."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ from devserver.process import mint_token, start_local_server
 from devserver.template import PROJECT_ROOT
 
 HERE = Path(__file__).resolve().parent
+# What the document promises, and (ignored_auth) that an operation needing a token refuses to answer
+# without one or with a wrong one (one probe of each per operation).
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
-    "response_headers_conformance,response_schema_conformance"
+    "response_headers_conformance,response_schema_conformance,ignored_auth"
 )
 # Each pass is one `schemathesis run` over the same server. First the routes a customer may call, as
 # the customer (what it may see of others, its own profile and bookings), while it still is the
