@@ -43,3 +43,9 @@ def test_a_cursor_too_long_to_be_ours_is_a_400_invalid_cursor_like_any_other_cur
     }
     status, body = invoke(name, event)
     assert (status, body["error"]["code"], body["error"]["field"]) == (400, "invalid_cursor", "cursor"), body
+
+
+def test_a_rule_of_ours_reads_as_ours_without_pydantic_s_value_error_prefix(invoke) -> None:
+    status, body = invoke("create_booking", booking(amount="1e2"))
+    assert (status, body["error"]["code"]) == (422, "invalid_amount")
+    assert body["error"]["message"].startswith("amount: must be"), body

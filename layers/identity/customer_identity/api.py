@@ -135,7 +135,9 @@ def _validation_error(error: RequestValidationError) -> Response:
         code, message = "unknown_field", f"{field} is not a field of this request"
     else:
         code = f"invalid_{(field or 'input').split('.')[0]}"
-        message = f"{field}: {first.get('msg', 'invalid value')}"
+        # Our own rules (ValueError in a validator) read as written, without pydantic's "Value error, ".
+        reason = first.get("ctx", {}).get("error") if kind == "value_error" else None
+        message = f"{field}: {reason or first.get('msg', 'invalid value')}"
     return error_response(422, code, message, field)
 
 
