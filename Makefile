@@ -7,6 +7,8 @@ PYTHON ?= $(shell for c in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.1
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo "$$c"; break; }; done)
 VENV := .venv
 SAM_VENV := .venv-sam
+# The layer's runtime dependencies alone (and the runtime's boto3): what a function imports in AWS.
+LAMBDA_VENV := .venv-lambda
 BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
 ASL_VALIDATOR_VERSION := 4.0.0
@@ -25,7 +27,7 @@ CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/n
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install java run reset token backfill test lint template-lint openapi fuzz bench clean
+.PHONY: help install java run reset token backfill test lint template-lint openapi fuzz bench cost clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
@@ -35,7 +37,8 @@ help:
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
-	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py)"
+	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
+	@echo "make cost     what a million of each operation costs on AWS (bench/cost.py; docs/cost.md)"
 
 $(BIN)/.installed: pyproject.toml layers/identity/pyproject.toml layers/identity/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
@@ -49,6 +52,15 @@ $(SAM_VENV)/.installed:
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+# Rebuilt from scratch when the layer's requirements change, so it never holds a package the layer dropped.
+$(LAMBDA_VENV)/.installed: layers/identity/requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found" >&2; exit 1; }
+	rm -rf $(LAMBDA_VENV) && $(PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet -r layers/identity/requirements.txt \
+		$$(grep -o 'boto3==[0-9.]*' pyproject.toml)
 	touch $@
 
 # DynamoDB Local needs Java 17 or later.
@@ -115,9 +127,12 @@ test: lint template-lint
 fuzz: install
 	$(BIN)/python -m tests.fuzz.run --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
 
-bench: install
+bench: install $(LAMBDA_VENV)/.installed
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/backfill_bench.py --persons 20000
 
+cost: install
+	$(BIN)/python bench/cost.py
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl
+	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl

@@ -5,7 +5,8 @@ ratio against a baseline measured in the same run, on the same machine:
 
 1. requests per operation (moto in-process, counted on every botocore client), and per merge (and
    its undo) as a function of the bookings moved;
-2. import time of one handler module vs importing boto3 + Powertools alone (fresh interpreters);
+2. cold start: importing handler modules as Lambda does at init (layer dependencies only, the template's
+   environment, tracing on and off) vs importing boto3 + Powertools alone (``bench/cold_start.py``);
 3. password and token checks in-process: verifying a wrong password for an unknown account vs for
    a known one (argon2id at the deployed cost), a legacy bcrypt check, and a token verification;
 4. requests/second through the local server (with a bearer token, as clients send) vs raw boto3
@@ -16,18 +17,24 @@ ratio against a baseline measured in the same run, on the same machine:
    by the customer itself (no account read) and by an admin (one strongly consistent ``GetItem``).
 7. the customer CSV export in rows/s (the 303 path: written page by page to a file, then streamed)
    vs paging through the same customers with ``GET /customers?limit=100``, same server, same run.
+8. whether the public auth answers tell a known account from an unknown one by time: the median of
+   ``POST /auth/password/forgot`` for a known vs an unknown email (and phone), and of ``POST /auth/login``
+   with a wrong password for a known email vs an unknown email, through the local server, the samples
+   of each pair interleaved in random order (``--auth-only`` runs just these).
+
+``--only cold`` runs the cold-start part alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,11 +42,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import cold_start  # bench/cold_start.py, beside this script
 import httpx
 
 from devserver import dynamodb_local
 from devserver.process import local_server, mint_token
-from devserver.template import PROJECT_ROOT, table_definition
+from devserver.template import table_definition
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -59,7 +67,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         POWERTOOLS_TRACE_DISABLED="true",
     )
     from customer_identity import runtime
-    from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+    from customer_identity.core.models.accounts import CredentialsChange
+    from customer_identity.core.models.bookings import NewBooking
+    from customer_identity.core.models.customers import CustomerChanges, NewCustomer
     from customer_identity.use_cases.notifications import outbox_messages
 
     rows: list[tuple[str, Counter[str]]] = []
@@ -107,7 +117,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("booking history page", lambda: bookings.history("9811111111", limit=20, cursor=None))
 
         phone_sign_in, password_sign_in = runtime.phone_sign_in(), runtime.password_sign_in()
-        measure("sign-in code request", lambda: phone_sign_in.request("9833333333"))
+        measure("sign-in code request", lambda: phone_sign_in.request("9833333333", source_ip="192.0.2.1"))
         code = outbox_messages("+919833333333")[0]["text"].split("code is ")[1][:6]
         verified = []
         measure("sign-in code verify, new phone", lambda: verified.append(phone_sign_in.verify("9833333333", code)))
@@ -127,7 +137,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         measure("GET /me (customer)", lambda: runtime.accounts_reader().me(caller))
         measure("GET /admin/stats (every counter)", lambda: runtime.dashboard()())
         measure("GET /admin/customer-numbers", lambda: runtime.numbering().overview())
-        from customer_identity.core.models import NewStaff, StaffChanges
+        from customer_identity.core.models.accounts import NewStaff, StaffChanges
 
         admin = runtime.staff().create(NewStaff(email="boss@example.com", role="admin", password="bench password"))
         rider = runtime.staff().create(NewStaff(email="rider@example.com", role="delivery_person"))
@@ -162,7 +172,6 @@ MERGE_SIZES = (0, 10, 100, 200)  # moto copies the whole table per transaction: 
 def give_bookings(customer: Any, count: int) -> None:
     """``count`` bookings on ``customer`` with its totals, written in batches: moto copies the whole table
     for every transaction, so booking one by one would make the set-up, not the merge, the cost."""
-    import uuid
     from decimal import Decimal
 
     from customer_identity.storage import bulk, keys
@@ -224,17 +233,6 @@ def password_seconds(runs: int = 7) -> dict[str, float]:
     return results
 
 
-def import_seconds(statement: str, runs: int) -> float:
-    """Median wall time of ``statement`` in fresh interpreters (imports only, no network)."""
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "TABLE_NAME": "bench"}
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
-
-
 def throughput(requests: int, clients: int, send: Callable[[int], object]) -> float:
     done = iter(range(requests))
     lock = threading.Lock()
@@ -291,6 +289,98 @@ def latency_ms(runs: int, *sends: Callable[[], object]) -> list[float]:
             send()
             samples[index].append((time.perf_counter() - started) * 1000)
     return [statistics.median(values) for values in samples]
+
+
+def background_settled(client: httpx.Client, seen: list[int], deadline_s: float = 30.0) -> None:
+    """Wait until the local server has finished more asynchronous invocations than ``seen[0]``
+    (the reset worker a forgot request queued), so its work never overlaps the next sample."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        finished = client.get("/dev/invocations").json()
+        total = sum(finished["completed"].values()) + sum(finished["failed"].values())
+        if total > seen[0] or time.monotonic() > deadline:
+            seen[0] = total
+            return
+        time.sleep(0.01)
+
+
+def auth_timing(url: str, admin_token: str, samples: int, cadence: float = 0.25) -> list[tuple[str, float, float]]:
+    """(request, median ms known, median ms unknown) for forgot by email, forgot by phone and a wrong login.
+
+    Every sample uses its own address (a reused one would hit the 3-per-15-minutes send limit, and
+    the lockout after 5 failed logins): ``samples`` staff accounts without a password (emails),
+    ``samples`` customers (phones), and one staff account with a password per 4 wrong logins (unknown
+    emails are also tried 4 times each, so both sides update a login guard the same way). Each round
+    sends the known and the unknown request of every pair in random order, one at a time; after a
+    forgot request (timed until its answer) it waits, untimed, for the reset worker it queued to
+    finish, and the next request leaves ``cadence`` seconds after this one was sent (the known side's
+    longer background work leaves no shorter pause before the next sample).
+    """
+    rng = random.Random(11)
+    run = uuid.uuid4().hex[:8]
+    admin = httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {admin_token}"})
+    anonymous = httpx.Client(base_url=url, timeout=60)
+    password = "bench password 1"
+    known_emails = [f"known.{run}.{i}@example.com" for i in range(samples)]
+    known_phones = [f"+9193{rng.randrange(10**8):08d}" for _ in range(samples)]
+    unknown_phones = [f"+9192{rng.randrange(10**8):08d}" for _ in range(samples)]
+    logins = [f"login.{run}.{i}@example.com" for i in range((samples + 3) // 4)]
+    for email in known_emails:
+        admin.post("/admin/staff", json={"email": email, "role": "supplier"}).raise_for_status()
+    for phone in known_phones:
+        admin.post("/customers", json={"phone": phone}).raise_for_status()
+    for email in logins:
+        admin.post("/admin/staff", json={"email": email, "role": "supplier", "password": password}).raise_for_status()
+
+    def forgot(body: dict[str, str]) -> Callable[[], object]:
+        return lambda: anonymous.post("/auth/password/forgot", json=body)
+
+    def login(email: str) -> Callable[[], object]:
+        return lambda: anonymous.post("/auth/login", json={"email": email, "password": "not the password"})
+
+    for warm in (forgot({"email": "warm@example.com"}), login("warm@example.com")):
+        warm()
+    seen = [0]
+    background_settled(anonymous, seen)
+    pairs: dict[str, tuple[list[float], list[float]]] = {
+        name: ([], [])
+        for name in ("POST /auth/password/forgot, email", "POST /auth/password/forgot, phone", "POST /auth/login")
+    }
+    for i in range(samples):
+        calls = {
+            "POST /auth/password/forgot, email": (
+                forgot({"email": known_emails[i]}),
+                forgot({"email": f"unknown.{run}.{i}@example.com"}),
+            ),
+            "POST /auth/password/forgot, phone": (
+                forgot({"phone": known_phones[i]}),
+                forgot({"phone": unknown_phones[i]}),
+            ),
+            "POST /auth/login": (login(logins[i // 4]), login(f"nobody.{run}.{i // 4}@example.com")),
+        }
+        for name, (known, unknown) in calls.items():
+            order = [(0, known), (1, unknown)]
+            rng.shuffle(order)
+            for side, send in order:
+                started = time.perf_counter()
+                send()
+                pairs[name][side].append((time.perf_counter() - started) * 1000)
+                if "forgot" in name:
+                    background_settled(anonymous, seen)
+                    time.sleep(max(0.0, cadence - (time.perf_counter() - started)))
+    return [(name, statistics.median(known), statistics.median(unknown)) for name, (known, unknown) in pairs.items()]
+
+
+def print_auth_timing(rows: list[tuple[str, float, float]], samples: int) -> None:
+    print(f"\n## Known vs unknown accounts, through the local server ({samples} interleaved samples each, median)\n")
+    memory, time_cost = os.environ.get("PASSWORD_HASH_MEMORY_KIB"), os.environ.get("PASSWORD_HASH_TIME_COST")
+    cost = f"{memory} KiB, t={time_cost}" if memory or time_cost else "the deployed 64 MiB, t=3"
+    print(f"The server's argon2id cost: {cost}.\n")
+    print("| request | known ms | unknown ms | known/unknown |")
+    print("|---|---|---|---|")
+    for name, known, unknown in rows:
+        label = f"{name} (wrong password)" if name.endswith("login") else name
+        print(f"| {label} | {known:.2f} | {unknown:.2f} | {known / unknown:.3f} |")
 
 
 def seed_customers(client: object, table_name: str, count: int) -> None:
@@ -351,8 +441,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--import-runs", type=int, default=7)
     parser.add_argument("--export-rows", type=int, default=5000)
+    parser.add_argument("--auth-samples", type=int, default=60, help="samples per side of each known/unknown pair")
+    parser.add_argument("--auth-only", action="store_true", help="only the known/unknown account timings")
+    parser.add_argument("--only", choices=["cold"], help="run only this part (cold: the cold-start imports)")
     args = parser.parse_args()
+    if args.auth_only:
+        with tempfile.TemporaryDirectory() as data, local_server(Path(data)) as url:
+            print_auth_timing(auth_timing(url, mint_token(Path(data), "admin"), args.auth_samples), args.auth_samples)
+        return
 
+    if args.only == "cold":
+        cold_start.report(runs=args.import_runs)
+        return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
     print("|---|---|---|")
@@ -360,23 +460,9 @@ def main() -> None:
         detail = ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
         print(f"| {name} | {sum(counts.values())} | {detail} |")
 
-    print(f"\n## Cold import (median of {args.import_runs} fresh interpreters)\n")
-    baseline = import_seconds(
-        "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
-        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
-        args.import_runs,
-    )
-    handler_path = PROJECT_ROOT / "functions" / "create_customer" / "app.py"
-    handler = import_seconds(
-        "import importlib.util as u; "
-        f"s = u.spec_from_file_location('app', {str(handler_path)!r}); "
-        "m = u.module_from_spec(s); s.loader.exec_module(m)",
-        args.import_runs,
-    )
-    print("| import | seconds | ratio |")
-    print("|---|---|---|")
-    print(f"| boto3 + Powertools (baseline) | {baseline:.3f} | 1.00 |")
-    print(f"| functions/create_customer/app.py | {handler:.3f} | {handler / baseline:.2f} |")
+    cold_start.report(runs=args.import_runs)
+    if args.only == "cold":
+        return
 
     print("\n## Password and token checks (in-process, median of 7)\n")
     checks = password_seconds()
@@ -447,6 +533,7 @@ def main() -> None:
             )
             http_stats_ms = median_ms(lambda: http.get("/admin/stats"), latency_runs)
             http_get_ms = median_ms(lambda: http.get("/customers/9800000001"), latency_runs)
+            auth_rows = auth_timing(url, token, args.auth_samples)
             seed_customers(client, os.environ.get("TABLE_NAME", "customer-identity"), args.export_rows)
             listed_rate, export_rate, export_bytes = export_rates(http, args.export_rows)
     finally:
@@ -466,6 +553,8 @@ def main() -> None:
     print("|---|---|---|")
     print(f"| the customer itself: token only (baseline) | {as_customer:.2f} | 1.00 |")
     print(f"| an admin: token + account GetItem | {as_admin:.2f} | {as_admin / as_customer:.2f} |")
+
+    print_auth_timing(auth_rows, args.auth_samples)
 
     print(f"\n## Dashboard counters read latency (median of {latency_runs}, sequential, same DynamoDB Local)\n")
     print("| read | milliseconds | ratio |")

@@ -55,8 +55,28 @@ def build_document(apps: list[tuple[Any, bool]]) -> dict[str, Any]:
     document["paths"] = dict(sorted(document.get("paths", {}).items()))
     components = document["components"] = dict(document.get("components", {}))
     components["schemas"] = dict(sorted(components.get("schemas", {}).items()))
+    _drop_powertools_validation_errors(document)
     add_links(document)
     return document
+
+
+# Powertools documents a 422 in its own shape on every operation of a validating resolver, and
+# always adds that shape's schemas. Our routes declare their 422 (``ErrorBody``) when they validate
+# something; on any other operation (no body, query or header to validate) the 422 cannot happen.
+POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+def _drop_powertools_validation_errors(document: dict[str, Any]) -> None:
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            answer = operation["responses"].get("422", operation["responses"].get(422, {}))
+            if "HTTPValidationError" in json.dumps(answer):
+                operation["responses"].pop("422", None)
+                operation["responses"].pop(422, None)
+    schemas = document["components"]["schemas"]
+    for name in POWERTOOLS_ERROR_SCHEMAS:
+        schemas.pop(name, None)
+    assert "#/components/schemas/HTTPValidationError" not in json.dumps(document)
 
 
 def swagger_html(spec_json: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 from customer_identity import runtime
 from customer_identity.core.errors import InvalidInput
-from customer_identity.core.models import error_body
+from customer_identity.core.models.common import error_body
 from customer_identity.core.settings import Settings
 from customer_identity.use_cases.notifications import outbox_messages
 from customer_identity.use_cases.phones import normalise_phone

@@ -13,14 +13,15 @@ from devserver.template import PROJECT_ROOT
 
 
 def start_local_server(
-    data_dir: Path, *, endpoint: str | None = None, new_session: bool = False
+    data_dir: Path, *, endpoint: str | None = None, new_session: bool = False, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
     """Start the API on a free port; return the process and its base URL.
 
     With ``endpoint`` it uses that DynamoDB endpoint, else its own DynamoDB Local over ``data_dir``.
     ``new_session`` puts it in a process group of its own (which a test may then SIGKILL whole).
+    ``env`` adds to (or overrides) this process's environment, e.g. settings such as ``TABLE_NAME``.
     """
-    env = {**os.environ, "PORT": "0", "LOCAL_DATA_DIR": str(data_dir)}
+    env = {**os.environ, **(env or {}), "PORT": "0", "LOCAL_DATA_DIR": str(data_dir)}
     env.pop("DYNAMODB_ENDPOINT", None)
     if endpoint:
         env["DYNAMODB_ENDPOINT"] = endpoint
@@ -42,9 +43,9 @@ def start_local_server(
 
 
 @contextmanager
-def local_server(data_dir: Path, *, endpoint: str | None = None) -> Iterator[str]:
+def local_server(data_dir: Path, *, endpoint: str | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the API on a free port (see ``start_local_server``); yield its base URL."""
-    process, url = start_local_server(data_dir, endpoint=endpoint)
+    process, url = start_local_server(data_dir, endpoint=endpoint, env=env)
     try:
         yield url
     finally:

@@ -1,8 +1,10 @@
 """A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
 
 Routes come from ``template.yaml``, plus ``GET /dev/outbox`` (local only: the messages the
-outbox sender kept instead of sending SMS and email) and ``GET /dev/exports/<name>`` (local only:
-large CSV exports, streamed from disk, standing in for S3's presigned links). Like Lambda, each
+outbox sender kept instead of sending SMS and email), ``GET /dev/exports/<name>`` (local only:
+large CSV exports, streamed from disk, standing in for S3's presigned links) and ``GET
+/dev/invocations`` (local only: how many asynchronous invocations of each function have finished,
+so that a test can wait for background work instead of sleeping). Like Lambda, each
 function has a pool of execution environments, each a process of its own that handles one request
 at a time; a busy pool grows by a cold start (a process forked from a server that has already
 imported the layer), up to ``LOCAL_CONCURRENCY`` environments per function (default 32). Without
@@ -163,6 +165,17 @@ class LocalApi:
             self.pools.setdefault(worker.function, FunctionPool(worker, context, max_environments))
         self._openapi: str | None = None
         self._openapi_lock = threading.Lock()
+        self.finished: dict[str, dict[str, int]] = {"completed": {}, "failed": {}}  # asynchronous invocations
+        self._finished_lock = threading.Lock()
+
+    def record_finished(self, function: str, outcome: str) -> None:
+        with self._finished_lock:
+            counts = self.finished[outcome]
+            counts[function] = counts.get(function, 0) + 1
+
+    def finished_json(self) -> str:
+        with self._finished_lock:
+            return json.dumps(self.finished)
 
     def openapi_json(self) -> str:
         with self._openapi_lock:
@@ -229,7 +242,7 @@ class LocalApi:
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    from customer_identity.core.models import error_body
+    from customer_identity.core.models.common import error_body
 
     return status, {"Content-Type": "application/json"}, json.dumps(error_body(code, message)).encode()
 
@@ -237,12 +250,15 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
-def _logged(name: str, run: Callable[[], Any]) -> None:
-    """Run an asynchronous invocation, reporting a failure as Lambda's logs would."""
+def _logged(name: str, run: Callable[[], Any], finished: Callable[[str], None]) -> None:
+    """Run an asynchronous invocation, reporting a failure as Lambda's logs would; ``finished`` gets the outcome."""
     try:
         run()
     except Exception as error:  # noqa: BLE001
         print(f"{name} (asynchronous) failed: {error!r}", file=sys.stderr, flush=True)
+        finished("failed")
+    else:
+        finished("completed")
 
 
 def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) -> type[BaseHTTPRequestHandler]:
@@ -304,6 +320,9 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if self.command == "GET" and raw_path == "/dev/outbox":
                 self._respond(*outbox_response(parts.query))
                 return
+            if self.command == "GET" and raw_path == "/dev/invocations":
+                self._respond(200, {"Content-Type": "application/json"}, api.finished_json().encode())
+                return
             if self.command == "POST" and INVOKE_PATH.match(raw_path):
                 self._respond(*self._invoke(unquote(INVOKE_PATH.match(raw_path)["name"]), body))  # type: ignore[index]
                 return
@@ -354,7 +373,12 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                 return result
 
             if self.headers.get("X-Amz-Invocation-Type") == "Event":
-                threading.Thread(target=_logged, args=(name, run), daemon=True).start()
+                function = pool.route.function
+
+                def finished(outcome: str) -> None:
+                    api.record_finished(function, outcome)
+
+                threading.Thread(target=_logged, args=(name, run, finished), daemon=True).start()
                 return 202, {}, b""
             try:
                 return 200, {"Content-Type": "application/json"}, json.dumps(run()).encode()

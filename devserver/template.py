@@ -77,8 +77,8 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
     for name, res in resources("AWS::Serverless::Function", template).items():
         props = res["Properties"]
         for event in (props.get("Events") or {}).values():
-            if event["Type"] != "Api":
-                continue
+            if event["Type"] != "Api" or event["Properties"]["Method"].lower() == "options":
+                continue  # OPTIONS is the CORS preflight (CorsPreflightFunction), not a route of the API
             found.append(
                 Route(
                     function=name,
@@ -112,8 +112,11 @@ def function_environment(template: dict[str, Any] | None = None) -> dict[str, st
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
     env = {}
     for key, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
-        if isinstance(value, dict) and "Ref" in value:
-            if value["Ref"] in params:
+        if isinstance(value, dict) and "Fn::Join" in value:  # a CommaDelimitedList parameter, joined
+            separator, part = value["Fn::Join"]
+            value = part if separator == "," else value
+        if isinstance(value, dict):
+            if value.get("Ref") in params:
                 env[key] = params[value["Ref"]]
         else:
             env[key] = str(value)

@@ -23,7 +23,7 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
     """A token for the local account of ``role`` (creating the account if needed)."""
     with server.local_table(data_dir):
         from customer_identity import runtime
-        from customer_identity.core.models import NewCustomer
+        from customer_identity.core.models.customers import NewCustomer
         from customer_identity.use_cases.accounts import LoginAccount
         from customer_identity.use_cases.phone_sign_in import mark_phone_verified
 

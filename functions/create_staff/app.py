@@ -3,8 +3,8 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, json_response, lambda_handler, principal
-from customer_identity.core.models import AccountEnvelope, NewStaff
+from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
+from customer_identity.core.models.accounts import AccountEnvelope, NewStaff
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -13,15 +13,13 @@ staff = runtime.staff()
 
 @app.post(
     "/admin/staff",
+    operation_id="createStaff",
     summary="Create a staff account (admins)",
     description="Without a password the person sets one through POST /auth/password/forgot with their email.",
     tags=["admin"],
-    responses={
-        201: {"description": "Created", "content": {"application/json": {"model": AccountEnvelope}}},
-        409: ERROR_RESPONSES[422] | {"description": "email_taken"},
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-    },
+    responses=documented(
+        {201: ok("Created", AccountEnvelope)}, body=True, params=True, errors={403: "admins only", 409: "`email_taken`"}
+    ),
 )
 def create_staff(body: NewStaff) -> Response[AccountEnvelope]:
     require_admin(principal(app))

@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, json_response, lambda_handler, principal
-from customer_identity.core.models import EXPORT_DESCRIPTION, CustomerStatus, ExportLink
+from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
+from customer_identity.core.models.customers import EXPORT_DESCRIPTION, CustomerStatus, ExportLink
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -17,19 +17,19 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @app.get(
     "/admin/exports/customers.csv",
+    operation_id="exportCustomers",
     summary="Export customers as CSV (admins)",
     description=EXPORT_DESCRIPTION,
     tags=["admin"],
-    responses={
-        200: {"description": "The CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
-        303: {
-            "description": "The CSV is at `Location` (text/csv, no token needed, expires in `expires_in` s)",
-            "headers": {"Location": {"description": "the CSV's link", "schema": {"type": "string"}}},
-            "content": {"application/json": {"model": ExportLink}},
+    responses=documented(
+        {
+            200: {"description": "The CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            303: ok("The CSV is at `Location` (text/csv, no token needed, expires in `expires_in` s)", ExportLink)
+            | {"headers": {"Location": {"description": "the CSV's link", "schema": {"type": "string"}}}},
         },
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-    },
+        params=True,
+        errors={403: "admins only"},
+    ),
 )
 def export_customers(
     status: Annotated[CustomerStatus | None, Query()] = None,

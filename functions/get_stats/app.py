@@ -1,8 +1,8 @@
 """GET /admin/stats: exact dashboard counts, read in O(1) (one BatchGetItem of the counter shards)."""
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import DashboardStats
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.stats import DashboardStats
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -11,14 +11,12 @@ read_stats = runtime.dashboard()
 
 @app.get(
     "/admin/stats",
+    operation_id="getStats",
     summary="Exact dashboard counts: customers, staff, open review items, bookings (admins)",
     description="Kept in the same transactions as the writes that change them; read with one BatchGetItem "
     "of 16 counter shards, never a scan. Maps list only non-zero counts.",
     tags=["admin"],
-    responses={
-        200: {"description": "The counts", "content": {"application/json": {"model": DashboardStats}}},
-        **AUTH_RESPONSES,
-    },
+    responses=documented({200: ok("The counts", DashboardStats)}, errors={403: "admins only"}),
 )
 def get_stats() -> DashboardStats:
     require_admin(principal(app))

@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.core.models import BookingPage
+from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
+from customer_identity.core.models.bookings import BookingPage
 from customer_identity.use_cases.access import ensure_can_read, may_read_customers
 
 app = create_app()
@@ -15,9 +15,14 @@ bookings = runtime.bookings_reader()
 
 @app.get(
     "/customers/<ref>/bookings",
+    operation_id="listCustomerBookings",
     summary="Booking history of a customer (one query per page, newest first)",
     tags=["bookings"],
-    responses={404: ERROR_RESPONSES[422] | {"description": "customer_not_found"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("One page, newest first; `next_cursor` is null on the last")},
+        params=True,
+        errors={400: "`invalid_cursor`", 403: "suppliers and marketing staff", 404: "`customer_not_found`"},
+    ),
 )
 def list_customer_bookings(
     ref: str,

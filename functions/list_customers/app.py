@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import CustomerPage, CustomerStatus
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.customers import CustomerPage, CustomerStatus
 from customer_identity.use_cases.access import list_scope
 
 app = create_app()
@@ -15,13 +15,18 @@ customers = runtime.listing()
 
 @app.get(
     "/customers",
+    operation_id="listCustomers",
     summary="List customers (one index query per page)",
     description="Admins see every customer; a delivery person sees the customers assigned to them. "
     "With `q`: customers whose name, or its last word, starts with `q`, case- and accent-insensitive "
     "(`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of the matched name (a delivery "
     "person's: in number order).",
     tags=["customers"],
-    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("One page; `next_cursor` is null on the last")},
+        params=True,
+        errors={400: "`invalid_cursor`", 403: "admins and delivery persons only"},
+    ),
 )
 def list_customers(
     status: Annotated[CustomerStatus | None, Query()] = None,

@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import MergePage
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.merges import MergePage
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -15,10 +15,15 @@ merges = runtime.merges_reader()
 
 @app.get(
     "/admin/merges",
+    operation_id="listMerges",
     summary="Merges touching a customer, as survivor or merged (one query per page; admins)",
     description="`customer` is any reference; a merged-away customer's own merges are listed, not its survivor's.",
     tags=["admin"],
-    responses={404: ERROR_RESPONSES[422] | {"description": "customer_not_found"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("One page, newest first; `next_cursor` is null on the last")},
+        params=True,
+        errors={400: "`invalid_cursor`", 403: "admins only", 404: "`customer_not_found`"},
+    ),
 )
 def list_merges(
     customer: Annotated[str, Query(min_length=1, max_length=256)],

@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import LegacyCollection, ReviewPage, ReviewStatus
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.review import LegacyCollection, ReviewPage, ReviewStatus
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -15,11 +15,16 @@ queue = runtime.review_queue_reader()
 
 @app.get(
     "/admin/review",
+    operation_id="listReview",
     summary="List held legacy rows (one index query per page; admins)",
     description="Oldest first. `status` defaults to `open`; `collection` and `reason` narrow the page "
     "(every combination is its own index key, so pages are always full).",
     tags=["admin"],
-    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("One page, oldest first; `next_cursor` is null on the last")},
+        params=True,
+        errors={400: "`invalid_cursor`", 403: "admins only"},
+    ),
 )
 def list_review(
     status: Annotated[ReviewStatus, Query()] = "open",

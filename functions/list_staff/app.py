@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import StaffPage, StaffRoleInput
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.accounts import StaffPage, StaffRoleInput
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -15,10 +15,15 @@ management = runtime.staff_management()
 
 @app.get(
     "/admin/staff",
+    operation_id="listStaff",
     summary="List staff accounts (admins; one index query per page)",
     description="Active accounts first, then deactivated ones, each in creation order. `active` keeps one of them.",
     tags=["admin"],
-    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("One page; `next_cursor` is null on the last")},
+        params=True,
+        errors={400: "`invalid_cursor`", 403: "admins only"},
+    ),
 )
 def list_staff(
     role: Annotated[StaffRoleInput | None, Query()] = None,

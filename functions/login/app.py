@@ -1,8 +1,8 @@
 """POST /auth/login: sign in with email or phone and a password."""
 
 from customer_identity import runtime
-from customer_identity.api import ERROR_RESPONSES, create_app, lambda_handler
-from customer_identity.core.models import ErrorBody, Login, Token
+from customer_identity.api import create_app, documented, lambda_handler, ok
+from customer_identity.core.models.accounts import Login, Token
 
 app = create_app()
 sign_in = runtime.password_sign_in()
@@ -10,15 +10,18 @@ sign_in = runtime.password_sign_in()
 
 @app.post(
     "/auth/login",
+    operation_id="login",
     summary="Sign in with email or phone and password",
     description="One answer (401 invalid_credentials) for an unknown name and a wrong password. After 5 failures "
     "a login name is locked out (429) for 1 minute, doubling with each lockout up to 1 hour.",
     tags=["auth"],
-    responses={
-        401: {"description": "invalid_credentials", "content": {"application/json": {"model": ErrorBody}}},
-        429: {"description": "too_many_attempts", "content": {"application/json": {"model": ErrorBody}}},
-        **ERROR_RESPONSES,
-    },
+    responses=documented(
+        {200: ok("Signed in")},
+        public=True,
+        body=True,
+        params=True,
+        errors={401: "`invalid_credentials` (or `account_deactivated`)", 429: "`too_many_attempts`"},
+    ),
 )
 def login(body: Login) -> Token:
     return sign_in.login(email=body.email, phone=body.phone, password=body.password)

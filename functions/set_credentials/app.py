@@ -3,8 +3,9 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, json_response, lambda_handler, principal
-from customer_identity.core.models import Accepted, CredentialsChange, Me
+from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
+from customer_identity.core.models.accounts import CredentialsChange, Me
+from customer_identity.core.models.common import Accepted
 
 app = create_app()
 credentials = runtime.credentials()
@@ -12,22 +13,27 @@ credentials = runtime.credentials()
 
 @app.put(
     "/me/credentials",
+    operation_id="setCredentials",
     summary="Set your password, ask for a login email, or confirm one with the token sent to it",
     description="A customer must have proved its phone with a sign-in code first. Changing an existing "
     "password or asking for an email needs `current_password` unless the token came from a sign-in code or a "
     "reset token. `email` answers 202 whether or not another account has the address: a confirmation token "
     "goes to that inbox (or, if the address is taken, a notice); `email_token` then makes it your login.",
     tags=["accounts"],
-    responses={
-        200: {"description": "Changed", "content": {"application/json": {"model": Me}}},
-        202: {
-            "description": "Confirmation sent (if the address can receive it)",
-            "content": {"application/json": {"model": Accepted}},
+    responses=documented(
+        {
+            200: ok("Changed", Me),
+            202: ok("Confirmation sent (if the address can receive it)", Accepted),
         },
-        409: ERROR_RESPONSES[422] | {"description": "email_taken (taken after the token was sent)"},
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-    },
+        body=True,
+        params=True,
+        errors={
+            400: "`invalid_token` (the email token is wrong, expired, used or another account's)",
+            403: "the phone is not proved yet, or `current_password` is wrong",
+            409: "`email_taken` (taken after the token was sent)",
+            429: "`too_many_attempts` (wrong `current_password`)",
+        },
+    ),
 )
 def set_credentials(body: CredentialsChange) -> Response[Me | Accepted]:
     result = credentials.change(principal(app), body)

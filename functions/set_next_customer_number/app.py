@@ -1,8 +1,8 @@
 """PUT /admin/customer-numbers: set the number the next new customer gets."""
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, principal
-from customer_identity.core.models import NextNumber, NumberingState
+from customer_identity.api import create_app, documented, lambda_handler, ok, principal
+from customer_identity.core.models.numbering import NextNumber, NumberingState
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -11,9 +11,15 @@ numbering = runtime.numbering()
 
 @app.put(
     "/admin/customer-numbers",
+    operation_id="setNextCustomerNumber",
     summary="Set the next customer number (must be above every number issued; admins)",
     tags=["admin"],
-    responses={409: ERROR_RESPONSES[422] | {"description": "next_number_too_low"}, **ERROR_RESPONSES, **AUTH_RESPONSES},
+    responses=documented(
+        {200: ok("The new numbering state")},
+        body=True,
+        params=True,
+        errors={403: "admins only", 409: "`next_number_too_low`"},
+    ),
 )
 def set_next_customer_number(body: NextNumber) -> NumberingState:
     require_admin(principal(app))

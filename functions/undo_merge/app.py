@@ -1,8 +1,8 @@
 """POST /admin/merges/{merge_id}/undo: restore the merged customer exactly (admins)."""
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.core.models import MergeEnvelope
+from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
+from customer_identity.core.models.merges import MergeEnvelope
 from customer_identity.use_cases.access import require_admin
 
 app = create_app()
@@ -11,15 +11,18 @@ merges = runtime.merges()
 
 @app.post(
     "/admin/merges/<merge_id>/undo",
+    operation_id="undoMerge",
     summary="Undo a merge: the merged customer comes back exactly as it was, with its bookings (admins)",
     tags=["admin"],
-    responses={
-        404: ERROR_RESPONSES[422] | {"description": "merge_not_found"},
-        409: ERROR_RESPONSES[422]
-        | {"description": "merge_already_undone, merge_not_undoable, survivor_merged_away, undo_blocked"},
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-    },
+    responses=documented(
+        {200: ok("Undone")},
+        body=True,
+        errors={
+            403: "admins only",
+            404: "`merge_not_found`",
+            409: "`merge_already_undone`, `merge_not_undoable`, `survivor_merged_away`, `undo_blocked`",
+        },
+    ),
 )
 def undo_merge(merge_id: str) -> MergeEnvelope:
     caller = principal(app)

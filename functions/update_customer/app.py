@@ -1,8 +1,8 @@
 """PATCH /customers/{ref}: change a customer's fields, including its phone."""
 
 from customer_identity import runtime
-from customer_identity.api import AUTH_RESPONSES, ERROR_RESPONSES, create_app, lambda_handler, path_parameter, principal
-from customer_identity.core.models import CustomerChanges, CustomerEnvelope
+from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
+from customer_identity.core.models.customers import CustomerChanges, CustomerEnvelope
 from customer_identity.use_cases.access import ensure_can_update, may_update_customers
 
 app = create_app()
@@ -11,16 +11,21 @@ profiles = runtime.profiles()
 
 @app.patch(
     "/customers/<ref>",
+    operation_id="updateCustomer",
     summary="Update a customer; a phone change keeps its id and number",
     description="Admins may change every field, including `delivery_person_id`; a customer may change "
     "its own name, address and area.",
     tags=["customers"],
-    responses={
-        404: ERROR_RESPONSES[422] | {"description": "customer_not_found"},
-        409: ERROR_RESPONSES[422] | {"description": "phone_taken or email_taken"},
-        **ERROR_RESPONSES,
-        **AUTH_RESPONSES,
-    },
+    responses=documented(
+        {200: ok("Updated")},
+        body=True,
+        params=True,
+        errors={
+            403: "a customer changing another field than name, address or area; staff but admins",
+            404: "`customer_not_found`",
+            409: "`phone_taken` or `email_taken`",
+        },
+    ),
 )
 def update_customer(ref: str, body: CustomerChanges) -> CustomerEnvelope:
     reference, caller, fields = path_parameter(app, "ref"), principal(app), set(body.model_fields_set)

@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.integration.conftest import authorized
+from tests.integration.conftest import authorized, forgot_password
 
 pytestmark = pytest.mark.integration
 
@@ -143,7 +143,7 @@ def test_codes_and_reset_tokens_work_once(anonymous: httpx.Client) -> None:
     assert anonymous.post("/auth/otp/verify", json={"phone": phone, "code": code}).status_code == 200
     reused = anonymous.post("/auth/otp/verify", json={"phone": phone, "code": code})
     assert (reused.status_code, reused.json()["error"]["code"]) == (401, "invalid_code")
-    assert anonymous.post("/auth/password/forgot", json={"phone": phone}).status_code == 202
+    assert forgot_password(anonymous, {"phone": phone}).status_code == 202
     token = re.search(r"token is (\S+)", latest_text(anonymous, phone)).group(1)  # type: ignore[union-attr]
     first = anonymous.post("/auth/password/reset", json={"token": token, "password": "new password 1"})
     assert first.status_code == 200
@@ -279,7 +279,7 @@ def test_staff_created_customers_cannot_be_claimed_without_the_phone(
     api.post("/customers", json={"phone": phone, "email": email, "name": "Walk-in"})
     for guess in ("", "password", phone):
         assert anonymous.post("/auth/login", json={"phone": phone, "password": guess or "x"}).status_code == 401
-    assert anonymous.post("/auth/password/forgot", json={"email": email}).status_code == 202
+    assert forgot_password(anonymous, {"email": email}).status_code == 202
     assert "token" not in latest_text(anonymous, email)  # the email gets advice, not a way in
     wrong = anonymous.post("/auth/otp/verify", json={"phone": phone, "code": "000000"})
     assert wrong.status_code == 401

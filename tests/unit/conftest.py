@@ -3,6 +3,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,7 @@ from customer_identity.use_cases.credentials import Credentials
 from customer_identity.use_cases.listing import Listing
 from customer_identity.use_cases.notifications import outbox_messages
 from customer_identity.use_cases.numbering import Numbering
+from customer_identity.use_cases.password_resets import ResetDelivery, ResetRequests
 from customer_identity.use_cases.password_sign_in import PasswordSignIn
 from customer_identity.use_cases.phone_sign_in import PhoneSignIn
 from customer_identity.use_cases.profiles import Profiles
@@ -28,9 +30,10 @@ from customer_identity.use_cases.resolution import Resolver
 from customer_identity.use_cases.staff import Staff
 from customer_identity.use_cases.views import Views
 from devserver.server import LambdaContext
-from devserver.template import PROJECT_ROOT, Route, routes, table_definition
+from devserver.template import PROJECT_ROOT, Function, functions, routes, table_definition
 
 TABLE = "identity-unit"
+TEST_IP = "192.0.2.10"  # the client address of requests made in-process (TEST-NET-1)
 SIGNING_KEY = "unit-test-signing-key-" + "k" * 32
 # Cheap argon2id parameters: the tests exercise the logic, not the cost.
 TEST_ENVIRONMENT = {
@@ -63,12 +66,18 @@ class Domain:
     credentials: Credentials
     phone_sign_in: PhoneSignIn
     password_sign_in: PasswordSignIn
+    reset_requests: ResetRequests
+    reset_delivery: ResetDelivery
     staff: Staff
 
     def create(self, phone: str, **fields: object):
-        from customer_identity.core.models import NewCustomer
+        from customer_identity.core.models.customers import NewCustomer
 
         return self.registration.find_or_create(NewCustomer(phone=phone, **fields))
+
+    def forgot(self, *, email: str | None = None, phone: str | None = None, source_ip: str = TEST_IP) -> None:
+        """POST /auth/password/forgot as deployed, in-process: the public checks, then the worker's delivery."""
+        self.reset_delivery.deliver(self.reset_requests.prepare(email=email, phone=phone, source_ip=source_ip))
 
 
 @pytest.fixture
@@ -107,6 +116,8 @@ def build_domain() -> Domain:
         credentials=runtime.credentials(),
         phone_sign_in=runtime.phone_sign_in(),
         password_sign_in=runtime.password_sign_in(),
+        reset_requests=runtime.reset_requests(),
+        reset_delivery=runtime.reset_delivery(),
         staff=runtime.staff(),
     )
 
@@ -180,7 +191,7 @@ def email_token_in(text: str) -> str:
 
 def set_email(domain: Domain, outbox, caller, address: str):
     """Ask for ``address`` and confirm it with the token sent there (the only way an email becomes a login)."""
-    from customer_identity.core.models import CredentialsChange
+    from customer_identity.core.models.accounts import CredentialsChange
 
     domain.credentials.change(caller, CredentialsChange(email=address))
     return domain.credentials.change(caller, CredentialsChange(email_token=email_token_in(outbox(address))))
@@ -200,7 +211,7 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
-def load_handler(route: Route) -> ModuleType:
+def load_handler(route: Function) -> ModuleType:
     module_name = route.handler.rpartition(".")[0]
     spec = importlib.util.spec_from_file_location(f"_test_{route.function}", route.code_dir / f"{module_name}.py")
     assert spec and spec.loader
@@ -219,9 +230,49 @@ def real_admin_token() -> str:
     return real_staff_token("admin")
 
 
+class LambdaQueue:
+    """Lambda's asynchronous invocations, queued in-process instead of sent (``queued``: function name and
+    event); calling it runs every queued one with its function's handler, as Lambda would soon after."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, dict[str, Any]]] = []
+        # Wraps each run with the function's name (a test recording which function sends what sets it).
+        self.around: Callable[[str], AbstractContextManager[object]] = lambda _: nullcontext()
+        self._functions = {function.function: function for function in functions()}
+        self._loaded: dict[str, ModuleType] = {}
+
+    def __call__(self) -> int:
+        ran = 0
+        while self.queued:
+            name, event = self.queued.pop(0)
+            if name not in self._loaded:
+                self._loaded[name] = load_handler(self._functions[name])
+            with self.around(name):
+                self._loaded[name].handler(event, LambdaContext(function_name=name))
+            ran += 1
+        return ran
+
+
 @pytest.fixture
-def invoke(aws: None):
-    """Call a handler with its sample event (or another); the placeholder token becomes a real one."""
+def lambda_queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> LambdaQueue:
+    queue = LambdaQueue()
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name != "lambda" or operation != "Invoke":
+            return original(client, operation, params)
+        assert params["InvocationType"] == "Event", params
+        queue.queued.append((params["FunctionName"], json.loads(params["Payload"])))
+        return {"StatusCode": 202}
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    return queue
+
+
+@pytest.fixture
+def invoke(aws: None, lambda_queue: LambdaQueue):
+    """Call a handler with its sample event (or another); the placeholder token becomes a real one.
+    Asynchronous invocations it makes run right after it answers (``lambda_queue``)."""
     handlers = {route.code_dir.name: load_handler(route) for route in routes()}
     # Staff tokens are checked against their account on every request: this admin exists.
     account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
@@ -233,6 +284,7 @@ def invoke(aws: None):
         if headers.get("Authorization") == PLACEHOLDER:
             headers["Authorization"] = f"Bearer {token or admin}"
         result = handlers[name].handler(event, LambdaContext(function_name=name))
+        lambda_queue()
         return result["statusCode"], json.loads(result["body"])
 
     call.admin_token = admin  # type: ignore[attr-defined]

@@ -17,11 +17,12 @@ from customer_identity.core.errors import (
     InvalidResetToken,
     TooManyRequests,
 )
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewCustomer, NewStaff
+from customer_identity.core.models.accounts import CredentialsChange, NewStaff
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem, OtpItem, TableItem
 from customer_identity.use_cases.tokens import Principal
-from tests.unit.conftest import Domain, code_in, reset_token_in, set_email
+from tests.unit.conftest import TEST_IP, Domain, code_in, reset_token_in, set_email
 
 PHONE = "+919717619183"
 
@@ -44,7 +45,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def sign_in_by_code(domain: Domain, outbox, phone: str = PHONE):
-    domain.phone_sign_in.request(phone)
+    domain.phone_sign_in.request(phone, source_ip=TEST_IP)
     return domain.phone_sign_in.verify(phone, code_in(outbox(PHONE if phone != "+919812345678" else phone)))
 
 
@@ -72,7 +73,7 @@ def test_a_code_signs_in_and_creates_the_customer_once(domain: Domain, outbox) -
 
 
 def test_codes_are_stored_hashed_and_work_once(domain: Domain, outbox) -> None:
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     code = code_in(outbox(PHONE))
     stored = OtpItem.get(*keys.otp_key(PHONE))
     assert code not in str(stored.serialize())
@@ -82,9 +83,9 @@ def test_codes_are_stored_hashed_and_work_once(domain: Domain, outbox) -> None:
 
 
 def test_a_new_code_replaces_the_previous_one(domain: Domain, outbox) -> None:
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     old = code_in(outbox(PHONE))
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     new = code_in(outbox(PHONE))
     if old != new:
         with pytest.raises(InvalidCode):
@@ -93,7 +94,7 @@ def test_a_new_code_replaces_the_previous_one(domain: Domain, outbox) -> None:
 
 
 def test_an_expired_code_is_refused(domain: Domain, outbox, clock: Clock) -> None:
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     code = code_in(outbox(PHONE))
     clock.now += 5 * 60 + 1
     with pytest.raises(InvalidCode):
@@ -101,7 +102,7 @@ def test_an_expired_code_is_refused(domain: Domain, outbox, clock: Clock) -> Non
 
 
 def test_five_wrong_codes_use_up_the_code(domain: Domain, outbox) -> None:
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     code = code_in(outbox(PHONE))
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
@@ -114,15 +115,15 @@ def test_five_wrong_codes_use_up_the_code(domain: Domain, outbox) -> None:
 
 def test_at_most_three_codes_per_phone_per_fifteen_minutes(domain: Domain, outbox, clock: Clock) -> None:
     for _ in range(3):
-        domain.phone_sign_in.request(PHONE)
+        domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
         clock.now += 60
     with pytest.raises(TooManyRequests) as refused:
-        domain.phone_sign_in.request("9717619183")  # the same phone in another shape
+        domain.phone_sign_in.request("9717619183", source_ip=TEST_IP)  # the same phone in another shape
     assert refused.value.code == "too_many_codes" and refused.value.retry_after == 15 * 60 - 3 * 60
     clock.now += 15 * 60 - 3 * 60 + 1  # the first send left the window
-    domain.phone_sign_in.request(PHONE)
+    domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
     with pytest.raises(TooManyRequests):
-        domain.phone_sign_in.request(PHONE)
+        domain.phone_sign_in.request(PHONE, source_ip=TEST_IP)
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ def test_login_needs_exactly_one_name(domain: Domain) -> None:
 
 def test_reset_tokens_work_once(domain: Domain, outbox) -> None:
     with_password(domain, outbox)
-    domain.password_sign_in.forgot(email="asha@example.com", phone=None)
+    domain.forgot(email="asha@example.com", phone=None)
     token = reset_token_in(outbox("asha@example.com"))
     assert TableItem.count(keys.reset_token_key(token)[0]) == 0  # stored only as a hash
     signed_in = domain.password_sign_in.reset(token, "a brand new password")
@@ -225,7 +226,7 @@ def test_reset_tokens_work_once(domain: Domain, outbox) -> None:
 
 def test_an_expired_reset_token_is_refused(domain: Domain, outbox, clock: Clock) -> None:
     with_password(domain, outbox)
-    domain.password_sign_in.forgot(email=None, phone=PHONE)
+    domain.forgot(email=None, phone=PHONE)
     token = reset_token_in(outbox(PHONE))
     clock.now += 3601
     with pytest.raises(InvalidResetToken):
@@ -233,8 +234,8 @@ def test_an_expired_reset_token_is_refused(domain: Domain, outbox, clock: Clock)
 
 
 def test_forgot_password_sends_nothing_for_unknown_names(domain: Domain, outbox) -> None:
-    domain.password_sign_in.forgot(email="nobody@example.com", phone=None)
-    domain.password_sign_in.forgot(email=None, phone="+919812345678")
+    domain.forgot(email="nobody@example.com", phone=None)
+    domain.forgot(email=None, phone="+919812345678")
     with pytest.raises(AssertionError):
         outbox("nobody@example.com")
     with pytest.raises(AssertionError):
@@ -243,10 +244,10 @@ def test_forgot_password_sends_nothing_for_unknown_names(domain: Domain, outbox)
 
 def test_an_email_alone_never_gives_a_first_password(domain: Domain, outbox) -> None:
     domain.registration.find_or_create(NewCustomer(phone=PHONE, email="typed.by.staff@example.com"))
-    domain.password_sign_in.forgot(email="typed.by.staff@example.com", phone=None)
+    domain.forgot(email="typed.by.staff@example.com", phone=None)
     text = outbox("typed.by.staff@example.com")
     assert "no password yet" in text and "token" not in text
-    domain.password_sign_in.forgot(email=None, phone=PHONE)  # an SMS to the phone does prove it
+    domain.forgot(email=None, phone=PHONE)  # an SMS to the phone does prove it
     signed_in = domain.password_sign_in.reset(reset_token_in(outbox(PHONE)), "set by sms link")
     assert domain.accounts.me(principal_of(domain, signed_in.token)).account.phone_verified
 
@@ -347,7 +348,7 @@ def test_only_delivery_persons_can_be_assigned_and_they_list_only_theirs(domain:
     ],
 )
 def test_who_may_see_a_customer(role: str, customer_id: str | None, account_id: str, allowed: bool) -> None:
-    from customer_identity.core.models import Customer
+    from customer_identity.core.models.customers import Customer
     from customer_identity.use_cases import access
 
     customer = Customer.model_construct(customer_id="cus_a", delivery_person_id="stf_d")

@@ -8,7 +8,7 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.errors import AliasCheckRunning
-from customer_identity.core.models import NewStaff
+from customer_identity.core.models.accounts import NewStaff
 from customer_identity.storage import audit as stored_audit
 from customer_identity.storage import keys
 from customer_identity.storage.entities import AliasItem, CustomerItem
@@ -158,7 +158,7 @@ def test_a_reset_by_sms_takes_the_customer_out_of_the_cannot_sign_in_examples(do
         customer.customer_id,
         other.customer_id,
     }
-    domain.password_sign_in.forgot(email=None, phone="9717619183")
+    domain.forgot(email=None, phone="9717619183")
     domain.password_sign_in.reset(reset_token_in(outbox(customer.phone)), "a brand new password")
     report = runtime.audit().report()
     assert report.cannot_sign_in.count == 1
@@ -167,7 +167,8 @@ def test_a_reset_by_sms_takes_the_customer_out_of_the_cannot_sign_in_examples(do
 
 
 def test_customers_of_a_deactivated_delivery_person_appear_in_the_audit(domain: Domain) -> None:
-    from customer_identity.core.models import CustomerChanges, StaffChanges
+    from customer_identity.core.models.accounts import StaffChanges
+    from customer_identity.core.models.customers import CustomerChanges
 
     admin = domain.staff.create(NewStaff(email="boss@example.com", role="admin"))
     rider = domain.staff.create(NewStaff(email="ravi@example.com", role="delivery_person"))

@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
-from customer_identity.core.models import CustomerChanges, NewBooking, NewCustomer
+from customer_identity.core.models.bookings import NewBooking
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.use_cases.bookings import Bookings
 from tests.unit.conftest import Domain
 

@@ -19,7 +19,7 @@ from customer_identity.core.errors import (
     NextNumberTooLow,
     PhoneTaken,
 )
-from customer_identity.core.models import CustomerChanges
+from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CounterItem, CustomerItem
 from tests.unit.conftest import WRITE_OPERATIONS, Domain, build_domain

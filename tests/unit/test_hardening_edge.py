@@ -72,7 +72,7 @@ def test_only_json_bodies_are_read_others_get_415_in_our_shape_and_nothing_is_se
 
 
 def test_a_multipart_form_login_gets_no_token(invoke, domain) -> None:
-    from customer_identity.core.models import NewStaff
+    from customer_identity.core.models.accounts import NewStaff
 
     domain.staff.create(NewStaff(email="kiran@example.com", role="admin", password="route 42 mornings"))
     form = "".join(

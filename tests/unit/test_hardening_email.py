@@ -2,7 +2,7 @@
 
 import json
 
-from customer_identity.core.models import NewStaff
+from customer_identity.core.models.accounts import NewStaff
 from customer_identity.use_cases.notifications import outbox_messages
 from tests.unit.conftest import code_in, email_token_in, load_event
 

@@ -7,12 +7,14 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.errors import MergeConflict
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewCustomer
+from customer_identity.core.models.accounts import CredentialsChange
+from customer_identity.core.models.bookings import NewBooking
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys, queries, stats, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, MergeItem
 from customer_identity.use_cases.merge_moves import MOVE_BATCH, InjectedFault
 from customer_identity.use_cases.merges import Merges
-from tests.unit.conftest import Domain, build_domain, code_in, load_event, set_email
+from tests.unit.conftest import TEST_IP, Domain, build_domain, code_in, load_event, set_email
 
 ADMIN = "stf_unit_admin"
 MERGED_PHONE, SURVIVOR_PHONE = "+919717619183", "+919811122233"
@@ -201,7 +203,7 @@ def test_an_undo_that_crashed_midway_is_finished_by_the_next_undo_call(domain, m
 
 
 def test_the_merged_customers_login_signs_in_as_the_survivor(domain, merges, outbox) -> None:
-    domain.phone_sign_in.request(MERGED_PHONE)
+    domain.phone_sign_in.request(MERGED_PHONE, source_ip=TEST_IP)
     signed_in = domain.phone_sign_in.verify(MERGED_PHONE, code_in(outbox(MERGED_PHONE)))
     caller = runtime.tokens().verify(signed_in.token)
     domain.credentials.change(caller, CredentialsChange(password="correct horse battery"))
@@ -211,7 +213,7 @@ def test_the_merged_customers_login_signs_in_as_the_survivor(domain, merges, out
     before = raw(MERGED_PHONE)
     token = domain.password_sign_in.login(email="asha@example.com", phone=None, password="correct horse battery")
     assert runtime.tokens().verify(token.token).customer_id == survivor.customer_id
-    domain.phone_sign_in.request(MERGED_PHONE)
+    domain.phone_sign_in.request(MERGED_PHONE, source_ip=TEST_IP)
     by_code = domain.phone_sign_in.verify(MERGED_PHONE, code_in(outbox(MERGED_PHONE)))
     assert runtime.tokens().verify(by_code.token).customer_id == survivor.customer_id
     assert by_code.customer.customer_number == "PL2" and not by_code.created

@@ -8,7 +8,8 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.errors import ReviewNotAttachable
-from customer_identity.core.models import CustomerChanges, ReviewDecision
+from customer_identity.core.models.customers import CustomerChanges
+from customer_identity.core.models.review import ReviewDecision
 from customer_identity.use_cases.backfill.steps import Backfill
 from devserver.legacy_export import generate
 from tests.unit.conftest import build_domain

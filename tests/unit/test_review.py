@@ -20,7 +20,7 @@ from customer_identity.core.errors import (
     ReviewNotAttachable,
     ReviewNotFound,
 )
-from customer_identity.core.models import ReviewDecision
+from customer_identity.core.models.review import ReviewDecision
 from customer_identity.storage import keys, stats, table
 from customer_identity.storage.entities import ReviewItem
 from customer_identity.use_cases.backfill.steps import Backfill

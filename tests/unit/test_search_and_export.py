@@ -13,7 +13,8 @@ import pytest
 from customer_identity import runtime
 from customer_identity.core.errors import InvalidCursor, InvalidInput
 from customer_identity.core.folding import fold
-from customer_identity.core.models import CustomerChanges, NewStaff
+from customer_identity.core.models.accounts import NewStaff
+from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.storage.keys import phone_key
 from customer_identity.use_cases.export_files import LocalExportFiles, S3ExportFiles
@@ -324,9 +325,7 @@ def test_the_export_route_answers_text_csv_and_is_for_admins_only(domain: Domain
 
 def test_the_export_route_sends_a_large_export_to_s3_with_303(environment, bucket: str) -> None:
     environment(EXPORT_BUCKET=bucket, EXPORT_INLINE_LIMIT_BYTES="0")
-    runtime.registration().find_or_create(
-        __import__("customer_identity.core.models").core.models.NewCustomer(phone="9800000001", name="Asha")
-    )
+    runtime.registration().find_or_create(NewCustomer(phone="9800000001", name="Asha"))
     admin = real_admin_token()
     result = call_export(admin)
     body = json.loads(result["body"])

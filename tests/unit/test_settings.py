@@ -34,3 +34,21 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     settings = load_settings()
     assert (settings.table_name, settings.aws_region, settings.default_region) == ("identity-prod", "ap-south-1", "CM")
     assert settings.dynamodb_endpoint is None  # empty means AWS's own endpoint
+
+
+def test_the_region_falls_back_to_aws_default_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert load_settings().aws_region == "eu-west-1"
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")  # what Lambda sets wins
+    assert load_settings().aws_region == "ap-south-1"
+
+
+def test_a_secret_key_and_numbers_are_read_as_their_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SIGNING_KEY", "k" * 40)
+    monkeypatch.setenv("TOKEN_TTL_SECONDS", "600")
+    monkeypatch.setenv("CONTENTION_BUDGET_SECONDS", "2.5")
+    settings = load_settings()
+    assert settings.jwt_signing_key is not None and settings.jwt_signing_key.get_secret_value() == "k" * 40
+    assert "k" * 40 not in repr(settings)
+    assert (settings.token_ttl_seconds, settings.contention_budget_seconds) == (600, 2.5)

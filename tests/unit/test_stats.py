@@ -12,14 +12,16 @@ import boto3
 import pytest
 
 from customer_identity import runtime
-from customer_identity.core.models import CredentialsChange, CustomerChanges, NewBooking, NewStaff
+from customer_identity.core.models.accounts import CredentialsChange, NewStaff
+from customer_identity.core.models.bookings import NewBooking
+from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.use_cases import stats
 from customer_identity.use_cases.backfill.steps import Backfill
 from devserver.legacy_export import generate
 from tests.stats_oracle import assert_stats_match_scan
-from tests.unit.conftest import TABLE, Domain, build_domain, code_in, load_event, reset_token_in, set_email
+from tests.unit.conftest import TABLE, TEST_IP, Domain, build_domain, code_in, load_event, reset_token_in, set_email
 
 
 def current(domain: Domain) -> dict[str, Any]:
@@ -34,7 +36,7 @@ def customers(domain: Domain) -> dict[str, Any]:
 
 
 def signed_in(domain: Domain, outbox: Callable[[str], str], phone: str):
-    domain.phone_sign_in.request(phone)
+    domain.phone_sign_in.request(phone, source_ip=TEST_IP)
     verified = domain.phone_sign_in.verify(phone, code_in(outbox(phone)))
     return verified, domain.accounts.tokens.verify(verified.token)
 
@@ -121,7 +123,7 @@ def test_a_verified_phone_is_a_login_once_and_credentials_add_the_email(domain: 
 def test_a_reset_by_sms_proves_the_phone_and_counts_a_login(domain: Domain, outbox) -> None:
     domain.create("9800000001")
     assert customers(domain)["with_login"] == 0
-    domain.password_sign_in.forgot(email=None, phone="9800000001")
+    domain.forgot(email=None, phone="9800000001")
     domain.password_sign_in.reset(reset_token_in(outbox("+919800000001")), "a brand new password")
     assert customers(domain)["with_login"] == 1
 

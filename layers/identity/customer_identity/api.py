@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from customer_identity import bodies, runtime
 from customer_identity.core import errors
-from customer_identity.core.models import ErrorBody, error_body
+from customer_identity.core.models.common import ErrorBody, error_body
 from customer_identity.core.observability import logger, metrics, tracer
 from customer_identity.storage.table import is_transient
 from customer_identity.use_cases.tokens import Principal, bearer_token
@@ -50,19 +50,59 @@ def status_of(error: errors.DomainError) -> int:
     return next(STATUS[cls] for cls in type(error).__mro__ if cls in STATUS)
 
 
-def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"model": model}}}
+# --- what routes document (docs/openapi.json is generated from these) -------------------------
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+_AUTHENTICATE = {
+    "WWW-Authenticate": {"description": '`Bearer realm="customer-identity"`', "schema": {"type": "string"}}
+}
+_ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("Malformed: `malformed_json` (not JSON, not an object, nested too deep)", {}),
+    401: ("Not signed in: missing, invalid, expired or revoked token", _AUTHENTICATE),
+    403: ("Your role may not do this", {}),
+    404: ("Not found", {}),
+    409: ("Conflicts with the current state", {}),
+    413: (f"`payload_too_large`: the body is over {bodies.MAX_BODY_BYTES} bytes", {}),
+    415: ("`unsupported_media_type`: the body is not `application/json`", {}),
+    422: ("A field is invalid (`invalid_<field>`, `missing_field`, `unknown_field`); `error.field` names it", {}),
+    429: ("Too many requests: retry after `Retry-After` seconds", _RETRY_AFTER),
+    503: ("`busy` (contention or throttling; nothing was changed): retry after `Retry-After` seconds", _RETRY_AFTER),
+}
 
 
-# Responses routes document in the OpenAPI file.
-ERROR_RESPONSES: dict[int, dict[str, Any]] = {
-    400: _json(ErrorBody, "Malformed request (JSON, cursor)"),
-    422: _json(ErrorBody, "A field is invalid; `error.field` names it"),
-}
-AUTH_RESPONSES: dict[int, dict[str, Any]] = {
-    401: _json(ErrorBody, "Missing, invalid or expired token"),
-    403: _json(ErrorBody, "Your role may not do this"),
-}
+def ok(description: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A success answer: ``model``'s JSON, or without one the route's return type."""
+    return {"description": description} | ({"content": {"application/json": {"model": model}}} if model else {})
+
+
+def documented(
+    success: dict[int, dict[str, Any]],
+    *,
+    public: bool = False,
+    body: bool = False,
+    params: bool = False,
+    storage: bool = True,
+    errors: dict[int, str] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """A route's ``responses=``: its successes and every error status it can answer, all as :class:`ErrorBody`.
+
+    ``body``: a POST, PUT or PATCH (the edge refuses bodies: 400, 413, 415); ``params``: the route
+    validates a body, query or header (422); not ``public``: a token is checked (401); ``storage``:
+    DynamoDB is used (503). ``errors`` adds statuses (403, 404, 409, 429...) with their codes.
+    """
+    statuses: dict[int, str | None] = dict.fromkeys(
+        [*([400, 413, 415] if body else []), *([422] if params else []), *([] if public else [401])]
+        + ([503] if storage else [])
+    )
+    statuses.update(errors or {})
+    answers = dict(success)
+    for status, detail in sorted(statuses.items()):
+        generic, headers = _ERRORS[status]
+        description = f"{generic}; {detail}" if detail and status in (400, 422) else detail or generic
+        answers[status] = {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+        if headers:
+            answers[status]["headers"] = headers
+    return answers
 
 
 def error_response(
@@ -141,8 +181,45 @@ def _validation_error(error: RequestValidationError) -> Response:
     return error_response(422, code, message, field)
 
 
+# What the browser frontends use: these methods, and these request headers beyond Powertools' own
+# (Authorization, Content-Type, X-Amz-*, X-Api-Key); no credentials (tokens travel in Authorization).
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH")
+CORS_HEADERS = ["Idempotency-Key"]
+CORS_MAX_AGE_SECONDS = 600
+
+
+def cors_config() -> CORSConfig | None:
+    """CORS for the configured origins only (``ALLOWED_ORIGINS``); None when there are none."""
+    origins = runtime.config().cors_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]),
+        allow_headers=CORS_HEADERS,
+        expose_headers=["Retry-After"],
+        max_age=CORS_MAX_AGE_SECONDS,
+        allow_credentials=False,
+    )
+
+
+def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
+    """The CORS headers for this request's ``Origin``: none unless it is an allowed origin."""
+    cors = cors_config()
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    return cors.to_dict(cors.allowed_origin(headers.get("origin"))) if cors else {}
+
+
+def preflight_handler(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
+    """``OPTIONS`` on any route: 204, with CORS headers only for an allowed origin."""
+    headers = _cors_headers(event)
+    if headers:
+        headers["Access-Control-Allow-Methods"] = ",".join(CORS_METHODS)
+    return {"statusCode": 204, "headers": headers | {"Vary": "Origin"}, "body": ""}
+
+
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 
     @app.exception_handler(errors.DomainError)
     def _domain_error(error: errors.DomainError) -> Response:
@@ -183,6 +260,12 @@ def lambda_handler(
     @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # responses hold tokens and PII
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        answer = _answer(event, context)
+        # Answers the edge gives before routing (401, 413, 415, 500) carry CORS headers too.
+        answer.setdefault("headers", {}).update(_cors_headers(event))
+        return answer
+
+    def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             if not public:
                 token = bearer_token(event.get("headers"))
@@ -245,6 +328,11 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     if not isinstance(caller, Principal):
         raise errors.Unauthenticated()
     return caller
+
+
+def source_ip(app: APIGatewayRestResolver) -> str:
+    """The client's IP as API Gateway saw it (``requestContext.identity.sourceIp``)."""
+    return app.current_event.request_context.identity.source_ip
 
 
 def path_parameter(app: APIGatewayRestResolver, name: str) -> str:

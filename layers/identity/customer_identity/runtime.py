@@ -15,7 +15,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import table
 
 if TYPE_CHECKING:
-    from customer_identity.core.models import DashboardStats
+    from customer_identity.core.models.stats import DashboardStats
     from customer_identity.use_cases.accounts import Accounts
     from customer_identity.use_cases.alias_check import AliasCheck
     from customer_identity.use_cases.audit import Audit
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.lookup import Lookup
     from customer_identity.use_cases.merges import Merges
     from customer_identity.use_cases.numbering import Numbering
+    from customer_identity.use_cases.password_resets import ResetDelivery, ResetRequests
     from customer_identity.use_cases.password_sign_in import PasswordSignIn
     from customer_identity.use_cases.passwords import Passwords
     from customer_identity.use_cases.phone_sign_in import PhoneSignIn
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.review_decisions import ReviewDecisions
     from customer_identity.use_cases.review_queue import ReviewQueue
     from customer_identity.use_cases.sessions import Sessions
+    from customer_identity.use_cases.sms_budget import SmsBudget
     from customer_identity.use_cases.staff import Staff
     from customer_identity.use_cases.staff_management import StaffManagement
     from customer_identity.use_cases.tokens import Tokens
@@ -212,17 +214,45 @@ def sender():
 
 
 @cache
+def sms_budget() -> SmsBudget:
+    from customer_identity.use_cases.sms_budget import SmsBudget
+
+    return SmsBudget(config())
+
+
+@cache
 def phone_sign_in() -> PhoneSignIn:
     from customer_identity.use_cases.phone_sign_in import PhoneSignIn
 
-    return PhoneSignIn(config(), registration(), accounts(), limits(), sender())
+    return PhoneSignIn(config(), registration(), accounts(), limits(), sms_budget(), sender())
 
 
 @cache
 def password_sign_in() -> PasswordSignIn:
     from customer_identity.use_cases.password_sign_in import PasswordSignIn
 
-    return PasswordSignIn(config(), accounts(), credentials(), passwords(), limits(), sender())
+    return PasswordSignIn(config(), accounts(), credentials(), passwords(), limits())
+
+
+@cache
+def reset_requests() -> ResetRequests:
+    """POST /auth/password/forgot: no table, no signing key; one asynchronous invoke of the reset worker."""
+    from customer_identity.use_cases.password_resets import ResetRequests
+    from customer_identity.use_cases.workers import async_invoker
+
+    current = config()
+    invoke = async_invoker(current.reset_worker_function, current.aws_region, current.lambda_endpoint)
+    return ResetRequests(current, sms_budget(), invoke)
+
+
+@cache
+def reset_delivery() -> ResetDelivery:
+    """The reset worker: finds accounts (read-only resolver) and sends tokens; issues no bearer token."""
+    from customer_identity.use_cases.accounts import Accounts
+    from customer_identity.use_cases.password_resets import ResetDelivery
+
+    lookup = Accounts(config(), resolver_reader(), views(), tokens=None)
+    return ResetDelivery(lookup, limits(), sms_budget(), sender())
 
 
 @cache
@@ -328,8 +358,11 @@ BUILDERS = (
     limits,
     credentials,
     sender,
+    sms_budget,
     phone_sign_in,
     password_sign_in,
+    reset_requests,
+    reset_delivery,
     staff,
     merges,
     merges_reader,

@@ -1,23 +1,26 @@
 """The one typed settings object, read from the environment once per execution environment.
 
 Each field is the environment variable of the same name in upper case (``TABLE_NAME``,
-``DYNAMODB_ENDPOINT``, ...); ``aws_region`` is ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``).
-An invalid value stops the cold start with :class:`ConfigurationError` naming the variable.
+``DYNAMODB_ENDPOINT``, ...); ``aws_region`` is ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``); an empty
+variable counts as unset. An invalid value stops the cold start with :class:`ConfigurationError`
+naming the variable. A plain pydantic model read from ``os.environ`` (pydantic-settings would add
+about a tenth of a cold start for what these few lines do: docs/cold-start.md).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from functools import cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from customer_identity.core.errors import ConfigurationError
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True)
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     table_name: str = Field(default="customer-identity", min_length=3, max_length=255)
     aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -50,6 +53,8 @@ class Settings(BaseSettings):
     # Background work (the alias check) runs as asynchronous Lambda invocations of this function;
     # ``lambda_endpoint`` points the Lambda client elsewhere (the local server answers Invoke).
     alias_check_function: str = Field(default="AuditAliasCheckFunction", min_length=1, max_length=140)
+    # POST /auth/password/forgot hands its work to this function (asynchronously, see use_cases.password_resets).
+    reset_worker_function: str = Field(default="ForgotPasswordWorkerFunction", min_length=1, max_length=140)
     lambda_endpoint: str | None = None
     # Customer CSV exports larger than the inline limit are written to the S3 bucket (deployed) or
     # the folder (``make run``) and answered with a link valid for the given time.
@@ -58,17 +63,69 @@ class Settings(BaseSettings):
     # Stays under API Gateway's 6 MB answer even when JSON escaping doubles every byte.
     export_inline_limit_bytes: int = Field(default=1024 * 1024, ge=0, le=2 * 1024 * 1024)
     export_link_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # SMS pumping defence (use_cases.sms_budget): codes go only to phones of these ISO regions
+    # (comma-separated, e.g. "IN,NP"; empty: the default region), and at most this many SMS per
+    # minute per client IP and in all (sign-in codes and password resets by SMS).
+    sms_countries: tuple[str, ...] = ()
+    sms_per_ip_per_minute: int = Field(default=10, ge=1)
+    sms_global_per_minute: int = Field(default=60, ge=1)
+
+    # Browser frontends allowed to call the API (CORS), comma-separated origins such as
+    # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
+    allowed_origins: str = ""
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.allowed_origins.split(",") if origin.strip())
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _plain_origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",")):
+            if origin and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path, no wildcard)")
+        return value
 
     @field_validator("default_region")
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
 
+    @field_validator("sms_countries", mode="before")
+    @classmethod
+    def _region_list(cls, value: object) -> tuple[str, ...]:
+        parts = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        regions = tuple(str(part).strip().upper() for part in parts if str(part).strip())
+        bad = [region for region in regions if not re.fullmatch(r"[A-Z]{2}", region)]
+        if bad:
+            raise ValueError(f"not ISO 3166 region codes: {', '.join(bad)}")
+        return regions
+
+    @property
+    def sms_regions(self) -> frozenset[str]:
+        """Where SMS may go: ``sms_countries``, or the default region when none is set."""
+        return frozenset(self.sms_countries or (self.default_region,))
+
+
+def _variables(name: str) -> tuple[str, ...]:
+    alias = Settings.model_fields[name].validation_alias
+    return tuple(str(choice) for choice in alias.choices) if isinstance(alias, AliasChoices) else (name.upper(),)
+
+
+def environment() -> dict[str, str]:
+    """The fields set by the environment (the first of a field's variables that is set and not empty)."""
+    found = {}
+    for name in Settings.model_fields:
+        value = next((os.environ[variable] for variable in _variables(name) if os.environ.get(variable)), None)
+        if value is not None:
+            found[name] = value
+    return found
+
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment (``overrides`` win), or :class:`ConfigurationError` naming the variables."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings.model_validate(environment() | overrides)
     except ValidationError as error:
         problems = "; ".join(
             f"{'/'.join(str(part).upper() for part in problem['loc'])}: {problem['msg']}" for problem in error.errors()
@@ -80,3 +137,17 @@ def load_settings(**overrides: object) -> Settings:
 def settings() -> Settings:
     """Settings of this execution environment (read at cold start, then reused)."""
     return load_settings()
+
+
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def tracing_enabled() -> bool:
+    """Whether Powertools' Tracer sends traces from this process, by its own rule (read before building one).
+
+    On in Lambda (``LAMBDA_TASK_ROOT`` set; with ``Tracing: Active``), unless ``POWERTOOLS_TRACE_DISABLED``
+    is true or the function runs in SAM or Chalice locally; off everywhere else (``make run``, tests).
+    """
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUE
+    local = bool(os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE"))
+    return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not disabled and not local

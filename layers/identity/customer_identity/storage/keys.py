@@ -13,6 +13,8 @@ Items (``pk`` / ``sk``):
 * ``OTP#<e164>`` / ``OTP``, ``SENDS#<purpose>#<to>`` / ``SENDS``, ``LOGIN#<name>`` / ``GUARD``,
   ``RESET#<sha256>`` / ``RESET``, ``EMAILPROOF#<sha256>`` / ``EMAILPROOF`` -- sign-in codes, send
   logs, login guards, reset tokens, email confirmation tokens.
+* ``SMSBUDGET#ip#<address>#<minute>`` / ``SMSBUDGET``, ``SMSBUDGET#all#<minute>`` / ``SMSBUDGET`` --
+  SMS sent in one minute (epoch minute) from one client IP, and in all (the SMS budgets).
 * ``OUTBOX#<to>`` / ``<created_at>#<id>`` -- messages kept by the local outbox sender.
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
@@ -90,6 +92,11 @@ def staff_key(account_id: str) -> Key:
     return f"STAFF#{account_id}", "ACCOUNT"
 
 
+# A staff key no account ever has (ids are ``stf_<hex>``): read in place of the account an unknown
+# login email would have named, so that sign-in costs the same table requests either way.
+NO_ACCOUNT_KEY: Key = staff_key("-")
+
+
 def otp_key(e164: str) -> Key:
     return f"OTP#{e164}", "OTP"
 
@@ -100,6 +107,16 @@ def send_log_key(purpose: str, to: str) -> Key:
 
 def login_guard_key(login_name: str) -> Key:
     return f"LOGIN#{login_name}", "GUARD"
+
+
+def sms_ip_budget_key(source_ip: str, minute: int) -> Key:
+    """SMS sent in epoch minute ``minute`` for requests from ``source_ip``."""
+    return f"SMSBUDGET#ip#{source_ip}#{minute}", "SMSBUDGET"
+
+
+def sms_global_budget_key(minute: int) -> Key:
+    """Every SMS sent in epoch minute ``minute``: one item, never sharded (see ``use_cases.sms_budget``)."""
+    return f"SMSBUDGET#all#{minute}", "SMSBUDGET"
 
 
 def reset_token_key(token_hash: str) -> Key:

@@ -15,7 +15,7 @@ answer does not depend on what exists either.
 from __future__ import annotations
 
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, Forbidden
-from customer_identity.core.models import Customer
+from customer_identity.core.models.customers import Customer
 from customer_identity.use_cases.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from customer_identity.core.errors import AccountDeactivated, CustomerNotFound, InvalidInput, Unauthenticated
-from customer_identity.core.models import Account, Me, Token
+from customer_identity.core.models.accounts import Account, Me, Token
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
-from customer_identity.storage.entities import CustomerItem, StaffEmailItem, StaffItem, TableItem
+from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, StaffItem, TableItem
 from customer_identity.use_cases.emails import normalise_email
 from customer_identity.use_cases.phones import normalise_phone
 from customer_identity.use_cases.resolution import Resolver
@@ -76,11 +76,19 @@ def login_name(*, email: str | None = None, phone: str | None = None) -> str:
 
 
 class Accounts:
-    def __init__(self, settings: Settings, resolver: Resolver, views: Views, tokens: Tokens) -> None:
+    """``tokens`` may be None where no token is issued (the reset worker holds no signing key)."""
+
+    def __init__(self, settings: Settings, resolver: Resolver, views: Views, tokens: Tokens | None) -> None:
         self.settings = settings
         self.resolver = resolver
         self.views = views
-        self.tokens = tokens
+        self._tokens = tokens
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            raise RuntimeError("built without the token signing key: this function issues no tokens")
+        return self._tokens
 
     def of_principal(self, principal: Principal) -> LoginAccount:
         kind = "customer" if principal.customer_id else "staff"
@@ -99,12 +107,19 @@ class Accounts:
         return LoginAccount(staff=staff) if staff else None
 
     def by_email(self, email: str) -> LoginAccount | None:
+        """The account with this login email: two strongly consistent reads whether or not there is one
+        (the email's marker, then the account it names or a key no account has), so that an unknown
+        email costs sign-in what a known one does."""
         marker = table.get(TableItem, keys.email_key(email))
         if isinstance(marker, StaffEmailItem):
             return self.get("staff", marker.account_id)
-        if marker is None:
+        if not isinstance(marker, AliasItem):
+            table.get(StaffItem, keys.NO_ACCOUNT_KEY)
             return None
-        try:
+        customer = self.resolver.by_phone(marker.phone)  # the marker's hint of where the customer lives
+        if customer is not None and customer.customer_id == marker.customer_id:
+            return self.customer_login(customer)
+        try:  # the hint went stale (a phone change in between): the resolver asks the authoritative marker
             return self.customer_login(self.resolver.resolve(email, follow_merges=False).item)
         except CustomerNotFound:
             return None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from customer_identity.core.audit_models import AuditReport, CustomerExample, CustomerFinding, ReviewFinding
 from customer_identity.core.clock import utc_now
-from customer_identity.core.models import StrandedPage
+from customer_identity.core.models.accounts import StrandedPage
 from customer_identity.storage import audit, keys
 from customer_identity.storage import stats as stored
 from customer_identity.storage.entities import CustomerItem

@@ -22,7 +22,8 @@ from customer_identity.core.errors import (
     InvalidPhone,
     InvalidTransition,
 )
-from customer_identity.core.models import Booking, BookingPage, BookingResult, Customer, NewBooking, NewCustomer
+from customer_identity.core.models.bookings import Booking, BookingPage, BookingResult, NewBooking
+from customer_identity.core.models.customers import Customer, NewCustomer
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table

@@ -11,7 +11,8 @@ from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken, Forbidden, InvalidInput, Unauthenticated
-from customer_identity.core.models import Accepted, CredentialsChange, Me
+from customer_identity.core.models.accounts import CredentialsChange, Me
+from customer_identity.core.models.common import Accepted
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table

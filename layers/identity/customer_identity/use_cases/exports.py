@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from customer_identity.core.clock import utc_now
-from customer_identity.core.models import Customer, ExportLink
+from customer_identity.core.models.customers import Customer, ExportLink
 from customer_identity.storage import keys, queries
 from customer_identity.use_cases.views import Views
 

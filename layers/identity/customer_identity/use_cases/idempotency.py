@@ -8,8 +8,9 @@ and return its result; a key reused with a different body is refused.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -19,9 +20,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from pydantic import WithJsonSchema
 
 from customer_identity.core.errors import IdempotencyKeyReused, InvalidInput
-from customer_identity.core.models import BookingResult, NewBooking
+from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.storage import keys, table
 from customer_identity.use_cases.bookings import Bookings
@@ -29,6 +31,13 @@ from customer_identity.use_cases.bookings import Bookings
 KEY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 EXPIRES_AFTER_SECONDS = 24 * 3600
+# The header as a route declares it (OpenAPI: clients see it); checked by IdempotentBookings.create
+# (422 invalid_idempotency_key), so the resolver only passes it on.
+IdempotencyKey = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"\S"}),
+    Header(alias=KEY_HEADER, description="A retry with the same key returns the first booking"),
+]
 
 
 class IdempotentBookings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from customer_identity.core.errors import InvalidInput
 from customer_identity.core.folding import fold
-from customer_identity.core.models import CustomerPage
+from customer_identity.core.models.customers import CustomerPage
 from customer_identity.storage import keys, queries
 from customer_identity.use_cases.views import Views
 

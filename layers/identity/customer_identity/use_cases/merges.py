@@ -25,7 +25,7 @@ from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import MergeConflict, MergeNotFound
-from customer_identity.core.models import Merge, MergeMoved, MergePage
+from customer_identity.core.models.merges import Merge, MergeMoved, MergePage
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -85,14 +86,26 @@ class OutboxSender:
 
 
 class AwsSender:
-    """SMS with SNS ``Publish`` to a phone number; email with SES v2 ``SendEmail``."""
+    """SMS with SNS ``Publish`` to a phone number; email with SES v2 ``SendEmail``.
+
+    Each client is created on its first message (then reused), as the table's client is: a function
+    that sends nothing, or only SMS, never pays for building the other (docs/cold-start.md).
+    """
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _sns(self) -> Any:
         import boto3
 
-        self._settings = settings
-        self._sns: Any = boto3.client("sns", region_name=settings.aws_region)
-        self._ses: Any = boto3.client("sesv2", region_name=settings.aws_region)
+        return boto3.client("sns", region_name=self._settings.aws_region)
+
+    @cached_property
+    def _ses(self) -> Any:
+        import boto3
+
+        return boto3.client("sesv2", region_name=self._settings.aws_region)
 
     def send(self, *, to: str, channel: Channel, message: Message) -> None:
         try:

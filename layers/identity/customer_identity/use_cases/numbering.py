@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_identity.core.models import NumberingOverview, NumberingState
+from customer_identity.core.models.numbering import NumberingOverview, NumberingState
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import counter

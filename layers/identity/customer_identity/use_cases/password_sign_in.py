@@ -1,21 +1,19 @@
-"""Signing in with a password, and resetting a forgotten one.
+"""Signing in with a password, and using a reset token (asking for one: :mod:`.password_resets`).
 
 * 5 failed attempts per login name, then a lockout of 1 minute doubling per lockout (at most
   1 hour), counted per login name whether or not an account has it; one 401 for any wrong name
-  or password, checked at the same cost.
-* Reset tokens: 32 random bytes, stored as SHA-256, 1 hour, single use; 3 sends per address per
-  15 minutes (further requests are accepted and silently dropped).
+  or password, checked at the same cost: the same table requests (:meth:`Accounts.by_login_name`)
+  and an argon2id verification of the same parameters (:class:`.passwords.Passwords`).
+* Reset tokens: single use, 1 hour; using one sets the password and signs in.
 """
 
 from __future__ import annotations
 
-import secrets
-
 from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import epoch, utc_now
-from customer_identity.core.errors import AccountDeactivated, InvalidCredentials, InvalidResetToken, TooManyRequests
-from customer_identity.core.models import Token
+from customer_identity.core.errors import AccountDeactivated, InvalidCredentials, InvalidResetToken
+from customer_identity.core.models.accounts import Token
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
@@ -25,11 +23,8 @@ from customer_identity.use_cases import customer_writes, stats
 from customer_identity.use_cases.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.credentials import Credentials
 from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.notifications import Message, Sender
 from customer_identity.use_cases.passwords import Passwords
 from customer_identity.use_cases.tokens import token_digest
-
-RESET_TTL_SECONDS = 3600
 
 
 class PasswordSignIn:
@@ -40,14 +35,12 @@ class PasswordSignIn:
         credentials: Credentials,
         passwords: Passwords,
         limits: Limits,
-        sender: Sender,
     ) -> None:
         self.settings = settings
         self.accounts = accounts
         self.credentials = credentials
         self.passwords = passwords
         self.limits = limits
-        self.sender = sender
 
     def login(self, *, email: str | None, phone: str | None, password: str) -> Token:
         """A token for the right password; one answer (401) for any wrong name or password."""
@@ -64,33 +57,6 @@ class PasswordSignIn:
         if verdict.needs_rehash and account.survivor is None:
             self.credentials.upgrade_hash(account, self.passwords.hash(password))
         return self.accounts.token_for(account, "pwd")
-
-    def forgot(self, *, email: str | None, phone: str | None) -> None:
-        """Send a reset token if the address has an account; the caller is told nothing either way."""
-        name, account = self.accounts.by_login_name(email, phone)
-        to = name.partition(":")[2]
-        channel = "email" if email is not None else "sms"
-        try:
-            self.limits.record_send("reset", to)
-        except TooManyRequests:  # dropped silently: the answer must not differ
-            return
-        if account is None or not account.active:  # a deactivated account gets no way back in
-            return
-        if account.customer is not None and channel == "email" and not account.password_hash:
-            # Setting a first password needs proof of the phone; an email address is no such proof.
-            self.sender.send(to=to, channel="email", message=Message.no_password_yet())
-            return
-        token = secrets.token_urlsafe(32)
-        now = epoch()
-        ResetTokenItem(
-            *keys.reset_token_key(token_digest(token)),
-            account_kind=account.kind,
-            account_id=account.account_id,
-            channel=channel,
-            expires_at=int(now + RESET_TTL_SECONDS),
-            expiration=int(now + RESET_TTL_SECONDS + 3600),
-        ).save()
-        self.sender.send(to=to, channel=channel, message=Message.reset_token(token))
 
     def reset(self, token: str, password: str) -> Token:
         """Use a reset token (once) to set a new password; returns a token for the account."""

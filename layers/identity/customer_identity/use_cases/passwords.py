@@ -6,6 +6,7 @@ Verification of an unknown account runs against a dummy argon2id hash of the sam
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import secrets
 from dataclasses import dataclass
@@ -33,7 +34,16 @@ class Passwords:
 
     @cached_property
     def _dummy(self) -> str:
-        return self._hasher.hash(secrets.token_urlsafe(16))
+        """A well-formed argon2id hash with this hasher's parameters, a random salt and a random digest:
+        checking a password against it costs a real check, and making it costs nothing (no hash is
+        computed, so the first unknown name an execution environment sees is not slower than the rest)."""
+        hasher = self._hasher
+
+        def encoded(size: int) -> str:
+            return base64.b64encode(secrets.token_bytes(size)).decode().rstrip("=")
+
+        parameters = f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        return f"$argon2id$v=19${parameters}${encoded(hasher.salt_len)}${encoded(hasher.hash_len)}"
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

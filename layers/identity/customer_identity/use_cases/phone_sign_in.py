@@ -1,5 +1,6 @@
 """Signing in with a code sent to the phone: 6 digits, HMAC-hashed, 5 minutes, single use, 5 attempts,
-3 sends per phone per 15 minutes. A successful sign-in finds or creates the phone's customer."""
+3 sends per phone per 15 minutes, only to the allowed countries and within the SMS budgets per
+client IP and in all (:mod:`.sms_budget`). A successful sign-in finds or creates the phone's customer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidCode, TooManyRequests
-from customer_identity.core.models import NewCustomer, OtpVerified
+from customer_identity.core.models.accounts import OtpVerified
+from customer_identity.core.models.customers import NewCustomer
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
 from customer_identity.core.retry import LostRace, retry_lost_races
@@ -24,6 +26,7 @@ from customer_identity.use_cases.limits import Limits
 from customer_identity.use_cases.notifications import Message, Sender
 from customer_identity.use_cases.phones import normalise_phone
 from customer_identity.use_cases.registration import Registration
+from customer_identity.use_cases.sms_budget import SmsBudget
 
 OTP_DIGITS = 6
 OTP_TTL_SECONDS = 5 * 60
@@ -32,20 +35,33 @@ OTP_MAX_ATTEMPTS = 5
 
 class PhoneSignIn:
     def __init__(
-        self, settings: Settings, registration: Registration, accounts: Accounts, limits: Limits, sender: Sender
+        self,
+        settings: Settings,
+        registration: Registration,
+        accounts: Accounts,
+        limits: Limits,
+        sms_budget: SmsBudget,
+        sender: Sender,
     ) -> None:
         self.settings = settings
         self.registration = registration
         self.accounts = accounts
         self.limits = limits
+        self.sms_budget = sms_budget
         self.sender = sender
         # Codes are HMAC-ed with a key derived from the signing key: a table dump does not reveal them.
         self._code_key = accounts.tokens.derived_key(b"otp-code-hash")
 
-    def request(self, phone_text: str) -> None:
-        """Send a new sign-in code to a phone (known or not: the answer is the same)."""
+    def request(self, phone_text: str, *, source_ip: str) -> None:
+        """Send a new sign-in code to a phone (known or not: the answer is the same) for a client at ``source_ip``.
+
+        Checked in this order, each refusal before anything later is counted: the country (422), the
+        phone's own limit, then the SMS budgets of the client's IP and of everyone (429).
+        """
         e164 = normalise_phone(phone_text, self.settings.default_region).e164
+        self.sms_budget.check_country(e164)
         self.limits.record_send("otp", e164)
+        self.sms_budget.take(source_ip)
         code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
         now = epoch()
         OtpItem(

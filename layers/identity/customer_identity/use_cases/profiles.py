@@ -7,7 +7,7 @@ from collections.abc import Callable
 from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.errors import InvalidInput, LegacyIdTaken
-from customer_identity.core.models import Customer, CustomerChanges
+from customer_identity.core.models.customers import Customer, CustomerChanges
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys

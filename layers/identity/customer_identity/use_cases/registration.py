@@ -19,7 +19,7 @@ from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import epoch, utc_now
 from customer_identity.core.errors import CustomerNotFound, EmailTaken
-from customer_identity.core.models import DEFAULT_STATUS, CustomerResult, NewCustomer
+from customer_identity.core.models.customers import DEFAULT_STATUS, CustomerResult, NewCustomer
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import counter, keys, table

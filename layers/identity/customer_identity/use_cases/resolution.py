@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from customer_identity.core.clock import epoch
 from customer_identity.core.errors import CustomerNotFound, InvalidInput
-from customer_identity.core.models import ReferenceKind
+from customer_identity.core.models.customers import ReferenceKind
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table

@@ -38,7 +38,7 @@ from customer_identity.core.errors import (
     ReviewAlreadyResolved,
     ReviewNotAttachable,
 )
-from customer_identity.core.models import ReviewDecision, ReviewOutcome
+from customer_identity.core.models.review import ReviewDecision, ReviewOutcome
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table

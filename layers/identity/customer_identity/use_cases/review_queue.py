@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from customer_identity.core.errors import ReviewNotFound
-from customer_identity.core.models import ReviewEntry, ReviewPage, ReviewResolution
+from customer_identity.core.models.review import ReviewEntry, ReviewPage, ReviewResolution
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
 from customer_identity.use_cases.backfill import name_conflicts

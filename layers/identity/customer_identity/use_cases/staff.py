@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken
-from customer_identity.core.models import Account, NewStaff
+from customer_identity.core.models.accounts import Account, NewStaff
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.roles import canonical_role
 from customer_identity.core.settings import Settings

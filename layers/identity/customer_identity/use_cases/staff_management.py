@@ -19,14 +19,8 @@ from boto3.dynamodb.conditions import Attr
 
 from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import Forbidden, InvalidInput, OwnAccount, StaffNotFound
-from customer_identity.core.models import (
-    Account,
-    CustomerPage,
-    StaffChanges,
-    StaffPage,
-    StrandedCustomers,
-    StrandedPage,
-)
+from customer_identity.core.models.accounts import Account, StaffChanges, StaffPage, StrandedCustomers, StrandedPage
+from customer_identity.core.models.customers import CustomerPage
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.roles import canonical_role
 from customer_identity.core.settings import Settings

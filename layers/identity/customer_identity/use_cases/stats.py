@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from customer_identity.core.models import BookingCounts, CustomerCounts, DashboardStats, StaffCounts
+from customer_identity.core.models.stats import BookingCounts, CustomerCounts, DashboardStats, StaffCounts
 from customer_identity.storage import stats as stored
 from customer_identity.storage.entities import BookingItem, CustomerItem, ReviewItem, StaffItem, TableItem
 from customer_identity.storage.transactions import Transaction

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from customer_identity.core.models import Booking, Customer
+from customer_identity.core.models.customers import Customer
 from customer_identity.storage.entities import BookingItem, CustomerItem
 from customer_identity.use_cases.customer_numbers import CustomerNumbers
+
+if TYPE_CHECKING:
+    from customer_identity.core.models.bookings import Booking
 
 CENTS = Decimal("0.01")
 
@@ -41,6 +45,9 @@ class Views:
         )
 
     def booking(self, item: BookingItem, customer_number: int | None) -> Booking:
+        # Imported here: most functions view customers only and never build the booking models.
+        from customer_identity.core.models.bookings import Booking
+
         return Booking(
             booking_id=item.booking_id,
             customer_id=item.customer_id,

@@ -1,0 +1,40 @@
+"""The dashboard counters (``GET /admin/stats``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from customer_identity.core.models.common import Answer
+from customer_identity.core.wire import (
+    SummedAmount,
+)
+
+
+class CustomerCounts(Answer):
+    total: int = Field(description="Live customers (with a number, not merged away)")
+    by_status: dict[str, int] = Field(description="Live customers per status; statuses with none are omitted")
+    by_area: dict[str, int] = Field(
+        description="Live customers per area (case-folded, spaces collapsed, as listings group them); "
+        "areas with none are omitted"
+    )
+    with_login: int = Field(description="Live customers with a password or a verified phone")
+    with_email: int = Field(description="Live customers with an email")
+    merged_away: int = Field(description="Customers merged into another one")
+
+
+class StaffCounts(Answer):
+    by_role: dict[str, int] = Field(description="Active staff accounts per role; roles with none are omitted")
+
+
+class BookingCounts(Answer):
+    total: int = Field(description="Bookings not cancelled")
+    total_spent: SummedAmount = Field(description="Their amounts summed: an exact decimal string with 2 places")
+
+
+class DashboardStats(Answer):
+    """``GET /admin/stats``: exact counters kept in the transactions that change what they count."""
+
+    customers: CustomerCounts
+    staff: StaffCounts
+    review_open: int = Field(description="Review items still open")
+    bookings: BookingCounts

@@ -1,0 +1,187 @@
+"""The journey of tests/unit/test_least_privilege.py: every function driven as clients drive it, each
+call made while :func:`as_function` names the function (setup and staged races name none)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from customer_identity import runtime
+from customer_identity.core.models.customers import NewCustomer
+from customer_identity.storage.entities import CustomerItem
+from customer_identity.use_cases.alias_check import AliasCheck
+from customer_identity.use_cases.backfill.steps import Backfill
+from devserver.template import routes
+from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in
+from tests.unit.test_review import EXPORT
+
+BY_DIR = {route.code_dir.name: route.function for route in routes()}
+
+
+@contextmanager
+def as_function(recorder: dict[str, Any], name: str | None) -> Iterator[None]:
+    before, recorder["current"] = recorder["current"], name
+    try:
+        yield
+    finally:
+        recorder["current"] = before
+
+
+def event(name: str, body: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    found = load_event(name)
+    if body is not None:
+        found["body"] = json.dumps(body)
+    return found | changes
+
+
+def journey(
+    recorder: dict[str, Any], invoke: Callable[..., tuple[int, dict[str, Any]]], outbox, tmp_path: Path
+) -> None:
+    def run(name: str, given: dict[str, Any] | None = None, token: str | None = None, expect: int | None = None):
+        with as_function(recorder, BY_DIR[name]):
+            status, body = invoke(name, given, token=token)
+        assert expect is None or status == expect, (name, status, body)
+        return body
+
+    def abandoned_claim(phone: str) -> None:
+        CustomerItem(
+            customer_id=f"cus_abandoned_{phone[-4:]}",
+            phone=phone,
+            status="active",
+            created_at="2026-01-01T00:00:00.000Z",
+            updated_at="2026-01-01T00:00:00.000Z",
+            pending_since=time.time() - 3600,
+            revision=1,
+        ).save()
+
+    run("health", expect=200)
+    run("create_customer", expect=201)  # PL1, with an email
+    run("create_customer", expect=200)  # found
+    # A counter moved between this create's read and its write: the claimed path.
+    recorder["after"]["BatchGetItem"] = lambda: runtime.registration().find_or_create(NewCustomer(phone="9800000003"))
+    run("create_customer", event("create_customer", {"phone": "9800000002"}), expect=201)
+    abandoned_claim("+919800000009")
+    run("create_customer", event("create_customer", {"phone": "9800000009"}), expect=200)
+    run("get_customer", expect=200)
+    for ref in ("PL1", "asha@example.com", "+919717619183"):
+        run("get_customer", event("get_customer", path=f"/customers/{ref}", pathParameters={"ref": ref}), expect=200)
+    first = run("get_customer", expect=200)["customer"]["customer_id"]
+    run("get_customer", event("get_customer", path=f"/customers/{first}", pathParameters={"ref": first}), expect=200)
+    staff_body = run("create_staff", expect=201)
+    person = staff_body["account"]["account_id"]
+    abandoned_claim("+919800000008")
+    run("update_customer", event("update_customer", path="/customers/9800000008", pathParameters={"ref": "9800000008"}))
+    change = {"phone": "9800000011", "email": "asha.rao@example.com", "delivery_person_id": person, "name": "Asha R."}
+    run("update_customer", event("update_customer", change), expect=200)
+    for query in (
+        {"status": "active"},
+        {"area": "indiranagar"},
+        {"q": "asha"},
+        {"q": "rao"},
+        {},
+        {"delivery_person_id": person},
+    ):
+        run("list_customers", event("list_customers", queryStringParameters=query), expect=200)
+    run("set_next_customer_number", expect=200)
+    run("get_customer_numbers", expect=200)
+    run("get_stats", expect=200)
+    booking = run("create_booking", expect=201)["booking"]["booking_id"]
+    run("create_booking", expect=201)  # the same Idempotency-Key: answered from the record
+    run("create_booking", event("create_booking", {"customer": "9822233344", "service": "Ironing", "amount": "1.00"}))
+    sample = load_event("create_booking")
+    run(  # a failed booking releases its Idempotency-Key (API Gateway sends both header maps)
+        "create_booking",
+        event("create_booking", {"customer": "PL999", "service": "x", "amount": "1.00"})
+        | {
+            "headers": sample["headers"] | {"Idempotency-Key": "fails-once"},
+            "multiValueHeaders": sample["multiValueHeaders"] | {"Idempotency-Key": ["fails-once"]},
+        },
+        expect=404,
+    )
+    run("list_customer_bookings", expect=200)
+    path = {"path": f"/bookings/{booking}", "pathParameters": {"booking_id": booking}}
+    run("update_booking", event("update_booking", **path), expect=200)
+    run("update_booking", event("update_booking", {"status": "cancelled"}, **path))
+    # Sign-ins: a code, a password, a lockout, a reset, an email proof.
+    run("request_otp", expect=202)
+    code = code_in(outbox("+919717619183"))
+    run("verify_otp", event("verify_otp", {"phone": "+919717619183", "code": "000000"}))
+    customer = run("verify_otp", event("verify_otp", {"phone": "+919717619183", "code": code}), expect=200)["token"]
+    abandoned_claim("+919800000007")
+    run("request_otp", event("request_otp", {"phone": "+919800000007"}), expect=202)
+    run("verify_otp", event("verify_otp", {"phone": "+919800000007", "code": code_in(outbox("+919800000007"))}))
+    run("request_otp", event("request_otp", {"phone": "+919800000005"}), expect=202)
+    run("verify_otp", event("verify_otp", {"phone": "+919800000005", "code": code_in(outbox("+919800000005"))}))
+    run("get_me", token=customer, expect=200)
+    run("get_me", expect=200)
+    password = {"password": "correct horse battery"}
+    run("set_credentials", event("set_credentials", password), token=customer, expect=200)
+    run("set_credentials", event("set_credentials", {"email": "asha.new@example.com"}), token=customer, expect=202)
+    proof = {"email_token": email_token_in(outbox("asha.new@example.com"))}
+    run("set_credentials", event("set_credentials", proof), token=customer, expect=200)
+    login = {"email": "asha.new@example.com", "password": "correct horse battery"}
+    for _ in range(6):
+        run("login", event("login", login | {"password": "wrong password here"}))
+    run("login", event("login", {"phone": "+919717619183", "password": "correct horse battery"}), expect=200)
+    abandoned_claim("+919800000006")
+    run("login", event("login", {"phone": "+919800000006", "password": "whatever it is"}))
+    run("login", event("login", {"email": "ravi@example.com", "password": "delivery route 42"}), expect=200)
+    run("forgot_password", event("forgot_password", {"email": "asha.new@example.com"}), expect=202)
+    token = reset_token_in(outbox("asha.new@example.com"))
+    run("forgot_password", event("forgot_password", {"phone": "+919717619183"}), expect=202)
+    run("forgot_password", event("forgot_password", {"email": "ravi@example.com"}), expect=202)
+    run("reset_password", event("reset_password", {"token": token, "password": "a new long password"}), expect=200)
+    staff_token = reset_token_in(outbox("ravi@example.com"))
+    run("reset_password", event("reset_password", {"token": staff_token, "password": "another long password"}))
+    run("list_staff", expect=200)
+    run("list_staff", event("list_staff", queryStringParameters={}), expect=200)
+    staff_path = {"path": f"/admin/staff/{person}", "pathParameters": {"account_id": person}}
+    run("update_staff", event("update_staff", **staff_path), expect=200)
+    # Merges (PL2, the customer the staged create made, has a booking to move).
+    run("create_booking", event("create_booking", {"customer": "PL2", "service": "Ironing", "amount": "2.00"}))
+    merge = run("merge_customer", event("merge_customer", {"into": "PL1"}), expect=200)["merge"]["merge_id"]
+    run("list_merges", expect=200)
+    undo = {"path": f"/admin/merges/{merge}/undo", "pathParameters": {"merge_id": merge}}
+    run("undo_merge", event("undo_merge", **undo), expect=200)
+    with as_function(recorder, "ExportCustomersFunction"), pytest.raises(json.JSONDecodeError):
+        invoke("export_customers")  # a CSV answer (the fixture reads bodies as JSON)
+    run("get_audit", expect=200)
+    # The alias check (its worker invoked through a queue here) and the backfill's three steps.
+    queued: list[dict[str, Any]] = []
+    check = AliasCheck(queued.append)
+    with as_function(recorder, "StartAliasCheckFunction"):
+        check.start(by="unit")
+    with as_function(recorder, "AuditAliasCheckFunction"):
+        while queued:
+            work = queued.pop(0)
+            if check.work(work["run_id"], work["segment"], remaining_ms=lambda: 10**6):
+                queued.append(work)
+    backfill(recorder, tmp_path)
+    run("list_review", event("list_review", queryStringParameters={}), expect=200)
+    for review_id, action in (("customers_v2:CV-9", "attach"), ("bookings:5f1d7a2b9c0e4a0012345679", "attach")):
+        body = {"action": action, "customer": "PL1"}
+        path = {"path": f"/admin/review/{review_id}", "pathParameters": {"review_id": review_id}}
+        run("resolve_review", event("resolve_review", body, **path), expect=200)
+    run("get_customer", event("get_customer", path="/customers/CV-9", pathParameters={"ref": "CV-9"}), expect=200)
+
+
+def backfill(recorder: dict[str, Any], folder: Path) -> None:
+    """The three steps of a backfill of test_review's export, each as its function (one writer
+    thread: moto in-process is not thread-safe)."""
+    for collection, rows in EXPORT.items():
+        lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
+        (folder / f"{collection}.jsonl").write_text("\n".join(lines) + "\n")
+    steps = Backfill(runtime.config(), writers=1)
+    with as_function(recorder, "BackfillPlanFunction"):
+        planned = steps.plan({"source": str(folder)})
+    with as_function(recorder, "BackfillWriteFunction"):
+        for chunk in planned["chunks"]:
+            steps.write(chunk)
+    with as_function(recorder, "BackfillReportFunction"):
+        steps.report({"plan": planned})

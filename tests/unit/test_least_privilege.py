@@ -1,0 +1,241 @@
+"""Each function's IAM policy in template.yaml against the requests its code really sends.
+
+One journey drives every function the way clients do (its handler with events, on moto), plus the
+paths that only races and crashes reach (a counter moved mid-create, a claim left by a crashed
+create). Every DynamoDB call is recorded under the function that made it and judged by that
+function's statements as IAM judges them (:mod:`tests.iam_policy`). A call the policy refuses fails
+the test; so does a grant no call used, unless it is listed in :data:`NOT_EXERCISED` with why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+import pytest
+
+from devserver.template import resources
+from tests.iam_policy import Request, allowed, granted, requests_of
+from tests.unit.least_privilege_journey import as_function, journey
+
+FUNCTIONS = resources("AWS::Serverless::Function")
+
+# Granted from reading the code, on paths the journey does not take: finishing a claim left by a
+# crashed create (ADOPTING: any function whose resolver may write; exercised here through
+# create_customer, update_customer, login and verify_otp), re-reads after a lost race or a cancelled
+# transaction, reference kinds not sent (RESOLVING), a first use that creates the counter, staff-only
+# branches (a staff password rehash, a staff reset), merges with moved bookings, and the backfill's
+# merge/staff/booking branches (its end-to-end run is tests/integration/test_backfill.py).
+ADOPTING = {
+    ("dynamodb:GetItem", "COUNTER#customer_number"),
+    ("dynamodb:PutItem", "COUNTER#customer_number"),
+    ("dynamodb:PutItem", "NUMBER#*"),
+    ("dynamodb:PutItem", "PHONE#*"),
+    ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+    ("dynamodb:UpdateItem", "PHONE#*"),
+    ("dynamodb:UpdateItem", "STATS#*"),
+}
+RESOLVING = {("dynamodb:GetItem", f"{prefix}#*") for prefix in ("CUSTOMER", "EMAIL", "LEGACY", "NUMBER")}
+NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
+    "CreateCustomerFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}) | {("dynamodb:GetItem", "PHONE#*")},
+    "UpdateCustomerFunction": (
+        RESOLVING
+        & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")}
+    )
+    | {("dynamodb:UpdateItem", "EMAIL#*")},
+    "ListCustomersFunction": {
+        ("dynamodb:Query", "table/index/by_delivery_person"),
+        ("dynamodb:Query", "table/index/by_number"),
+    },
+    "SetNextCustomerNumberFunction": (ADOPTING & {("dynamodb:PutItem", "COUNTER#customer_number")}),
+    "CreateBookingFunction": (
+        ADOPTING & {("dynamodb:GetItem", "COUNTER#customer_number"), ("dynamodb:PutItem", "COUNTER#customer_number")}
+    )
+    | (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*")})
+    | {("dynamodb:GetItem", "IDEMPOTENCY#create_booking"), ("dynamodb:PutItem", "EMAIL#*")},
+    "ListCustomerBookingsFunction": (
+        RESOLVING
+        & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")}
+    ),
+    "UpdateBookingFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:PutItem", "PHONE#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+        }
+    ),
+    "VerifyOtpFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
+    | {("dynamodb:GetItem", "PHONE#*"), ("dynamodb:PutItem", "EMAIL#*")},
+    "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}) | {("dynamodb:UpdateItem", "STAFF#*")},
+    # the authoritative customer-id marker: read when an email marker's phone hint went stale
+    "ForgotPasswordWorkerFunction": RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")},
+    "ResetPasswordFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:PutItem", "PHONE#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+            ("dynamodb:UpdateItem", "STATS#*"),
+        }
+    ),
+    "SetCredentialsFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+            ("dynamodb:UpdateItem", "PHONE#*"),
+        }
+    )
+    | {
+        ("dynamodb:DeleteItem", "EMAIL#*"),
+        ("dynamodb:DeleteItem", "LOGIN#*"),
+        ("dynamodb:GetItem", "LOGIN#*"),
+        ("dynamodb:GetItem", "STAFF#*"),
+        ("dynamodb:PutItem", "STAFF#*"),
+        ("dynamodb:UpdateItem", "STAFF#*"),
+    },
+    "ListStaffFunction": {("dynamodb:Query", "table/index/by_number")},
+    "UpdateStaffFunction": {("dynamodb:ConditionCheckItem", "STAFF#*")},
+    "ListReviewFunction": {
+        ("dynamodb:Query", "table/index/by_area"),
+        ("dynamodb:Query", "table/index/by_delivery_person"),
+        ("dynamodb:Query", "table/index/by_number"),
+    },
+    "ResolveReviewFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+            ("dynamodb:UpdateItem", "PHONE#*"),
+        }
+    )
+    | (
+        RESOLVING
+        & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")}
+    )
+    | {("dynamodb:PutItem", "EMAIL#*")},
+    "MergeCustomerFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+        }
+    )
+    | (
+        RESOLVING
+        & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")}
+    )
+    | {
+        ("dynamodb:BatchGetItem", "MERGE#*"),
+        ("dynamodb:DeleteItem", "CUSTOMER#*"),
+        ("dynamodb:UpdateItem", "BOOKING#*"),
+    },
+    "ListMergesFunction": (
+        RESOLVING
+        & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")}
+    )
+    | {("dynamodb:GetItem", "MERGE#*")},
+    "UndoMergeFunction": (
+        ADOPTING
+        & {
+            ("dynamodb:GetItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "COUNTER#customer_number"),
+            ("dynamodb:PutItem", "NUMBER#*"),
+            ("dynamodb:UpdateItem", "COUNTER#customer_number"),
+        }
+    )
+    | (
+        RESOLVING
+        & {("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*"), ("dynamodb:GetItem", "NUMBER#*")}
+    )
+    | {("dynamodb:DeleteItem", "CUSTOMER#*"), ("dynamodb:PutItem", "CUSTOMER#*"), ("dynamodb:UpdateItem", "BOOKING#*")},
+    "ExportCustomersFunction": {("dynamodb:Query", "table/index/by_area"), ("dynamodb:Query", "table/index/by_number")},
+    "BackfillPlanFunction": (ADOPTING & {("dynamodb:PutItem", "COUNTER#customer_number")}),
+    "BackfillWriteFunction": (ADOPTING & {("dynamodb:UpdateItem", "PHONE#*")})
+    | {
+        ("dynamodb:BatchWriteItem", "BOOKING#*"),
+        ("dynamodb:BatchWriteItem", "CUSTOMER#*"),
+        ("dynamodb:BatchWriteItem", "EMAIL#*"),
+        ("dynamodb:BatchWriteItem", "MERGE#*"),
+        ("dynamodb:BatchWriteItem", "NUMBER#*"),
+        ("dynamodb:GetItem", "PHONE#*"),
+        ("dynamodb:PutItem", "BOOKING#*"),
+        ("dynamodb:PutItem", "EMAIL#*"),
+        ("dynamodb:PutItem", "LEGACY#*"),
+        ("dynamodb:PutItem", "MERGE#*"),
+        ("dynamodb:PutItem", "STAFF#*"),
+    },
+    "StartAliasCheckFunction": {("dynamodb:GetItem", "STAFF#*")},
+    "AuditAliasCheckFunction": {("dynamodb:PutItem", "AUDIT#alias_check")},
+}
+
+
+@pytest.fixture
+def recorded(invoke, lambda_queue, outbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """Runs the journey; {"requests": {function: [Request]}}. Asynchronous invocations (the reset
+    worker) run under their own function's name."""
+    recorder: dict[str, Any] = {"current": None, "requests": defaultdict(list), "after": {}}
+    lambda_queue.around = lambda name: as_function(recorder, name)
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        function = recorder["current"]
+        if function is not None:
+            found = requests_of(client.meta.service_model.service_name, operation, params)
+            # The local outbox sender (tests only; deployed functions send with SNS and SES) is left out.
+            recorder["requests"][function] += [
+                r for r in found if not any(key.startswith("OUTBOX#") for key in r.leading_keys)
+            ]
+        response = original(client, operation, params)
+        staged = recorder["after"].pop(operation, None)
+        if staged is not None:
+            with as_function(recorder, None):
+                staged()
+        return response
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    journey(recorder, invoke, outbox, tmp_path)
+    return recorder
+
+
+def test_every_request_of_every_function_is_allowed_by_its_policy(recorded: dict[str, Any]) -> None:
+    parameters = {"EmailFrom": "no-reply@example.com", "Domain": "example.com"}
+    refused = [
+        (function, request)
+        for function, requests in recorded["requests"].items()
+        for request in requests
+        if not allowed(FUNCTIONS[function]["Properties"].get("Policies", []), request, parameters)
+    ]
+    assert not refused, "\n".join(f"{f}: {r}" for f, r in refused)
+
+
+def used(requests: list[Request]) -> set[tuple[str, str]]:
+    """The (action, pattern-or-index) grants ``requests`` needed, in the template's terms."""
+    return {(r.action, key) for r in requests for key in (r.leading_keys or (r.resource,))}
+
+
+def test_every_grant_is_used_by_the_journey_or_named_as_reached_otherwise(recorded: dict[str, Any]) -> None:
+    for function, resource in FUNCTIONS.items():
+        grants = granted(resource["Properties"].get("Policies", []))
+        calls = used(recorded["requests"].get(function, []))
+        unused = {
+            (action, target)
+            for action, target in grants
+            if not any(a == action and fnmatchcase(key, target) for a, key in calls)
+        }
+        assert unused <= NOT_EXERCISED.get(function, set()), (function, sorted(unused - NOT_EXERCISED[function]))
+        assert NOT_EXERCISED.get(function, set()) <= grants, (function, "names a grant it does not have")
