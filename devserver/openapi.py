@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from devserver import template
+from devserver.openapi_links import add_links
 
 TITLE = "Customer identity API"
 VERSION = "0.1.0"
@@ -55,6 +56,7 @@ def build_document(apps: list[tuple[Any, bool]]) -> dict[str, Any]:
     components = document["components"] = dict(document.get("components", {}))
     components["schemas"] = dict(sorted(components.get("schemas", {}).items()))
     _drop_powertools_validation_errors(document)
+    add_links(document)
     return document
 
 

@@ -385,7 +385,12 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             except Exception as error:  # noqa: BLE001 - Lambda reports a function error in a header
                 return 200, {"X-Amz-Function-Error": "Unhandled"}, json.dumps({"errorMessage": str(error)}).encode()
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+        def __getattr__(self, name: str) -> Any:
+            # http.server calls do_<METHOD>: every method (TRACE, QUERY, ... too) is dispatched, so
+            # one the route lacks is a 405 in the error shape, not http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
     return Handler
 
@@ -393,6 +398,11 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
 class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is no error of ours (http.server would print a traceback)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 # --- start-up ---------------------------------------------------------------------------------

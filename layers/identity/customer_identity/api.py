@@ -167,13 +167,17 @@ def _validation_error(error: RequestValidationError) -> Response:
     if kind in {"model_attributes_type", "dict_type"} and len(location) <= 1:
         return error_response(400, "malformed_json", "request body must be a JSON object", None)
     field = _field_of(location)
+    if field == "cursor":  # opaque: too long is just another cursor this API did not issue
+        return domain_error_response(errors.InvalidCursor())
     if kind == "missing":
-        code, message = "missing_field", f"{field} is required"
+        code, message = "missing_field", f"{field} is required" if field else "a JSON request body is required"
     elif kind == "extra_forbidden":
         code, message = "unknown_field", f"{field} is not a field of this request"
     else:
         code = f"invalid_{(field or 'input').split('.')[0]}"
-        message = f"{field}: {first.get('msg', 'invalid value')}"
+        # Our own rules (ValueError in a validator) read as written, without pydantic's "Value error, ".
+        reason = first.get("ctx", {}).get("error") if kind == "value_error" else None
+        message = f"{field}: {reason or first.get('msg', 'invalid value')}"
     return error_response(422, code, message, field)
 
 

@@ -12,9 +12,16 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from boto3.dynamodb.conditions import Attr
+from pydantic import ValidationError
 
 from customer_identity.core.clock import utc_now
-from customer_identity.core.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
+from customer_identity.core.errors import (
+    BookingNotFound,
+    CustomerNotFound,
+    InvalidInput,
+    InvalidPhone,
+    InvalidTransition,
+)
 from customer_identity.core.models.bookings import Booking, BookingPage, BookingResult, NewBooking
 from customer_identity.core.models.customers import Customer, NewCustomer
 from customer_identity.core.retry import LostRace, retry_lost_races
@@ -102,7 +109,11 @@ class Bookings:
             if not looks_like_phone(new.customer) or self.registration is None:
                 raise
         try:
-            return self.registration.find_or_create_item(NewCustomer(phone=new.customer, name=new.name))
+            candidate = NewCustomer(phone=new.customer, name=new.name)
+        except ValidationError as error:  # a reference may be longer than any phone a customer can have
+            raise InvalidPhone("customer is not a phone number", field="customer") from error
+        try:
+            return self.registration.find_or_create_item(candidate)
         except InvalidInput as error:
             raise InvalidInput(error.message, field="customer", code=error.code) from error
 
