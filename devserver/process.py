@@ -49,11 +49,17 @@ def local_server(data_dir: Path, *, endpoint: str | None = None, env: dict[str, 
     try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_local_server(process)
+
+
+def stop_local_server(process: subprocess.Popen[str]) -> None:
+    """Stop a server from :func:`start_local_server` (it stops its DynamoDB Local); kill it after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def mint_token(data_dir: Path, role: str = "admin", *, phone: str | None = None) -> str:

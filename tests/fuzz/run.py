@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from devserver.process import mint_token, start_local_server
+from devserver.process import mint_token, start_local_server, stop_local_server
 from devserver.template import PROJECT_ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -60,12 +60,7 @@ def server(data_dir: Path, log: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_local_server(process)
         drain.join(timeout=10)
 
 
