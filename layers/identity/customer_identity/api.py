@@ -203,16 +203,15 @@ def cors_config() -> CORSConfig | None:
     )
 
 
-def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
+def _cors_headers(event: dict[str, Any], cors: CORSConfig | None) -> dict[str, str]:
     """The CORS headers for this request's ``Origin``: none unless it is an allowed origin."""
-    cors = cors_config()
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     return cors.to_dict(cors.allowed_origin(headers.get("origin"))) if cors else {}
 
 
 def preflight_handler(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
     """``OPTIONS`` on any route: 204, with CORS headers only for an allowed origin."""
-    headers = _cors_headers(event)
+    headers = _cors_headers(event, cors_config())
     if headers:
         headers["Access-Control-Allow-Methods"] = ",".join(CORS_METHODS)
     return {"statusCode": 204, "headers": headers | {"Vary": "Origin"}, "body": ""}
@@ -255,6 +254,7 @@ def lambda_handler(
     type, at most ``bodies.MAX_BODY_BYTES`` and ``bodies.MAX_DEPTH`` deep (415, 413, 400), before
     anything parses it. Nothing escapes as an unhandled exception.
     """
+    cors = cors_config()  # read at cold start, as ``create_app`` does
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler(capture_response=False, capture_error=False)  # responses hold tokens and PII
@@ -262,7 +262,7 @@ def lambda_handler(
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         answer = _answer(event, context)
         # Answers the edge gives before routing (401, 413, 415, 500) carry CORS headers too.
-        answer.setdefault("headers", {}).update(_cors_headers(event))
+        answer.setdefault("headers", {}).update(_cors_headers(event, cors))
         return answer
 
     def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
