@@ -70,7 +70,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
     from customer_identity.core.models.accounts import CredentialsChange
     from customer_identity.core.models.bookings import NewBooking
     from customer_identity.core.models.customers import CustomerChanges, NewCustomer
-    from customer_identity.use_cases.notifications import outbox_messages
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
 
     rows: list[tuple[str, Counter[str]]] = []
     counts: Counter[str] = Counter()
@@ -207,8 +207,8 @@ def password_seconds(runs: int = 7) -> dict[str, float]:
     """Median seconds per check, in-process, at the deployed argon2id cost."""
     import bcrypt
 
-    from customer_identity.use_cases.passwords import Passwords
-    from customer_identity.use_cases.tokens import Tokens
+    from customer_identity.use_cases.sign_in.passwords import Passwords
+    from customer_identity.use_cases.sign_in.tokens import Tokens
 
     passwords = Passwords()
     stored = passwords.hash("the real password")

@@ -215,7 +215,7 @@ def event(
 def scenario(bench: Bench, reps: int) -> list[Operation]:
     """Seed a realistic customer (and a few more), then the operations to measure."""
     from customer_identity import runtime
-    from customer_identity.use_cases.notifications import outbox_messages
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
 
     account = runtime.staff().ensure(email="cost-admin@example.com", role="admin", name="Cost admin")
     admin = runtime.accounts().token_for(account, "local").token

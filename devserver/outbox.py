@@ -13,8 +13,8 @@ from customer_identity import runtime
 from customer_identity.core.errors import InvalidInput
 from customer_identity.core.models.common import error_body
 from customer_identity.core.settings import Settings
-from customer_identity.use_cases.notifications import outbox_messages
-from customer_identity.use_cases.phones import normalise_phone
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.sign_in.notifications import outbox_messages
 
 JSON = {"Content-Type": "application/json"}
 

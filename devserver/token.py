@@ -24,8 +24,8 @@ def local_token(role: str, data_dir: Path, *, phone: str = DEFAULT_CUSTOMER_PHON
     with server.local_table(data_dir):
         from customer_identity import runtime
         from customer_identity.core.models.customers import NewCustomer
-        from customer_identity.use_cases.accounts import LoginAccount
-        from customer_identity.use_cases.phone_sign_in import mark_phone_verified
+        from customer_identity.use_cases.sign_in.accounts import LoginAccount
+        from customer_identity.use_cases.sign_in.phone_sign_in import mark_phone_verified
 
         if role == "customer":
             customer, _ = runtime.registration().find_or_create_item(NewCustomer(phone=phone, name="Local customer"))

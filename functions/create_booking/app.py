@@ -7,8 +7,8 @@ from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
 from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.observability import metrics
-from customer_identity.use_cases.access import ensure_can_book
-from customer_identity.use_cases.idempotency import KEY_HEADER, IdempotencyKey
+from customer_identity.use_cases.bookings.idempotency import KEY_HEADER, IdempotencyKey
+from customer_identity.use_cases.sign_in.access import ensure_can_book
 
 app = create_app()
 bookings = runtime.idempotent_bookings()

@@ -7,7 +7,7 @@ from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
 from customer_identity.core.models.customers import CustomerResult, NewCustomer
 from customer_identity.core.observability import metrics
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 registration = runtime.registration()

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
 from customer_identity.core.models.customers import EXPORT_DESCRIPTION, CustomerStatus, ExportLink
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 exports = runtime.customer_export()

@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, principal
 from customer_identity.core.audit_models import AuditReport
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 audit = runtime.audit()

@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
 from customer_identity.core.models.customers import ResolvedCustomer
-from customer_identity.use_cases.access import ensure_can_read, may_read_customers
+from customer_identity.use_cases.sign_in.access import ensure_can_read, may_read_customers
 
 app = create_app()
 lookup = runtime.lookup_reader()

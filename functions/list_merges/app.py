@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, principal
 from customer_identity.core.models.merges import MergePage
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 merges = runtime.merges_reader()

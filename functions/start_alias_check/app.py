@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok, principal
 from customer_identity.core.audit_models import AliasCheckEnvelope
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 alias_check = runtime.alias_check()

@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
 from customer_identity.core.models.merges import MergeEnvelope
-from customer_identity.use_cases.access import require_admin
+from customer_identity.use_cases.sign_in.access import require_admin
 
 app = create_app()
 merges = runtime.merges()

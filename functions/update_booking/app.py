@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
 from customer_identity.core.models.bookings import BookingChanges, BookingEnvelope
-from customer_identity.use_cases.access import ensure_can_change_booking, may_change_bookings
+from customer_identity.use_cases.sign_in.access import ensure_can_change_booking, may_change_bookings
 
 app = create_app()
 bookings = runtime.bookings()

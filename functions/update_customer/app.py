@@ -3,7 +3,7 @@
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, path_parameter, principal
 from customer_identity.core.models.customers import CustomerChanges, CustomerEnvelope
-from customer_identity.use_cases.access import ensure_can_update, may_update_customers
+from customer_identity.use_cases.sign_in.access import ensure_can_update, may_update_customers
 
 app = create_app()
 profiles = runtime.profiles()

@@ -15,20 +15,20 @@ from moto import mock_aws
 
 from customer_identity import runtime
 from customer_identity.core.settings import Settings
-from customer_identity.use_cases.accounts import Accounts
-from customer_identity.use_cases.bookings import Bookings
-from customer_identity.use_cases.credentials import Credentials
-from customer_identity.use_cases.listing import Listing
-from customer_identity.use_cases.notifications import outbox_messages
-from customer_identity.use_cases.numbering import Numbering
-from customer_identity.use_cases.password_resets import ResetDelivery, ResetRequests
-from customer_identity.use_cases.password_sign_in import PasswordSignIn
-from customer_identity.use_cases.phone_sign_in import PhoneSignIn
-from customer_identity.use_cases.profiles import Profiles
-from customer_identity.use_cases.registration import Registration
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.staff import Staff
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.admin.staff import Staff
+from customer_identity.use_cases.bookings.bookings import Bookings
+from customer_identity.use_cases.identity.listing import Listing
+from customer_identity.use_cases.identity.numbering import Numbering
+from customer_identity.use_cases.identity.profiles import Profiles
+from customer_identity.use_cases.identity.registration import Registration
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
+from customer_identity.use_cases.sign_in.accounts import Accounts
+from customer_identity.use_cases.sign_in.credentials import Credentials
+from customer_identity.use_cases.sign_in.notifications import outbox_messages
+from customer_identity.use_cases.sign_in.password_resets import ResetDelivery, ResetRequests
+from customer_identity.use_cases.sign_in.password_sign_in import PasswordSignIn
+from customer_identity.use_cases.sign_in.phone_sign_in import PhoneSignIn
 from devserver.server import LambdaContext
 from devserver.template import PROJECT_ROOT, Function, functions, routes, table_definition
 

@@ -15,7 +15,7 @@ import pytest
 from customer_identity import runtime
 from customer_identity.core.models.customers import NewCustomer
 from customer_identity.storage.entities import CustomerItem
-from customer_identity.use_cases.alias_check import AliasCheck
+from customer_identity.use_cases.admin.alias_check import AliasCheck
 from customer_identity.use_cases.backfill.steps import Backfill
 from devserver.template import routes
 from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in

@@ -21,7 +21,7 @@ from customer_identity.core.models.accounts import CredentialsChange, NewStaff
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem, OtpItem, TableItem
-from customer_identity.use_cases.tokens import Principal
+from customer_identity.use_cases.sign_in.tokens import Principal
 from tests.unit.conftest import TEST_IP, Domain, code_in, reset_token_in, set_email
 
 PHONE = "+919717619183"
@@ -349,7 +349,7 @@ def test_only_delivery_persons_can_be_assigned_and_they_list_only_theirs(domain:
 )
 def test_who_may_see_a_customer(role: str, customer_id: str | None, account_id: str, allowed: bool) -> None:
     from customer_identity.core.models.customers import Customer
-    from customer_identity.use_cases import access
+    from customer_identity.use_cases.sign_in import access
 
     customer = Customer.model_construct(customer_id="cus_a", delivery_person_id="stf_d")
     caller = Principal(account_id=account_id, role=role, customer_id=customer_id, method="pwd")

@@ -13,8 +13,8 @@ ALLOWED_PREFIXES = (
     "customer_identity.core.models",
     "customer_identity.core.audit_models",
     "customer_identity.core.observability",
-    "customer_identity.use_cases.access",
-    "customer_identity.use_cases.idempotency",
+    "customer_identity.use_cases.sign_in.access",
+    "customer_identity.use_cases.bookings.idempotency",
     "aws_lambda_powertools",
     "typing",
 )

@@ -12,7 +12,7 @@ from customer_identity.core.models.accounts import NewStaff
 from customer_identity.storage import audit as stored_audit
 from customer_identity.storage import keys
 from customer_identity.storage.entities import AliasItem, CustomerItem
-from customer_identity.use_cases.alias_check import AliasCheck
+from customer_identity.use_cases.admin.alias_check import AliasCheck
 from tests.unit.conftest import Domain, reset_token_in
 
 
@@ -83,7 +83,7 @@ def test_a_segment_handed_on_page_by_page_counts_each_page_once(
 ) -> None:
     for n in range(30):
         domain.create(f"97176191{n:02d}")
-    monkeypatch.setattr("customer_identity.use_cases.alias_check.PAGE_SIZE", 7)
+    monkeypatch.setattr("customer_identity.use_cases.admin.alias_check.PAGE_SIZE", 7)
     workers = Workers()
     workers.check.start(by="stf_admin")
     invocations = workers.drain(remaining_ms=0)  # every invocation hands on after one page

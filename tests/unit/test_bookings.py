@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, InvalidInput, InvalidTransition
 from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
-from customer_identity.use_cases.bookings import Bookings
+from customer_identity.use_cases.bookings.bookings import Bookings
 from tests.unit.conftest import Domain
 
 

@@ -137,7 +137,7 @@ def test_the_aws_sender_builds_its_clients_on_first_use_and_still_sends() -> Non
     from moto import mock_aws
 
     from customer_identity.core.settings import load_settings
-    from customer_identity.use_cases.notifications import AwsSender, Message
+    from customer_identity.use_cases.sign_in.notifications import AwsSender, Message
 
     with mock_aws():
         settings = load_settings(aws_region="eu-west-1", email_from="no-reply@example.com")

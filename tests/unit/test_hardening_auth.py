@@ -19,7 +19,7 @@ from customer_identity import runtime
 from customer_identity.core.errors import ConfigurationError, InvalidCredentials
 from customer_identity.core.models.accounts import CredentialsChange, NewStaff
 from customer_identity.core.settings import load_settings
-from customer_identity.use_cases.notifications import outbox_messages
+from customer_identity.use_cases.sign_in.notifications import outbox_messages
 from devserver.server import LambdaContext
 from devserver.template import functions, routes
 from tests.unit.conftest import (
@@ -64,7 +64,7 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """The SMS budgets' clock, fixed at ``NOW`` (a test never straddles a minute by accident); call it to move."""
 
     def move_to(when: float) -> None:
-        monkeypatch.setattr("customer_identity.use_cases.sms_budget.epoch", lambda: when)
+        monkeypatch.setattr("customer_identity.use_cases.sign_in.sms_budget.epoch", lambda: when)
 
     move_to(NOW)
     return move_to
@@ -140,7 +140,7 @@ def test_an_unknown_account_is_checked_with_the_same_parameters_and_no_extra_has
 ) -> None:
     from argon2 import PasswordHasher, extract_parameters
 
-    from customer_identity.use_cases.passwords import Passwords
+    from customer_identity.use_cases.sign_in.passwords import Passwords
 
     passwords = Passwords(memory_kib=2048, time_cost=2)
     real = passwords.hash("a real password")

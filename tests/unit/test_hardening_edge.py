@@ -64,7 +64,7 @@ MULTIPART_PHONE = '--xyz\r\nContent-Disposition: form-data; name="phone"\r\n\r\n
 def test_only_json_bodies_are_read_others_get_415_in_our_shape_and_nothing_is_sent(
     invoke, content_type: str | None, body: str
 ) -> None:
-    from customer_identity.use_cases.notifications import outbox_messages
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
 
     status, answer = invoke("request_otp", with_body("request_otp", body, content_type))
     assert (status, answer["error"]["code"], answer["error"]["field"]) == (415, "unsupported_media_type", None)

@@ -3,7 +3,7 @@
 import json
 
 from customer_identity.core.models.accounts import NewStaff
-from customer_identity.use_cases.notifications import outbox_messages
+from customer_identity.use_cases.sign_in.notifications import outbox_messages
 from tests.unit.conftest import code_in, email_token_in, load_event
 
 

@@ -12,8 +12,8 @@ from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage import keys, queries, stats, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, MergeItem
-from customer_identity.use_cases.merge_moves import MOVE_BATCH, InjectedFault
-from customer_identity.use_cases.merges import Merges
+from customer_identity.use_cases.admin.merge_moves import MOVE_BATCH, InjectedFault
+from customer_identity.use_cases.admin.merges import Merges
 from tests.unit.conftest import TEST_IP, Domain, build_domain, code_in, load_event, set_email
 
 ADMIN = "stf_unit_admin"

@@ -8,7 +8,7 @@ import pytest
 
 from customer_identity.core.errors import InvalidInput
 from customer_identity.core.models.customers import NewCustomer
-from customer_identity.use_cases.phones import normalise_phone
+from customer_identity.use_cases.identity.phones import normalise_phone
 from devserver.openapi import DOCUMENT_PATH
 
 DOCUMENT = json.loads(DOCUMENT_PATH.read_text())

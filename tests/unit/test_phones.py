@@ -1,7 +1,7 @@
 import pytest
 
 from customer_identity.core.errors import InvalidPhone
-from customer_identity.use_cases.phones import looks_like_phone, normalise_phone
+from customer_identity.use_cases.identity.phones import looks_like_phone, normalise_phone
 
 
 @pytest.mark.parametrize(

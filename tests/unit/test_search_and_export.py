@@ -17,8 +17,8 @@ from customer_identity.core.models.accounts import NewStaff
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.storage.keys import phone_key
-from customer_identity.use_cases.export_files import LocalExportFiles, S3ExportFiles
-from customer_identity.use_cases.exports import COLUMNS, number_cell, text_cell
+from customer_identity.use_cases.admin.export_files import LocalExportFiles, S3ExportFiles
+from customer_identity.use_cases.admin.exports import COLUMNS, number_cell, text_cell
 from devserver.server import LambdaContext
 from devserver.template import routes
 from tests.unit.conftest import Domain, load_event, load_handler, real_admin_token

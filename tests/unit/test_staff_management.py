@@ -22,8 +22,8 @@ from customer_identity.core.models.accounts import NewStaff, StaffChanges
 from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys, stats, table
 from customer_identity.storage.entities import StaffItem
-from customer_identity.use_cases.staff_management import StaffManagement
-from customer_identity.use_cases.tokens import Principal
+from customer_identity.use_cases.admin.staff_management import StaffManagement
+from customer_identity.use_cases.sign_in.tokens import Principal
 from tests.unit.conftest import TEST_IP, Domain, load_event, reset_token_in
 
 PASSWORD = "staff password 1"
@@ -214,7 +214,7 @@ def test_deactivation_stops_tokens_sign_in_and_reset_and_reactivation_restores_s
 
 
 def outbox_texts(to: str) -> list[str]:
-    from customer_identity.use_cases.notifications import outbox_messages
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
 
     return [message["text"] for message in outbox_messages(to)]
 

@@ -17,8 +17,8 @@ from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
-from customer_identity.use_cases import stats
 from customer_identity.use_cases.backfill.steps import Backfill
+from customer_identity.use_cases.identity import stats
 from devserver.legacy_export import generate
 from tests.stats_oracle import assert_stats_match_scan
 from tests.unit.conftest import TABLE, TEST_IP, Domain, build_domain, code_in, load_event, reset_token_in, set_email

@@ -12,7 +12,7 @@ import pytest
 
 from customer_identity.core.errors import Unauthenticated
 from customer_identity.core.redaction import RedactingFilter, mask_address
-from customer_identity.use_cases.tokens import AUDIENCE, ISSUER, Tokens, bearer_token
+from customer_identity.use_cases.sign_in.tokens import AUDIENCE, ISSUER, Tokens, bearer_token
 from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in
 
 KEY = b"k" * 48

@@ -28,7 +28,7 @@ from customer_identity.core import errors
 from customer_identity.core.models.common import ErrorBody, error_body
 from customer_identity.core.observability import logger, metrics, tracer
 from customer_identity.storage.table import is_transient
-from customer_identity.use_cases.tokens import Principal, bearer_token
+from customer_identity.use_cases.sign_in.tokens import Principal, bearer_token
 
 # The status of each kind of domain error (the most specific class wins).
 STATUS: dict[type[errors.DomainError], int] = {

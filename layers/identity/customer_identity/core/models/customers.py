@@ -97,7 +97,7 @@ class CustomerPage(Answer):
     next_cursor: str | None
 
 
-# What GET /admin/exports/customers.csv answers (the rules: use_cases/exports.py, docs/exports.md).
+# What GET /admin/exports/customers.csv answers (the rules: use_cases/admin/exports.py, docs/exports.md).
 EXPORT_DESCRIPTION = (
     "Columns: customer_number, customer_id, phone, name, email, status, area, address, delivery_person_id, "
     "total_bookings, total_spent, previous_balance, in customer-number order. UTF-8 with a byte-order mark, "

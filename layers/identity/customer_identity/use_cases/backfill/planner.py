@@ -27,7 +27,7 @@ from customer_identity.use_cases.backfill.records import (
     Unreadable,
     legacy_phone,
 )
-from customer_identity.use_cases.phones import looks_like_phone, strip_legacy_prefix
+from customer_identity.use_cases.identity.phones import looks_like_phone, strip_legacy_prefix
 
 
 @dataclass

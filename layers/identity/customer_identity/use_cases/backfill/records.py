@@ -11,8 +11,8 @@ from typing import Any
 from customer_identity.core.errors import InvalidPhone
 from customer_identity.core.roles import STAFF_ROLES, canonical_role
 from customer_identity.use_cases.backfill.extjson import NotJson, object_id_time, parse_date, parse_line
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.phones import normalise_phone
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import normalise_phone
 
 # Identity collections, oldest-wins tie-break order; bookings come last.
 IDENTITY_COLLECTIONS = ("auth_users", "customers_v2", "otp_users", "booking_users", "customers")

@@ -45,10 +45,10 @@ from customer_identity.storage.entities import (
     TableItem,
 )
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, markers, stats
 from customer_identity.use_cases.backfill.merge_records import merge_items
 from customer_identity.use_cases.backfill.name_conflicts import name_conflict_item
 from customer_identity.use_cases.backfill.planning import booking_id_for
+from customer_identity.use_cases.identity import customer_writes, markers, stats
 
 MAX_CONFLICT_RETRIES = 8
 PERSONS_PER_TRANSACTION = 24  # 4 items each at most, and one counter shard: one TransactWriteItems holds 100

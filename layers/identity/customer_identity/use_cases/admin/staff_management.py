@@ -27,10 +27,10 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import stats
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.listing import Listing, check_limit
-from customer_identity.use_cases.tokens import Principal
+from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity.listing import Listing, check_limit
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.tokens import Principal
 
 DELIVERY_PERSON = "delivery_person"
 

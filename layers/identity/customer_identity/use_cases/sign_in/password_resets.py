@@ -27,13 +27,13 @@ from customer_identity.core.redaction import mask_address
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.entities import ResetTokenItem
-from customer_identity.use_cases.accounts import Accounts
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.notifications import Message, Sender
-from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.sms_budget import SmsBudget
-from customer_identity.use_cases.tokens import token_digest
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.sign_in.accounts import Accounts
+from customer_identity.use_cases.sign_in.limits import Limits
+from customer_identity.use_cases.sign_in.notifications import Message, Sender
+from customer_identity.use_cases.sign_in.sms_budget import SmsBudget
+from customer_identity.use_cases.sign_in.tokens import token_digest
 
 RESET_TTL_SECONDS = 3600
 

@@ -34,7 +34,7 @@ from typing import Protocol
 from customer_identity.core.clock import utc_now
 from customer_identity.core.models.customers import Customer, ExportLink
 from customer_identity.storage import keys, queries
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity.views import Views
 
 PAGE_SIZE = 500
 BOM = "\ufeff"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, Forbidden
 from customer_identity.core.models.customers import Customer
-from customer_identity.use_cases.tokens import Principal
+from customer_identity.use_cases.sign_in.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and
 # password go through PUT /me/credentials, status and assignment are the business's).

@@ -18,13 +18,13 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, StaffEmailItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, stats
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.email_proofs import EmailProofs
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.passwords import Passwords
-from customer_identity.use_cases.tokens import Principal
+from customer_identity.use_cases.identity import customer_writes, stats
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.email_proofs import EmailProofs
+from customer_identity.use_cases.sign_in.limits import Limits
+from customer_identity.use_cases.sign_in.passwords import Passwords
+from customer_identity.use_cases.sign_in.tokens import Principal
 
 # Tokens that prove their bearer just proved who they are (a code or a reset link).
 FRESH_PROOF_METHODS = frozenset({"otp", "reset"})
@@ -44,7 +44,7 @@ class Credentials:
         """``PUT /me/credentials``: set the password, ask for a login email (:class:`Accepted`), or confirm one.
 
         Asking for an email answers the same whether or not another account has it (see
-        :mod:`~customer_identity.use_cases.email_proofs`); it becomes the login only through
+        :mod:`~customer_identity.use_cases.sign_in.email_proofs`); it becomes the login only through
         ``email_token``, the token sent to that inbox.
         """
         if change.email is None and change.password is None and change.email_token is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from customer_identity.core.models.customers import Customer, ResolvedCustomer
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
 
 
 class Lookup:

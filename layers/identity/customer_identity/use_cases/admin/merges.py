@@ -31,12 +31,12 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import CustomerItem, MergeItem, MergeLinkItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers, stats
-from customer_identity.use_cases.customer_numbers import CustomerNumbers
-from customer_identity.use_cases.listing import check_limit
-from customer_identity.use_cases.merge_moves import MOVING_STATES, Mover
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.admin.merge_moves import MOVING_STATES, Mover
+from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.identity.listing import check_limit
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
 
 MERGE_ID_PREFIX = "mrg_"
 MAX_MERGE_ID_LENGTH = 128

@@ -15,12 +15,12 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.entities import StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import stats
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.credentials import staff_email_marker
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.passwords import Passwords
-from customer_identity.use_cases.phones import normalise_phone
+from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.credentials import staff_email_marker
+from customer_identity.use_cases.sign_in.passwords import Passwords
 
 STAFF_ID_PREFIX = "stf_"
 

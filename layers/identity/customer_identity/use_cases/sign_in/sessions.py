@@ -14,7 +14,7 @@ from __future__ import annotations
 from customer_identity.core.errors import AccountDeactivated, TokenRevoked
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import StaffItem
-from customer_identity.use_cases.tokens import Principal, Tokens
+from customer_identity.use_cases.sign_in.tokens import Principal, Tokens
 
 
 class Sessions:

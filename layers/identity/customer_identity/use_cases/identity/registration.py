@@ -25,12 +25,12 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import counter, keys, table
 from customer_identity.storage.entities import CounterItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers, stats
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.numbering import Numbering
-from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.resolution import CUSTOMER_ID_PREFIX, settled, survivor_of
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.numbering import Numbering
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, settled, survivor_of
+from customer_identity.use_cases.identity.views import Views
 
 _OPTIONAL_FIELDS = ("name", "email", "address", "area", "status")
 

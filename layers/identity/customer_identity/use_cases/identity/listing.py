@@ -6,7 +6,7 @@ from customer_identity.core.errors import InvalidInput
 from customer_identity.core.folding import fold
 from customer_identity.core.models.customers import CustomerPage
 from customer_identity.storage import keys, queries
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity.views import Views
 
 MAX_PAGE_SIZE = 100
 MIN_QUERY_CHARS = 1  # folded; one character reads one name partition, a page at a time

@@ -19,12 +19,12 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, ResetTokenItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, stats
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.credentials import Credentials
-from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.passwords import Passwords
-from customer_identity.use_cases.tokens import token_digest
+from customer_identity.use_cases.identity import customer_writes, stats
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.credentials import Credentials
+from customer_identity.use_cases.sign_in.limits import Limits
+from customer_identity.use_cases.sign_in.passwords import Passwords
+from customer_identity.use_cases.sign_in.tokens import token_digest
 
 
 class PasswordSignIn:

@@ -26,7 +26,7 @@ from customer_identity.core.errors import IdempotencyKeyReused, InvalidInput
 from customer_identity.core.models.bookings import BookingResult, NewBooking
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.storage import keys, table
-from customer_identity.use_cases.bookings import Bookings
+from customer_identity.use_cases.bookings.bookings import Bookings
 
 KEY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

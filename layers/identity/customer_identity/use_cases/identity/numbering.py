@@ -6,7 +6,7 @@ from customer_identity.core.models.numbering import NumberingOverview, Numbering
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import counter
-from customer_identity.use_cases.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
 
 
 class Numbering:

@@ -12,11 +12,11 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, markers, stats
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity import customer_writes, markers, stats
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
+from customer_identity.use_cases.identity.views import Views
 
 # One transaction holds at most 100 writes: the customer and up to this many new markers.
 MAX_LEGACY_IDS_PER_CALL = 90

@@ -3,7 +3,7 @@
 Each resolution is one transaction: the review item leaves ``open`` (condition: still open, so of two
 concurrent resolutions exactly one wins and the other gets 409), records who, when and what, and
 drops the original line it kept for attaching; the customer changes with it, and the dashboard
-counters move by the difference (:func:`customer_identity.use_cases.stats.record`).
+counters move by the difference (:func:`customer_identity.use_cases.identity.stats.record`).
 
 The row is read by the backfill's own parser (:mod:`.backfill.records`) from the original line, and
 applied with the backfill's rules for a customer that already exists (``linked``):
@@ -44,14 +44,15 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, ReviewItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import customer_writes, markers, review_queue, stats
+from customer_identity.use_cases.admin import review_queue
 from customer_identity.use_cases.backfill import name_conflicts
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
 from customer_identity.use_cases.backfill.planning import iso_time, staff_id_for
 from customer_identity.use_cases.backfill.records import Booking, Identity, Record, Unreadable, read_row
 from customer_identity.use_cases.backfill.writer import REMOVED, booking_item, fillable, same_value
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity import customer_writes, markers, stats
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
 
 
 class ReviewDecisions:

@@ -20,13 +20,13 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, OtpItem
-from customer_identity.use_cases import customer_writes
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.notifications import Message, Sender
-from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.registration import Registration
-from customer_identity.use_cases.sms_budget import SmsBudget
+from customer_identity.use_cases.identity import customer_writes
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.registration import Registration
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.limits import Limits
+from customer_identity.use_cases.sign_in.notifications import Message, Sender
+from customer_identity.use_cases.sign_in.sms_budget import SmsBudget
 
 OTP_DIGITS = 6
 OTP_TTL_SECONDS = 5 * 60

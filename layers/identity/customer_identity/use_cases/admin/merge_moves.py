@@ -31,9 +31,9 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import BookingItem, CustomerItem, MergeItem, TableItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import stats
-from customer_identity.use_cases.markers import names_customer
-from customer_identity.use_cases.resolution import Resolver
+from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity.markers import names_customer
+from customer_identity.use_cases.identity.resolution import Resolver
 
 # 3 operations per booking + 2 customers + the record + the counters: 95 of a transaction's 100.
 MOVE_BATCH = 30

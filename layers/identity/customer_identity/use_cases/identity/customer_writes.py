@@ -17,7 +17,7 @@ from customer_identity.core.retry import LostRace
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import markers, stats
+from customer_identity.use_cases.identity import markers, stats
 
 
 def next_revision(current: CustomerItem) -> CustomerItem:

@@ -14,7 +14,7 @@ from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
 from customer_identity.use_cases.backfill import name_conflicts
 from customer_identity.use_cases.backfill.records import COLLECTIONS
-from customer_identity.use_cases.listing import check_limit
+from customer_identity.use_cases.identity.listing import check_limit
 
 MAX_REVIEW_ID_LENGTH = 300
 DEFAULT_STATUS = "open"

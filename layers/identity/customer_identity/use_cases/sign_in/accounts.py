@@ -18,11 +18,11 @@ from customer_identity.core.models.accounts import Account, Me, Token
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, StaffItem, TableItem
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.phones import normalise_phone
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.tokens import Principal, Tokens
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
+from customer_identity.use_cases.sign_in.tokens import Principal, Tokens
 
 
 @dataclass(frozen=True)

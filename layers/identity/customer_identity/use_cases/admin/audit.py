@@ -18,9 +18,9 @@ from customer_identity.core.models.accounts import StrandedPage
 from customer_identity.storage import audit, keys
 from customer_identity.storage import stats as stored
 from customer_identity.storage.entities import CustomerItem
-from customer_identity.use_cases import stats
-from customer_identity.use_cases.alias_check import MAX_EXAMPLES, state_view
-from customer_identity.use_cases.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.admin.alias_check import MAX_EXAMPLES, state_view
+from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
 
 
 class Audit:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from customer_identity.core.models.customers import Customer
 from customer_identity.storage.entities import BookingItem, CustomerItem
-from customer_identity.use_cases.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
 
 if TYPE_CHECKING:
     from customer_identity.core.models.bookings import Booking

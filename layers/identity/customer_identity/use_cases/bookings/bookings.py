@@ -29,13 +29,13 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import BookingItem, BookingRefItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases import stats
-from customer_identity.use_cases.listing import check_limit
-from customer_identity.use_cases.markers import names_customer
-from customer_identity.use_cases.phones import looks_like_phone
-from customer_identity.use_cases.registration import Registration
-from customer_identity.use_cases.resolution import Resolver
-from customer_identity.use_cases.views import Views
+from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity.listing import check_limit
+from customer_identity.use_cases.identity.markers import names_customer
+from customer_identity.use_cases.identity.phones import looks_like_phone
+from customer_identity.use_cases.identity.registration import Registration
+from customer_identity.use_cases.identity.resolution import Resolver
+from customer_identity.use_cases.identity.views import Views
 
 BOOKING_ID_PREFIX = "bk_"
 MAX_BOOKING_ID_LENGTH = 64

@@ -22,9 +22,9 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import AliasItem, CustomerItem
-from customer_identity.use_cases.customer_numbers import CustomerNumbers
-from customer_identity.use_cases.emails import normalise_email
-from customer_identity.use_cases.phones import looks_like_phone, normalise_phone
+from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.phones import looks_like_phone, normalise_phone
 
 CUSTOMER_ID_PREFIX = "cus_"
 MAX_REF_LENGTH = 256

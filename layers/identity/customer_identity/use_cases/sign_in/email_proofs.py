@@ -16,10 +16,10 @@ from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidEmailToken, TooManyRequests
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import EmailProofItem
-from customer_identity.use_cases.accounts import Accounts, LoginAccount
-from customer_identity.use_cases.limits import Limits
-from customer_identity.use_cases.notifications import Message, Sender
-from customer_identity.use_cases.tokens import token_digest
+from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.limits import Limits
+from customer_identity.use_cases.sign_in.notifications import Message, Sender
+from customer_identity.use_cases.sign_in.tokens import token_digest
 
 EMAIL_PROOF_TTL_SECONDS = 3600
 
