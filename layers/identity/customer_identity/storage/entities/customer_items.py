@@ -1,0 +1,128 @@
+"""Customers, their unique markers and counters, and their bookings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+
+from customer_identity.storage import keys
+from customer_identity.storage.entities.base import DecimalAttribute, TableItem
+
+
+class CustomerItem(TableItem, discriminator="customer"):
+    customer_id = UnicodeAttribute()
+    # Null only while a contended create is between claiming the phone and taking its number.
+    customer_number = NumberAttribute(null=True)
+    pending_since = NumberAttribute(null=True)
+    phone = UnicodeAttribute()
+    phone_raw = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    area = UnicodeAttribute(null=True)
+    legacy_ids = UnicodeSetAttribute(null=True)
+    total_bookings = NumberAttribute(default=0)
+    total_spent = DecimalAttribute(default=lambda: Decimal("0"))
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    delivery_person_id = UnicodeAttribute(null=True)
+    # The login facet of the same identity: a customer is its own account (no orphan can exist).
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UnicodeAttribute(null=True)
+    # Set when someone proved they hold the phone (OTP, or a reset link sent by SMS).
+    phone_verified_at = UnicodeAttribute(null=True)
+    # Bumped by every write; writes that replace the item are conditioned on it.
+    revision = NumberAttribute(default=0)
+    # Operational profile fields brought by the backfill from legacy systems.
+    previous_balance = DecimalAttribute(null=True)
+    custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
+    notes = UnicodeAttribute(null=True)
+    backfill_run = UnicodeAttribute(null=True)  # the backfill run that created this customer
+    # Set when an admin merge folded this customer into another: every reference to it forwards to
+    # ``merged_into``; the item itself is kept (nothing is deleted) so the merge can be undone.
+    merged_into = UnicodeAttribute(null=True)
+    merge_id = UnicodeAttribute(null=True)
+    # Where the survivor's item lived at the merge (a hint: one GetItem when it has not moved since).
+    merged_into_phone = UnicodeAttribute(null=True)
+    # Merges moving bookings onto (or back from) this customer right now: it cannot be merged away
+    # meanwhile (a merge conditions on 0).
+    merges_in_progress = NumberAttribute(null=True)
+
+    def derived_keys(self) -> dict[str, str | None]:
+        """The index attributes this customer's fields give it (None: not in that index)."""
+        # A merged-away customer is listed nowhere (it keeps its number, which forwards).
+        listed = self.customer_number is not None and self.merged_into is None
+        return keys.customer_index_keys(
+            number=int(self.customer_number) if listed else None,
+            status=self.status,
+            area=self.area,
+            delivery_person_id=self.delivery_person_id,
+            claimed_at=self.created_at if self.customer_number is None and self.merged_into is None else None,
+            has_login=self.can_sign_in,
+            has_email=bool(self.email),
+            name=self.name,
+        )
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        self.pk, self.sk = keys.phone_key(self.phone)
+        for name, value in self.derived_keys().items():
+            setattr(self, name, value)
+        return super().serialize(null_check=null_check)
+
+    @property
+    def is_claim(self) -> bool:
+        return self.customer_number is None
+
+    @property
+    def can_sign_in(self) -> bool:
+        """It has a login method: a password, or a phone someone proved they hold."""
+        return bool(self.password_hash or self.phone_verified_at)
+
+
+class AliasItem(TableItem, discriminator="alias"):
+    """A unique identifier (customer id, number, email, legacy id) naming one customer."""
+
+    kind = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    phone = UnicodeAttribute()  # where the customer lives (authoritative for customer ids, else a hint)
+    created_at = UnicodeAttribute()
+
+
+class CounterItem(TableItem, discriminator="counter"):
+    next_number = NumberAttribute()
+    last_issued = NumberAttribute(null=True)
+
+
+class BookingItem(TableItem, discriminator="booking"):
+    """A booking, in its customer's item collection (``CUSTOMER#<customer_id>``)."""
+
+    booking_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    service = UnicodeAttribute()
+    amount = DecimalAttribute()
+    status = UnicodeAttribute()
+    scheduled_for = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Set on a booking a merge moved onto the survivor: the merge, and ``updated_at`` when it moved
+    # (an undo moves it back only if it has not changed since).
+    merge_id = UnicodeAttribute(null=True)
+    merge_updated_at = UnicodeAttribute(null=True)
+    # Earlier merges that moved it, when a survivor was merged away in turn: JSON list of
+    # [merge_id, merge_updated_at], innermost first (an undo pops the latest back into place).
+    merge_trail = UnicodeAttribute(null=True)
+
+
+class BookingRefItem(TableItem, discriminator="booking_ref"):
+    """Finds a booking by its id: the customer whose collection holds it, and its sort key."""
+
+    customer_id = UnicodeAttribute()
+    booking_sk = UnicodeAttribute()
