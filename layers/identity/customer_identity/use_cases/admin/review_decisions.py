@@ -47,9 +47,11 @@ from customer_identity.storage.transactions import Transaction, TransactionCance
 from customer_identity.use_cases.admin import review_queue
 from customer_identity.use_cases.backfill import name_conflicts
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
+from customer_identity.use_cases.backfill.held_rows import REMOVED
+from customer_identity.use_cases.backfill.linking import fillable, same_value
+from customer_identity.use_cases.backfill.new_customers import booking_item
 from customer_identity.use_cases.backfill.planning import iso_time, staff_id_for
 from customer_identity.use_cases.backfill.records import Booking, Identity, Record, Unreadable, read_row
-from customer_identity.use_cases.backfill.writer import REMOVED, booking_item, fillable, same_value
 from customer_identity.use_cases.identity import customer_writes, markers, stats
 from customer_identity.use_cases.identity.resolution import Resolver
 from customer_identity.use_cases.identity.views import Views
