@@ -1,6 +1,6 @@
 """The oracle for ``GET /admin/stats``: every figure recomputed from a full scan of the raw table.
 
-Written out from the documented counting rules (README, docs/data-model.md), deliberately not from
+Written out from the documented counting rules (docs/api.md, docs/data-model.md), deliberately not from
 ``use_cases.stats``, so a mistake in either shows up as a difference. Items are DynamoDB's raw
 attribute-value maps (``{"status": {"S": "active"}}``), as a ``Scan`` returns them.
 
