@@ -40,10 +40,16 @@ class CustomerItem(TableItem, discriminator="customer"):
     phone_verified_at = UnicodeAttribute(null=True)
     # Bumped by every write; writes that replace the item are conditioned on it.
     revision = NumberAttribute(default=0)
-    # Operational profile fields brought by the backfill from legacy systems.
+    # The operational profile (use_cases/identity/profile_fields.py).
     previous_balance = DecimalAttribute(null=True)
     custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
     notes = UnicodeAttribute(null=True)
+    map_link = UnicodeAttribute(null=True)
+    house_image_url = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)  # JSON {"lat", "lng", "accuracy_meters"?}
+    trial_start_date = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    marketing_person_id = UnicodeAttribute(null=True)  # the marketing staff account that signed the customer up
+    marketing_person_name = UnicodeAttribute(null=True)  # a legacy name with no matching account
     backfill_run = UnicodeAttribute(null=True)  # the backfill run that created this customer
     # Set when an admin merge folded this customer into another: every reference to it forwards to
     # ``merged_into``; the item itself is kept (nothing is deleted) so the merge can be undone.
