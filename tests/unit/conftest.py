@@ -226,6 +226,17 @@ def real_staff_token(role: str = "admin") -> str:
     return runtime.accounts().token_for(account, "local").token
 
 
+def session_token(account_id: str, role: str = "customer") -> str:
+    """A token of a live session of ``account_id`` (which need not exist: role checks come first)."""
+    from customer_identity.use_cases.sign_in.session_store import Client
+
+    store = runtime.session_store()
+    kind = "customer" if role == "customer" else "staff"
+    session = store.new_session(account_id=account_id, kind=kind, role=role, method="otp", client=Client())
+    store.open(session)
+    return store.pair(session, account_id if kind == "customer" else None).access_token
+
+
 def real_admin_token() -> str:
     return real_staff_token("admin")
 
