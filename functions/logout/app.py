@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
 from customer_identity.api import bearer_token, create_app, documented, lambda_handler, ok
-from customer_identity.api_sessions import SET_COOKIE_HEADER, ended, refresh_cookie
+from customer_identity.api_sessions import CLEAR_COOKIE_HEADER, ended, refresh_cookie
 from customer_identity.core.models.sessions import Logout, SessionsEnded
 
 app = create_app()
@@ -19,7 +19,7 @@ sign_out = runtime.sign_out()
     "the cookie's (with an `X-Requested-With` header). Its access token is refused from the next request on.",
     tags=["auth"],
     responses=documented(
-        {200: ok("Ended (`ended`: 0 if it had ended already)", SessionsEnded) | {"headers": SET_COOKIE_HEADER}},
+        {200: ok("Ended (`ended`: 0 if it had ended already)", SessionsEnded) | {"headers": CLEAR_COOKIE_HEADER}},
         public=True,
         body=True,
         params=True,

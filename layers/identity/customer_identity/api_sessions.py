@@ -25,6 +25,12 @@ from customer_identity.use_cases.sign_in.session_store import Client
 
 REFRESH_COOKIE = "refresh_token"
 CSRF_HEADER = "X-Requested-With"
+CLEAR_COOKIE_HEADER = {
+    "Set-Cookie": {
+        "description": "When the session was named by the cookie: the cookie cleared (`Max-Age=0`)",
+        "schema": {"type": "string"},
+    }
+}
 SET_COOKIE_HEADER = {
     "Set-Cookie": {
         "description": "In cookie mode only: the refresh token (`HttpOnly; Secure; SameSite=Strict; Path=/auth`)",
@@ -43,11 +49,14 @@ def client(app: APIGatewayRestResolver) -> Client:
 
 
 def cookie_path(app: APIGatewayRestResolver) -> str:
-    """``/auth`` under the path the client sees (``/<stage>/auth`` on an execute-api URL)."""
-    seen = app.current_event.request_context.path or ""
-    routed = app.current_event.path or ""
-    prefix = seen[: -len(routed)] if routed and seen.endswith(routed) else ""
-    return f"{prefix}/auth"
+    """``/auth`` as the client sees it: under the stage on an execute-api URL (``/<stage>/auth``), else
+    (a custom domain, the local server) ``/auth``."""
+    if _headers(app).get("host", "").endswith(".amazonaws.com"):
+        seen = app.current_event.request_context.path or ""
+        routed = app.current_event.path or ""
+        if routed and seen.endswith(routed):
+            return f"{seen[: -len(routed)]}/auth"
+    return "/auth"
 
 
 def signed_in(app: APIGatewayRestResolver, answer: BaseModel, *, refresh_in: str) -> Response:
