@@ -279,3 +279,17 @@ def test_logout_by_refresh_token_and_without_any_token(short: httpx.Client) -> N
     again = short.post("/auth/logout", json={"refresh_token": signed["refresh_token"]})
     assert refused(again)
     assert short.post("/auth/logout", json={}).status_code == 401  # nothing names a session
+
+
+def test_an_email_change_ends_every_other_session_but_not_this_one(anonymous: httpx.Client) -> None:
+    phone, email = new_phone(), f"sessions.{new_phone()[3:]}@example.com"
+    this, other = sign_in(anonymous, phone).json(), sign_in(anonymous, phone).json()
+    client = authorized(this["token"], str(anonymous.base_url))
+    assert client.put("/me/credentials", json={"email": email}).status_code == 202
+    assert me(anonymous, other["token"]).status_code == 200  # asking changes nothing yet
+    proof = re.search(r"confirmation token is (\S+)", latest_text(anonymous, email))
+    assert proof
+    assert client.put("/me/credentials", json={"email_token": proof.group(1)}).status_code == 200
+    assert me(anonymous, this["token"]).json()["account"]["email"] == email
+    assert refused(me(anonymous, other["token"]))
+    assert refused(refresh(anonymous, other["refresh_token"]))

@@ -330,3 +330,47 @@ def test_customers_of_deactivated_delivery_persons_are_found_for_the_audit(
     assert page.items[0].customers.next_cursor is not None  # more of them, through by_delivery_person
     rest = management.assigned_customers(gone, limit=10, cursor=page.items[0].customers.next_cursor)
     assert [c.customer_number for c in rest.items] == [assigned[1]]
+
+
+# --- sessions opened while the account changes ----------------------------------------------------
+
+
+def test_a_staff_session_opened_during_a_deactivation_is_ended_by_it(
+    domain: Domain, management: StaffManagement, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deactivation read the account and its sessions; a sign-in opens a session before it commits."""
+    rider = new_staff(domain, "rider")
+    original = StaffManagement._commit
+    opened: list[str] = []
+
+    def sign_in_first(self, *args, **kwargs):
+        if not opened:
+            opened.append(login(domain, "rider"))  # bumps the account's revision with its session
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StaffManagement, "_commit", sign_in_first)
+    assert management.update(admin, rider, StaffChanges(active=False)).active is False
+    with pytest.raises(AccountDeactivated):  # the change was read again and ended that session too
+        caller(opened[0])
+
+
+def test_a_staff_sign_in_racing_a_deactivation_is_refused(
+    domain: Domain, management: StaffManagement, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in read the active account; the deactivation commits before the session is written."""
+    from customer_identity.use_cases.sign_in.session_store import SessionStore
+
+    rider = new_staff(domain, "rider")
+    original = SessionStore.open
+    deactivated: list[bool] = []
+
+    def deactivate_first(self, session, **kwargs):
+        if not deactivated:
+            deactivated.append(management.update(admin, rider, StaffChanges(active=False)).active)
+        return original(self, session, **kwargs)
+
+    monkeypatch.setattr(SessionStore, "open", deactivate_first)
+    with pytest.raises(AccountDeactivated):
+        login(domain, "rider")
+    assert deactivated == [False]
+    assert management.accounts.sessions.live_sessions(rider) == []
