@@ -4,7 +4,7 @@ Claims: ``iss``, ``aud``, ``sub`` (customer id or staff account id), ``role``, `
 (null for staff), ``amr`` (how the bearer proved who they are: ``otp``, ``pwd``, ``reset`` or
 ``local`` for ``make token``), ``sid`` (the session it belongs to: :mod:`.sessions` refuses it once
 the session ended), ``iat``, ``nbf``, ``exp``, ``jti``; staff tokens also ``gen`` (the account's
-token generation when issued).
+token generation; no longer issued: sessions replaced it).
 """
 
 from __future__ import annotations
