@@ -285,7 +285,7 @@ def invoke(aws: None, lambda_queue: LambdaQueue):
     """Call a handler with its sample event (or another); the placeholder token becomes a real one.
     Asynchronous invocations it makes run right after it answers (``lambda_queue``)."""
     handlers = {route.code_dir.name: load_handler(route) for route in routes()}
-    # Staff tokens are checked against their account on every request: this admin exists.
+    # Every token is checked against its session: this admin and its session exist.
     account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
     admin = runtime.accounts().token_for(account, "local").token
 

@@ -32,7 +32,7 @@ from customer_identity.core.models.accounts import Token
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import SessionItem
-from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.storage.transactions import Transaction
 from customer_identity.use_cases.sign_in.tokens import Principal, Tokens, token_digest
 
 USER_AGENT_CHARS = 256
@@ -239,6 +239,3 @@ class SessionStore:
             set_values={"revoked_at": utc_now(), "revoked_reason": reason},
             condition=Attr("pk").exists(),  # never an item re-created by the update
         )
-
-
-__all__ = ["Client", "Pair", "RefreshToken", "SessionStore", "TransactionCancelled"]
