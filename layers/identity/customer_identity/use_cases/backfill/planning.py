@@ -77,7 +77,11 @@ def plan_step(
     new = [p for p in result.persons if _is_new(existing.get(p.phone), run_id)]
     first_number, started_at = _numbers_for(run_id, len(new), settings, dry_run=dry_run)
     numbers = {person.phone: first_number + rank for rank, person in enumerate(new)}
-    staff_ids = {s.legacy_id: staff_id_for(s.legacy_id or "") for s in result.staff if s.role == "delivery_person"}
+    staff_ids = {
+        (s.role, s.legacy_id): staff_id_for(s.legacy_id or "")
+        for s in result.staff
+        if s.role in {"delivery_person", "marketing_staff"}
+    }
     entries = [
         _person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids, started_at)
         for p in result.persons
@@ -96,6 +100,7 @@ def plan_step(
         "source": workspace.location,
         "dry_run": dry_run,
         "rows_total": result.rows_total,
+        "unmapped_fields": result.unmapped,
         "customers_new": len(new),
         "first_number": first_number if new else None,
         "plan_seconds": round(time.monotonic() - started, 3),
@@ -154,17 +159,23 @@ def _person_entry(
     run_id: str,
     found: CustomerItem | None,
     number: int | None,
-    staff_ids: dict[str | None, str],
+    staff_ids: dict[tuple[str, str | None], str],
     started_at: str,
 ) -> dict[str, Any]:
     fields = dict(person.fields)
     conflicts = list(person.conflicts)
     legacy_person = fields.pop("delivery_person", None)
     if legacy_person is not None:
-        if legacy_person in staff_ids:
-            fields["delivery_person_id"] = staff_ids[legacy_person]
+        if ("delivery_person", legacy_person) in staff_ids:
+            fields["delivery_person_id"] = staff_ids[("delivery_person", legacy_person)]
         else:
             conflicts.append({"field": "delivery_person", "kept": None, "others": [legacy_person]})
+    legacy_marketer = fields.pop("marketing_person", None)
+    if legacy_marketer is not None:
+        if ("marketing_staff", legacy_marketer) in staff_ids:
+            fields["marketing_person_id"] = staff_ids[("marketing_staff", legacy_marketer)]
+        else:
+            conflicts.append({"field": "marketing_person", "kept": None, "others": [legacy_marketer]})
     founder = person.founder
     return {
         "phone": person.phone,
