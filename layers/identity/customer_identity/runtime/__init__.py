@@ -39,6 +39,8 @@ from customer_identity.runtime.booking_builders import (  # noqa: F401 (the hand
 from customer_identity.runtime.identity_builders import (  # noqa: F401 (the handlers' API)
     config,
     dashboard,
+    ledger,
+    ledger_reader,
     listing,
     lookup_reader,
     numbering,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -94,6 +95,9 @@ class Customer(Answer):
     delivery_person_id: str | None
     total_bookings: int
     total_spent: DecimalString = Field(description="Exact decimal, 2 places")
+    balance: DecimalString = Field(
+        default=Decimal("0.00"), description="The exact sum of the customer's ledger entries (GET .../ledger)"
+    )
     previous_balance: DecimalString | None = Field(
         default=None, description="Balance carried over from a legacy system: exact decimal, 2 places"
     )

@@ -42,6 +42,8 @@ class CustomerItem(TableItem, discriminator="customer"):
     revision = NumberAttribute(default=0)
     # The operational profile (use_cases/identity/profile_fields.py).
     previous_balance = DecimalAttribute(null=True)
+    # The exact sum of its ledger entries (use_cases/identity/ledger.py): changed only with an entry.
+    balance = DecimalAttribute(null=True)
     custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
     notes = UnicodeAttribute(null=True)
     map_link = UnicodeAttribute(null=True)
@@ -132,3 +134,27 @@ class BookingRefItem(TableItem, discriminator="booking_ref"):
 
     customer_id = UnicodeAttribute()
     booking_sk = UnicodeAttribute()
+
+
+class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
+    """One change of a customer's balance, in its item collection; never changed once written."""
+
+    entry_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    amount = DecimalAttribute()  # signed: a credit is positive
+    kind = UnicodeAttribute()  # opening, adjustment, merge_in, merge_out, reversal
+    reason = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    reverses = UnicodeAttribute(null=True)  # the entry this one reverses
+    merge_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # the legacy row an opening entry came from
+
+
+class LedgerRequestItem(TableItem, discriminator="ledger_request"):
+    """An adjustment's ``Idempotency-Key``: the entry it posted and a digest of what was asked."""
+
+    entry_key = UnicodeAttribute()  # the entry's sort key
+    customer_id = UnicodeAttribute()
+    request_digest = UnicodeAttribute()
+    created_at = UnicodeAttribute()

@@ -34,6 +34,7 @@ class Views:
             delivery_person_id=item.delivery_person_id,
             total_bookings=int(item.total_bookings or 0),
             total_spent=(item.total_spent or Decimal("0")).quantize(CENTS),
+            balance=(item.balance or Decimal("0")).quantize(CENTS),
             previous_balance=item.previous_balance.quantize(CENTS) if item.previous_balance is not None else None,
             **profile_fields.answered(item),
             created_at=item.created_at,
