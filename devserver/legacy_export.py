@@ -1162,6 +1162,11 @@ def _person(phone: str, number: int, rows: list[_Row], passwords: dict[str, str]
         if others:
             conflicts.append({"field": name, "kept": kept[name], "others": others})
     first = rows[0].time
+    openings = [
+        {"collection": row.collection, "id": row.legacy_id, "amount": row.values["previous_balance"]}
+        for row in rows
+        if row.values["previous_balance"] is not None
+    ]
     login = None
     if logins:
         login = {"email": logins[0].values["email"], "password": passwords.get(logins[0].legacy_id or "")}
@@ -1177,6 +1182,11 @@ def _person(phone: str, number: int, rows: list[_Row], passwords: dict[str, str]
         "booking_ids": [],
         "login": login,
         "profile": {name: kept[name] for name in PROFILE_FIELDS},
+        # Every row that carried a balance opens the ledger with it; two or more non-zero ones are a
+        # balance conflict for a person to confirm.
+        "openings": openings,
+        "balance": _money(sum((Decimal(str(o["amount"])) for o in openings), Decimal(0))),
+        "balance_conflict": sum(1 for o in openings if Decimal(str(o["amount"])) != 0) > 1,
         "conflicts": conflicts,
     }
 

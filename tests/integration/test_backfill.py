@@ -146,6 +146,29 @@ def test_the_operational_fields_of_every_person_read_back_through_the_api(import
         assert all(seen.values()), seen  # the export exercises every field
 
 
+def test_imported_balances_open_each_ledger_one_entry_per_row_and_conflicts_wait_for_review(
+    imported: dict[str, Any],
+) -> None:
+    data, truth = imported["data"], imported["truth"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        for person in truth["persons"]:
+            ref = quote(person["phone"], safe="")
+            ledger = admin.get(f"/customers/{ref}/ledger", params={"limit": 100}).json()
+            assert Decimal(ledger["balance"]) == Decimal(person["balance"]), person["phone"]
+            assert Decimal(admin.get(f"/customers/{ref}").json()["customer"]["balance"]) == Decimal(person["balance"])
+            assert sorted((e["kind"], e["source"], Decimal(e["amount"])) for e in ledger["items"]) == sorted(
+                ("opening", f"{o['collection']}:{o['id']}", Decimal(o["amount"])) for o in person["openings"]
+            )
+        review = admin.get("/admin/review", params={"reason": "balance_conflict", "limit": 100}).json()
+        flagged = {item["row"]["customer_id"] for item in review["items"]}
+        conflicted = [p for p in truth["persons"] if p["balance_conflict"]]
+        assert conflicted and len(flagged) == len(conflicted)
+        expected_total = sum((Decimal(p["balance"]) for p in truth["persons"]), Decimal(0))
+        counted = admin.get("/admin/stats").json()
+        assert Decimal(counted["total_balance"]) == expected_total
+        assert_stats_match_scan(counted, *local_table(data))
+
+
 def test_the_report_counts_the_unmapped_field_names_of_every_collection(imported: dict[str, Any]) -> None:
     unmapped = imported["first"]["unmapped_fields"]
     assert unmapped == imported["truth"]["unmapped_fields"]

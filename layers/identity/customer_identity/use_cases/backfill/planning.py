@@ -25,7 +25,7 @@ from customer_identity.storage import bulk, counter, keys, table
 from customer_identity.storage.entities import BackfillRunItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.backfill.planner import Held, Person, Plan, plan
-from customer_identity.use_cases.backfill.records import Record, Staff, read_record
+from customer_identity.use_cases.backfill.records import Identity, Record, Staff, read_record
 from customer_identity.use_cases.backfill.workspace import Workspace
 
 IDS = uuid.UUID("0b5c2f3e-6a51-4d7e-9a8e-0c1b2d3e4f50")  # namespace of the ids a backfill derives
@@ -182,10 +182,14 @@ def _person_entry(
         "customer_id": found.customer_id if found is not None else customer_id_for(run_id, person.phone),
         "number": number,
         "created_at": iso_time(founder.time) if founder and founder.time else started_at,
+        # The time of its opening ledger entries: fixed across runs (a rerun links and finds them).
+        "opened_at": found.created_at if found is not None else None,
         "fields": fields,
         "email": person.email,
         "password_hash": person.login.password_hash if person.login else None,
-        "rows": [{"collection": r.collection, "line": r.line, "id": r.legacy_id} for r in person.rows],
+        "rows": [
+            {"collection": r.collection, "line": r.line, "id": r.legacy_id, "balance": _balance(r)} for r in person.rows
+        ],
         "bookings": [
             {
                 "id": b.legacy_id,
@@ -252,3 +256,9 @@ def _staff_entry(staff: Staff) -> dict[str, Any]:
 
 def iso_time(moment: Any) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _balance(row: Identity) -> str | None:
+    """The balance a row carried (exact, as text), if any: it becomes an opening entry of the ledger."""
+    balance = row.fields.get("previous_balance")
+    return None if balance is None else str(balance)
