@@ -180,7 +180,7 @@ def session_request_counts() -> list[tuple[str, Counter[str]]]:
     from moto import mock_aws
 
     os.environ.update(
-        TABLE_NAME="bench-sessions",
+        TABLE_NAME="bench",  # as request_counts: one process configures one table
         JWT_SIGNING_KEY="bench-signing-key-" + "k" * 32,
         NOTIFICATION_SENDER="outbox",
         POWERTOOLS_TRACE_DISABLED="true",
@@ -200,7 +200,7 @@ def session_request_counts() -> list[tuple[str, Counter[str]]]:
 
     with mock_aws():
         runtime.reset()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench-sessions", **table_definition())
+        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
 
         def measure(name: str, operation: Callable[[], object]) -> object:
