@@ -53,12 +53,21 @@ def name_conflicts(truth: dict[str, Any]) -> int:
     return sum(any(c["field"] == "name" for c in person["conflicts"]) for person in truth["persons"])
 
 
+def balance_conflicts(truth: dict[str, Any]) -> int:
+    """Customers with more than one row carrying a balance: each has one review item (balance_conflict)."""
+    return sum(bool(person["balance_conflict"]) for person in truth["persons"])
+
+
+# Review items about a whole customer, not a held row: confirmed (dismissed) by a person.
+CUSTOMER_REASONS = {"name_conflict", "balance_conflict"}
+
+
 def test_every_held_row_is_listed_once_with_its_reason_and_no_secret(imported: dict[str, Any]) -> None:
     everything = every(imported["admin"], "open")
-    listed = [item for item in everything if item["reason"] != "name_conflict"]
+    listed = [item for item in everything if item["reason"] not in CUSTOMER_REASONS]
     expected = sorted((h["collection"], h["line"], h["reason"]) for h in imported["truth"]["held"])
     assert sorted((i["collection"], i["line"], i["reason"]) for i in listed) == expected
-    assert len(everything) - len(listed) == name_conflicts(imported["truth"])
+    assert len(everything) - len(listed) == name_conflicts(imported["truth"]) + balance_conflicts(imported["truth"])
     assert [i["created_at"] for i in listed] == sorted(i["created_at"] for i in listed)  # oldest first
     text = str(listed)
     assert "$2b$" not in text and "source_line" not in text
@@ -102,7 +111,7 @@ def test_every_held_row_can_be_attached_or_dismissed_until_nothing_is_open(impor
         page = admin.get("/admin/review", params={"limit": 9, **({"cursor": cursor} if cursor else {})}).json()
         for item in page["items"]:
             url = f"/admin/review/{quote(item['review_id'], safe='')}"
-            if item["reason"] in {"not_json", "name_conflict"}:  # nothing to attach: decided, then dismissed
+            if item["reason"] in {"not_json", *CUSTOMER_REASONS}:  # nothing to attach: decided, then dismissed
                 answer = admin.post(url, json={"action": "dismiss", "note": "cut off, or the kept name is right"})
                 assert answer.status_code == 200, answer.text
                 dismissed += 1
@@ -132,7 +141,7 @@ def test_every_held_row_can_be_attached_or_dismissed_until_nothing_is_open(impor
         if cursor is None:
             break
     assert every(admin, "open") == []
-    held = len(imported["truth"]["held"]) + name_conflicts(imported["truth"])
+    held = len(imported["truth"]["held"]) + name_conflicts(imported["truth"]) + balance_conflicts(imported["truth"])
     assert len(every(admin, "resolved")) + len(every(admin, "dismissed")) == held
     assert len(attached) >= held - dismissed - 1  # the row the concurrency test resolved may be either
     aliases = 0
