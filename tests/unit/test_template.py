@@ -47,6 +47,7 @@ READERS = {
     "GetAuditFunction",
     "ListReviewFunction",
     "GetStatsFunction",
+    "GetMonthlyStatsFunction",
     "ExportCustomersFunction",
 }
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem", "PartiQLUpdate"}

@@ -33,6 +33,7 @@ from customer_identity.runtime.booking_builders import (  # noqa: F401 (the hand
 from customer_identity.runtime.identity_builders import (  # noqa: F401 (the handlers' API)
     config,
     dashboard,
+    monthly_dashboard,
     listing,
     lookup_reader,
     numbering,
