@@ -27,11 +27,12 @@ CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/n
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install java run reset token backfill test lint template-lint openapi fuzz bench cost clean
+.PHONY: help install java chromium console browser run reset token first-admin backfill test lint template-lint openapi fuzz bench cost clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
 	@echo "make reset    forget the local data"
+	@echo "make first-admin EMAIL=you@example.com [NAME=...]   the first admin, with a one-time set-password link to the console"
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
@@ -85,9 +86,26 @@ $(DYNAMODB_LOCAL):
 	test -f $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar && test -d $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal_lib
 	touch $@
 
-install: $(BIN)/.installed java $(DYNAMODB_LOCAL)
+# The console (functions/serve_console/console: plain ES modules, no bundling): its pinned tools from npm,
+# then types generated from docs/openapi.json and a type check of every module against them.
+CONSOLE_NPM := console/node_modules/.installed
+$(CONSOLE_NPM): console/package.json console/package-lock.json
+	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+console: $(CONSOLE_NPM)
+	cd console && npm run -s build
+
+# The browser tests drive Debian's chromium (Playwright for Python, never `playwright install`).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if $(CAN_APT); then $(APT_INSTALL) chromium; else \
+		echo "make test needs Chromium for the console's browser tests: e.g. sudo apt-get install chromium" >&2; exit 1; fi; fi
+
+install: $(BIN)/.installed java $(DYNAMODB_LOCAL) console
 
 run: install
+	@echo "console: http://127.0.0.1:$(PORT)/console/ (no admin yet? in another terminal: make first-admin EMAIL=you@example.com)"
 	PORT=$(PORT) $(BIN)/python -m devserver.server
 
 reset:
@@ -96,6 +114,12 @@ reset:
 ROLE ?= admin
 token: install
 	@$(BIN)/python -m devserver.token --role $(ROLE)
+
+EMAIL ?=
+NAME ?=
+first-admin: install
+	@test -n "$(EMAIL)" || { echo "usage: make first-admin EMAIL=you@example.com [NAME='Your Name']" >&2; exit 2; }
+	@PORT=$(PORT) $(BIN)/python -m devserver.first_admin --email "$(EMAIL)" $(if $(NAME),--name "$(NAME)")
 
 DIR ?=
 backfill: install
@@ -120,7 +144,12 @@ test: lint template-lint
 	$(BIN)/python -m devserver.openapi --check
 	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
 	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
+	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory fuzz
+
+# The console's journeys and axe-core checks in headless Chromium against a local server (tests/browser).
+browser: install chromium
+	$(BIN)/python -m pytest tests/browser
 
 # Schemathesis against the local server (its own DynamoDB Local in a temporary folder), the OpenAPI
 # document as the contract: fails on a 5xx or any status, content type, header or body it does not declare.
@@ -135,4 +164,4 @@ cost: install
 	$(BIN)/python bench/cost.py
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl
+	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) .tools console/node_modules console/types .pytest_cache .ruff_cache .aws-sam .asl

@@ -33,9 +33,9 @@ from customer_identity.runtime.booking_builders import (  # noqa: F401 (the hand
 from customer_identity.runtime.identity_builders import (  # noqa: F401 (the handlers' API)
     config,
     dashboard,
-    monthly_dashboard,
     listing,
     lookup_reader,
+    monthly_dashboard,
     numbering,
     profiles,
     registration,

@@ -1,0 +1,267 @@
+"""The console's journeys in headless Chromium, each page checked by axe-core and photographed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    DP_EMAIL,
+    DP_PASSWORD,
+    check_page,
+    money,
+    record_time,
+    run_tool,
+    sign_in,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_first_admin_step_runs_once_and_its_link_signed_the_admin_in(
+    first_admin: str, data_dir: Path, base_url: str
+) -> None:
+    again = run_tool(data_dir, "devserver.first_admin", "--email", "second@example.com", base_url=base_url)
+    assert again.returncode == 1 and "admin_exists" in again.stderr
+
+
+def test_static_files_come_with_a_strict_policy(base_url: str) -> None:
+    answer = httpx.get(f"{base_url}/console/")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/html; charset=utf-8"
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy and "unsafe" not in policy
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert httpx.get(f"{base_url}/console/js/main.js").headers["content-type"].startswith("text/javascript")
+    assert httpx.get(f"{base_url}/console/js/../../template.yaml").status_code == 404
+
+
+def test_sign_in_refuses_a_wrong_password_in_words_and_sign_out_says_so(page: Page, first_admin: str) -> None:
+    page.goto("/console/")
+    check_page(page, "sign-in")
+    page.get_by_label("Email or phone").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("That email or phone and password do not match an account.")
+    sign_in(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_have_text("You have signed out.")
+    page.reload()  # the token lived in memory only: nothing survives a reload
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+
+
+def test_the_dashboard_shows_every_figure_of_the_stats_and_the_months(
+    page: Page, api: httpx.Client, seeded: dict[str, Any]
+) -> None:
+    sign_in(page)
+    started = time.perf_counter()
+    page.goto("/console/#/")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator("main[aria-busy=true]")).to_have_count(0)
+    record_time("dashboard page load (navigate to every figure shown)", time.perf_counter() - started)
+    started = time.perf_counter()
+    stats = api.get("/admin/stats").json()
+    record_time("plain GET /admin/stats (httpx, same run)", time.perf_counter() - started)
+    monthly = api.get("/admin/stats/monthly").json()
+    shown = {cell.get_attribute("data-figure"): cell.inner_text() for cell in page.locator("[data-figure]").all()}
+    assert shown == {
+        "customers.total": str(stats["customers"]["total"]),
+        "customers.with_login": str(stats["customers"]["with_login"]),
+        "customers.with_email": str(stats["customers"]["with_email"]),
+        "customers.merged_away": str(stats["customers"]["merged_away"]),
+        "bookings.total": str(stats["bookings"]["total"]),
+        "bookings.total_spent": money(stats["bookings"]["total_spent"]),
+        "review_open": str(stats["review_open"]),
+    }
+    assert stats["customers"]["total"] > 3 and stats["review_open"] > 0
+    page.get_by_text("Every month, exact").click()
+    rows = page.get_by_role("table", name="Months").locator("tbody tr")
+    expected = [
+        [
+            m["month"],
+            str(m["customers_created"]),
+            *(str(m["became"][s]) for s in ("trial", "active", "paused", "stopped")),
+            str(m["bookings"]),
+            money(m["revenue"]),
+        ]
+        for m in monthly["months"]
+    ]
+    assert [row.locator("td").all_inner_texts() for row in rows.all()] == expected
+    by_status = page.get_by_role("table", name="Customers by status").locator("tbody tr")
+    assert {r.locator("td").nth(0).inner_text(): int(r.locator("td").nth(1).inner_text()) for r in by_status.all()} == (
+        stats["customers"]["by_status"]
+    )
+    check_page(page, "dashboard")
+
+
+def test_one_search_box_finds_a_legacy_id_any_phone_shape_and_a_name(page: Page, seeded: dict[str, Any]) -> None:
+    sign_in(page)
+    search = page.get_by_label("Search customers")
+    page.goto("/console/#/customers")
+    check_page(page, "customers")
+    for text, expected in (
+        (seeded["legacy_id"], None),
+        ("098111 22233", "Ravi Rao"),
+        ("user_9811122233", "Ravi Rao"),
+        ("zoe", "Zoë Fernandes"),
+        ("ravi", "Ravi R."),
+    ):
+        search.fill(text)
+        started = time.perf_counter()
+        page.get_by_role("button", name="Search").click()
+        status = page.get_by_role("status").filter(has_text="found for")
+        expect(status).to_be_visible()
+        record_time(f"search {text!r}", time.perf_counter() - started)
+        assert page.get_by_role("table").count() >= 1
+        if expected:
+            expect(page.get_by_role("cell", name=expected, exact=True).first).to_be_visible()
+    expect(page.get_by_role("cell", name="Ravi Rao", exact=True)).to_be_visible()  # "ravi" finds both
+    page.go_back()  # the search lives in the URL: Back shows the previous one
+    expect(page.get_by_role("status")).to_contain_text("zoe")
+    search.fill("nobody-like-this")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_have_text("No customer matches “nobody-like-this”.")
+    check_page(page, "customers-search")
+
+
+def test_an_admin_edits_a_profile_and_books(page: Page, api: httpx.Client, seeded: dict[str, Any]) -> None:
+    number = seeded["customers"]["Zoë Fernandes"]["customer_number"]
+    sign_in(page)
+    page.goto(f"/console/#/customers/{number}")
+    expect(page.get_by_role("heading", name=f"{number} Zoë Fernandes")).to_be_visible()
+    page.get_by_label("Area").fill("HSR Layout")
+    page.get_by_label("Status").select_option("paused")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    record_time("save a profile", time.perf_counter() - started)
+    customer = api.get(f"/customers/{number}").json()["customer"]
+    assert (customer["area"], customer["status"]) == ("HSR Layout", "paused")
+    page.get_by_label("Service").fill("Dry clean")
+    page.get_by_label("Amount").fill("120.25")
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Booked.")).to_be_visible()
+    expect(page.get_by_role("cell", name="₹120.25")).to_be_visible()
+    assert api.get(f"/customers/{number}").json()["customer"]["total_spent"] == "120.25"
+    check_page(page, "customer")
+
+
+def test_merge_shows_what_moves_then_merges_and_undoes(page: Page, api: httpx.Client, seeded: dict[str, Any]) -> None:
+    merged, kept = seeded["customers"]["Ravi R."], seeded["customers"]["Ravi Rao"]
+    sign_in(page)
+    page.goto(f"/console/#/merge?from={merged['customer_number']}&into={kept['customer_number']}")
+    preview = page.get_by_role("table", name="What the merge does")
+    expect(preview.get_by_role("row", name="Bookings")).to_contain_text("2")
+    expect(preview.get_by_role("row", name="Spent")).to_contain_text("₹249.60")
+    check_page(page, "merge")
+    page.get_by_role("button", name=f"Merge {merged['customer_number']} into {kept['customer_number']}…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Merge").click()
+    expect(page.get_by_role("heading", name=f"{kept['customer_number']} Ravi Rao")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Merged")).to_be_visible()
+    assert api.get(f"/customers/{merged['customer_number']}").json()["resolved_from"] == "merged"
+    page.get_by_role("button", name=f"Undo merge of {merged['customer_number']}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Undo merge").click()
+    expect(page.get_by_role("status").filter(has_text="Undone.")).to_be_visible()
+    assert api.get(f"/customers/{merged['customer_number']}").json()["resolved_from"] == "customer_number"
+    page.goto(f"/console/#/merge?from={kept['customer_number']}&into={kept['customer_number']}")
+    expect(page.get_by_text("These are the same customer.")).to_be_visible()
+
+
+def test_review_rows_are_attached_and_dismissed_and_the_dashboard_count_goes_down(
+    page: Page, api: httpx.Client, seeded: dict[str, Any]
+) -> None:
+    before = api.get("/admin/stats").json()["review_open"]
+    sign_in(page)
+    page.goto("/console/#/review")
+    expect(page.get_by_role("status").filter(has_text="rows waiting")).to_have_text(f"{before} rows waiting.")
+    check_page(page, "review")
+    first = page.get_by_role("article").first
+    first.get_by_label("Why dismiss").fill("line cut off in the export")
+    first.get_by_role("button", name="Dismiss").click()
+    expect(first.get_by_role("status")).to_have_text("Dismissed.")
+    title = (
+        page.get_by_role("article").filter(has=page.get_by_role("button", name="Attach")).first.get_by_role("heading")
+    )
+    attachable = page.get_by_role("article", name=title.inner_text(), exact=True)
+    number = seeded["customers"]["Ravi Rao"]["customer_number"]
+    attachable.get_by_label("Customer (any identifier)").fill(number)
+    attachable.get_by_role("button", name="Attach").click()
+    outcome = attachable.locator(".message-slot")
+    expect(outcome).not_to_be_empty()
+    attached = outcome.inner_text() == f"Attached to {number}."
+    if not attached:  # some reasons cannot be attached: the refusal is in words, never a code
+        assert "cannot be attached" in outcome.inner_text() or "already" in outcome.inner_text()
+    after = api.get("/admin/stats").json()["review_open"]
+    assert after == before - 1 - int(attached)
+    page.goto("/console/#/")
+    expect(page.locator("[data-figure=review_open]")).to_have_text(str(after))
+
+
+def test_deactivating_a_staff_account_ends_its_session(
+    browser: Browser, base_url: str, page: Page, seeded: dict[str, Any]
+) -> None:
+    other = browser.new_context(base_url=base_url)
+    person = other.new_page()
+    sign_in(person, DP_EMAIL, DP_PASSWORD)
+    expect(person.get_by_role("heading", name="My customers")).to_be_visible()
+    sign_in(page)
+    page.goto("/console/#/staff")
+    check_page(page, "staff")
+    page.get_by_role("button", name="Deactivate Kiran").click()
+    page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_role("status").filter(has_text="Deactivated Kiran.")).to_be_visible()
+    person.reload()  # any request now: the session has ended
+    sign_in_failed = person.get_by_role("alert")
+    person.get_by_label("Email or phone").fill(DP_EMAIL)
+    person.get_by_label("Password").fill(DP_PASSWORD)
+    person.get_by_role("button", name="Sign in").click()
+    expect(sign_in_failed).to_contain_text("deactivated")
+    page.get_by_role("button", name="Reactivate Kiran").click()
+    expect(page.get_by_role("status").filter(has_text="Reactivated Kiran.")).to_be_visible()
+    other.close()
+
+
+def test_a_session_ended_by_an_admin_sends_the_person_to_sign_in_with_the_reason(
+    browser: Browser, base_url: str, page: Page, api: httpx.Client, seeded: dict[str, Any]
+) -> None:
+    other = browser.new_context(base_url=base_url)
+    person = other.new_page()
+    sign_in(person, DP_EMAIL, DP_PASSWORD)
+    expect(person.get_by_role("heading", name="My customers")).to_be_visible()
+    api.patch(f"/admin/staff/{seeded['delivery_person']}", json={"active": False})
+    person.get_by_role("link", name="My customers").click()
+    person.evaluate("() => window.dispatchEvent(new HashChangeEvent('hashchange'))")
+    expect(person.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(person.get_by_role("status")).to_contain_text("deactivated")
+    api.patch(f"/admin/staff/{seeded['delivery_person']}", json={"active": True})
+    other.close()
+
+
+def test_a_delivery_person_sees_their_round_on_a_phone(browser: Browser, base_url: str, seeded: dict[str, Any]) -> None:
+    phone = browser.new_context(
+        base_url=base_url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    sign_in(page, DP_EMAIL, DP_PASSWORD)
+    expect(page.get_by_role("heading", name="My customers")).to_be_visible()
+    stops = page.get_by_role("article")
+    expect(stops).to_have_count(2)
+    expect(stops.first).to_contain_text("12 Temple Street")
+    assert (
+        stops.first.get_by_role("link", name="Open in maps")
+        .get_attribute("href", timeout=1000)
+        .startswith("https://maps.google.com/?q=")
+    )
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    for hidden in ("Merge", "Staff", "Dashboard", "Download the billing CSV"):
+        assert page.get_by_text(hidden, exact=True).count() == 0
+    check_page(page, "delivery-phone")
+    page.goto("/console/#/merge")
+    expect(page.get_by_role("heading", name="Not available")).to_be_visible()
+    phone.close()
