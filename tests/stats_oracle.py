@@ -1,6 +1,6 @@
 """The oracle for ``GET /admin/stats``: every figure recomputed from a full scan of the raw table.
 
-Written out from the documented counting rules (README, docs/data-model.md), deliberately not from
+Written out from the documented counting rules (docs/api.md, docs/data-model.md), deliberately not from
 ``use_cases.stats``, so a mistake in either shows up as a difference. Items are DynamoDB's raw
 attribute-value maps (``{"status": {"S": "active"}}``), as a ``Scan`` returns them.
 
@@ -32,6 +32,7 @@ class Tally:
         self.review_open = 0
         self.bookings = 0
         self.spent = Decimal(0)
+        self.balance = Decimal(0)
         # per month (YYYY-MM): {"created": n, "became#<status>": n, "bookings": n, "revenue": Decimal}
         self.months: dict[str, Counter[str]] = {}
 
@@ -71,6 +72,7 @@ class Tally:
             "staff": {"by_role": _non_zero(self.staff_by_role)},
             "review_open": self.review_open,
             "bookings": {"total": self.bookings, "total_spent": f"{self.spent:.2f}"},
+            "total_balance": f"{self.balance:.2f}",
         }
 
 
@@ -85,6 +87,9 @@ def number(item: Raw, name: str) -> Decimal | None:
 
 
 def count_customer(item: Raw, tally: Tally) -> None:
+    # The business's total balance is every customer's balance summed, merged away or not (the
+    # service counts ledger entries instead: ledger_mismatches checks that the two agree per customer).
+    tally.balance += number(item, "balance") or Decimal(0)
     if number(item, "customer_number") is None:
         return  # a claim (a create between claiming the phone and taking its number): not a customer yet
     created_at = text(item, "created_at") or ""
@@ -149,6 +154,22 @@ def scan(client: Any, table: str) -> list[Raw]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def ledger_mismatches(items: list[Raw]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Customers whose ``balance`` is not the sum of their ledger entries: {customer_id: (balance, sum)}."""
+    balances = {
+        text(i, "customer_id"): number(i, "balance") or Decimal(0) for i in items if text(i, "entity") == "customer"
+    }
+    sums: Counter[str] = Counter()
+    for item in items:
+        if text(item, "entity") == "ledger_entry":
+            sums[text(item, "customer_id") or ""] += number(item, "amount") or Decimal(0)  # type: ignore[assignment]
+    return {
+        customer: (balance, Decimal(sums.get(customer, 0)))
+        for customer, balance in balances.items()
+        if customer and balance != sums.get(customer, 0)
+    }
+
+
 def tally_of(items: list[Raw]) -> Tally:
     tally = Tally()
     for item in items:
@@ -174,8 +195,10 @@ def assert_monthly_match_scan(monthly: dict[str, Any], client: Any, table: str) 
 
 def assert_stats_match_scan(stats: dict[str, Any], client: Any, table: str) -> dict[str, Any]:
     """Compare every figure of ``stats`` with a scan of ``table``; the expected figures."""
-    expected = expected_stats(scan(client, table))
+    items = scan(client, table)
+    expected = expected_stats(items)
     assert stats == expected, _difference(stats, expected)
+    assert ledger_mismatches(items) == {}
     return expected
 
 

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     # One worker: requests in a fixed order, so the server's state and a run repeat with the seed.
     parser.add_argument("--workers", default=os.environ.get("FUZZ_WORKERS", "1"))
     parser.add_argument("--passes", default=",".join(PASSES), help="comma-separated, of: " + ", ".join(PASSES))
+    parser.add_argument("--report-dir", type=Path, help="write each pass's JSON run report here, as fuzz-<pass>.json")
     parser.add_argument("schemathesis_args", nargs="*", help="passed on to `schemathesis run` (after --)")
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
@@ -102,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             failed = []
             for name in args.passes.split(","):
                 print(f"fuzz pass: as {'an' if name[0] in 'aeiou' else 'a'} {name}", flush=True)
-                command = schemathesis_command(args, url, [part.format(**env) for part in PASSES[name]])
+                extra = [part.format(**env) for part in PASSES[name]]
+                if args.report_dir:
+                    extra += ["--report", "json", "--report-json-path", str(args.report_dir / f"fuzz-{name}.json")]
+                command = schemathesis_command(args, url, extra)
                 if subprocess.run(command, env=env, check=False).returncode != 0:
                     failed.append(name)
         errors = server_errors(log)

@@ -1,4 +1,5 @@
-"""The README journey through a client generated from docs/openapi.json, as a frontend team would use it.
+"""The walkthrough journey (docs/walkthrough.md) through a client generated from docs/openapi.json,
+as a frontend team would use it.
 
 ``openapi-python-client`` generates a typed client from the document; every call below goes through
 its generated functions only (the local outbox, which is not part of the API, is read with httpx).

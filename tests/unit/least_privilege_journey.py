@@ -106,6 +106,9 @@ def journey(
         expect=404,
     )
     run("list_customer_bookings", expect=200)
+    run("adjust_balance", expect=201)
+    run("adjust_balance", expect=201)  # the same Idempotency-Key: answered from the entry it posted
+    run("get_customer_ledger", expect=200)
     path = {"path": f"/bookings/{booking}", "pathParameters": {"booking_id": booking}}
     run("update_booking", event("update_booking", **path), expect=200)
     run("update_booking", event("update_booking", {"status": "cancelled"}, **path))

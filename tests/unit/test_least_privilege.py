@@ -63,6 +63,8 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     | (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*"), ("dynamodb:GetItem", "EMAIL#*")})
     | {("dynamodb:GetItem", "IDEMPOTENCY#create_booking"), ("dynamodb:PutItem", "EMAIL#*")},
     "ListCustomerBookingsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
+    "GetCustomerLedgerFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
+    "AdjustBalanceFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "UpdateBookingFunction": (
         ADOPTING
         & {

@@ -54,6 +54,7 @@ def test_an_empty_table_counts_nothing(domain: Domain) -> None:
         "staff": {"by_role": {}},
         "review_open": 0,
         "bookings": {"total": 0, "total_spent": "0.00"},
+        "total_balance": "0.00",
     }
 
 

@@ -4,14 +4,20 @@ Read-only functions get read-only use cases (``*_reader``): their resolver never
 abandoned create, so they never write (their IAM policy is read-only). Each builder imports its use
 case itself, so a function's cold start pays only for the modules it uses. The builders live beside
 the feature they build (:mod:`.identity_builders`, :mod:`.sign_in_builders`,
-:mod:`.booking_builders`, :mod:`.admin_builders`); handlers
-call them as ``runtime.<builder>()``.
+:mod:`.booking_builders`, :mod:`.admin_builders`); handlers call them as ``runtime.<builder>()``.
+Importing it registers SnapStart's hooks (:mod:`.snapshot_hooks`).
 """
 
 from __future__ import annotations
 
 from customer_identity.core.settings import settings
-from customer_identity.runtime import admin_builders, booking_builders, identity_builders, sign_in_builders
+from customer_identity.runtime import (  # noqa: F401 (snapshot_hooks registers SnapStart's hooks on import)
+    admin_builders,
+    booking_builders,
+    identity_builders,
+    sign_in_builders,
+    snapshot_hooks,
+)
 from customer_identity.runtime.admin_builders import (  # noqa: F401 (the handlers' API)
     STRANDED_PAGE,
     alias_check,
@@ -33,6 +39,8 @@ from customer_identity.runtime.booking_builders import (  # noqa: F401 (the hand
 from customer_identity.runtime.identity_builders import (  # noqa: F401 (the handlers' API)
     config,
     dashboard,
+    ledger,
+    ledger_reader,
     listing,
     lookup_reader,
     monthly_dashboard,

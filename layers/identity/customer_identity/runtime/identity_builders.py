@@ -11,6 +11,7 @@ from customer_identity.storage import table
 
 if TYPE_CHECKING:
     from customer_identity.core.models.stats import DashboardStats, MonthlyStats
+    from customer_identity.use_cases.identity.ledger import Ledger
     from customer_identity.use_cases.identity.listing import Listing
     from customer_identity.use_cases.identity.lookup import Lookup
     from customer_identity.use_cases.identity.numbering import Numbering
@@ -81,6 +82,20 @@ def profiles() -> Profiles:
 
 
 @cache
+def ledger() -> Ledger:
+    from customer_identity.use_cases.identity.ledger import Ledger
+
+    return Ledger(config(), resolver(), views())
+
+
+@cache
+def ledger_reader() -> Ledger:
+    from customer_identity.use_cases.identity.ledger import Ledger
+
+    return Ledger(config(), resolver_reader(), views())
+
+
+@cache
 def listing() -> Listing:
     from customer_identity.use_cases.identity.listing import Listing
 
@@ -114,6 +129,8 @@ BUILDERS = (
     resolver_reader,
     lookup_reader,
     profiles,
+    ledger,
+    ledger_reader,
     listing,
     dashboard,
     monthly_dashboard,

@@ -18,6 +18,9 @@ Items (``pk`` / ``sk``):
 * ``OUTBOX#<to>`` / ``<created_at>#<id>`` -- messages kept by the local outbox sender.
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
+* ``CUSTOMER#<customer_id>`` / ``LEDGER#<created_at>#<entry_id>`` -- a balance ledger entry in its
+  customer's item collection; ``LEDGERKEY#<sha256>`` / ``LEDGERKEY`` -- the ``Idempotency-Key`` of an
+  adjustment, naming the entry it posted (a retry finds it instead of posting again).
 * ``IDEMPOTENCY#create_booking`` / hash of a key -- Powertools idempotency records.
 * ``AUDIT#alias_check`` / ``STATE`` -- the latest alias check (a background scan of the markers).
 * ``STATS#<shard>`` / ``STATS`` -- exact dashboard counters, sharded (:data:`STATS_SHARDS` items);
@@ -82,6 +85,18 @@ def bookings_partition(customer_id: str) -> str:
 
 def booking_key(customer_id: str, created_at: str, booking_id: str) -> Key:
     return bookings_partition(customer_id), f"{BOOKING_SK_PREFIX}{created_at}#{booking_id}"
+
+
+LEDGER_SK_PREFIX = "LEDGER#"
+
+
+def ledger_entry_key(customer_id: str, created_at: str, entry_id: str) -> Key:
+    return bookings_partition(customer_id), f"{LEDGER_SK_PREFIX}{created_at}#{entry_id}"
+
+
+def ledger_request_key(key_digest: str) -> Key:
+    """The marker of an adjustment's ``Idempotency-Key`` (its SHA-256, with the caller's id)."""
+    return f"LEDGERKEY#{key_digest}", "LEDGERKEY"
 
 
 def booking_ref_key(booking_id: str) -> Key:

@@ -9,6 +9,7 @@ from customer_identity.storage import keys
 from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
+    LedgerEntryItem,
     MergeLinkItem,
     OutboxItem,
     ReviewItem,
@@ -192,6 +193,11 @@ def _collection_page[T: TableItem](
 def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BookingItem], str | None]:
     """A customer's bookings, newest first."""
     return _collection_page(BookingItem, customer_id, keys.BOOKING_SK_PREFIX, "bookings", limit=limit, cursor=cursor)
+
+
+def ledger_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[LedgerEntryItem], str | None]:
+    """A customer's ledger entries, newest first."""
+    return _collection_page(LedgerEntryItem, customer_id, keys.LEDGER_SK_PREFIX, "ledger", limit=limit, cursor=cursor)
 
 
 def oldest_bookings(customer_id: str, *, limit: int, merge_id: str | None = None) -> list[BookingItem]:

@@ -82,6 +82,15 @@ def client() -> Any:
     return _client
 
 
+def drop_client() -> None:
+    """Close and forget the client (its pooled connections); the next call makes a new one. For a
+    SnapStart snapshot, which must carry no connection (:mod:`customer_identity.runtime.snapshot_hooks`)."""
+    global _client
+    if _client is not None:
+        _client.close()
+    _client = None
+
+
 def get[T: TableItem](cls: type[T], key: Key) -> T | None:
     """The item at ``key`` if it is a ``cls`` (strongly consistent), else None."""
     try:

@@ -4,35 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import Input, Name, Text
+from customer_identity.core.models.money import Money
 from customer_identity.core.wire import (
-    AMOUNT_IN_PATTERN,
     DecimalString,
     Timestamp,
 )
 
 BookingStatus = Literal["scheduled", "completed", "cancelled"]
-CENTS = Decimal("0.01")
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits only: no sign, exponent, "_" or spaces
 _ISO_DATE_TIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
 )
-
-
-def _plain_decimal(value: object) -> Decimal:
-    """A JSON string or number (or a Decimal from code) written as plain ASCII digits and a decimal point."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError('must be a decimal string like "249.50"')
-    text = value if isinstance(value, str) else format(value, "f") if isinstance(value, Decimal) else repr(value)
-    if not _PLAIN_DECIMAL.fullmatch(text):
-        raise ValueError('must be plain digits with an optional decimal point, like "249.50"')
-    return Decimal(text)
 
 
 def _iso_date_time(value: object) -> object:
@@ -41,22 +28,6 @@ def _iso_date_time(value: object) -> object:
     return value
 
 
-# Exact money: plain ASCII digits, at most 2 decimal places, never negative; stored with 2 places.
-Money = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
-    BeforeValidator(_plain_decimal),
-    AfterValidator(lambda amount: amount.quantize(CENTS)),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": AMOUNT_IN_PATTERN,
-            "examples": ["249.50"],
-            "description": "A decimal string; a JSON number is accepted too, for old clients",
-        },
-        mode="validation",
-    ),
-]
 # A date-time written as ISO-8601 (seconds and offset optional); never a number.
 IsoDateTime = Annotated[
     datetime,

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import AccountId, Address, Area, Email, Input, Name, PhoneText
+from customer_identity.core.models.profile_fields import (
+    CalendarDate,
+    HttpsUrl,
+    Location,
+    LocationAnswer,
+    Notes,
+    ProductPrices,
+)
 from customer_identity.core.wire import (
     DecimalString,
     Timestamp,
@@ -26,6 +35,20 @@ class NewCustomer(Input):
     address: Address | None = None
     area: Area | None = None
     status: CustomerStatus | None = Field(default=None, description=f"Defaults to {DEFAULT_STATUS!r}")
+    map_link: HttpsUrl | None = Field(default=None, description="A maps link to the house (https)")
+    house_image_url: HttpsUrl | None = Field(default=None, description="A photo of the house (https)")
+    location: Location | None = None
+    trial_start_date: CalendarDate | None = Field(default=None, description="When a trial began (YYYY-MM-DD)")
+    marketing_person_id: AccountId | None = Field(
+        default=None, description="Staff account id of the marketing person who signed the customer up"
+    )
+    marketing_person_name: Name | None = Field(
+        default=None, description="The marketing person's name, when they have no account (legacy data)"
+    )
+    notes: Notes | None = None
+    custom_product_prices: ProductPrices | None = Field(
+        default=None, description="Per-product prices agreed with this customer: product id -> exact decimal"
+    )
 
 
 class CustomerChanges(Input):
@@ -43,6 +66,20 @@ class CustomerChanges(Input):
     delivery_person_id: AccountId | None = Field(
         default=None, description="Staff account id of a delivery person (admins only); null unassigns"
     )
+    map_link: HttpsUrl | None = Field(default=None, description="A maps link to the house (https)")
+    house_image_url: HttpsUrl | None = Field(default=None, description="A photo of the house (https)")
+    location: Location | None = None
+    trial_start_date: CalendarDate | None = Field(default=None, description="When a trial began (YYYY-MM-DD)")
+    marketing_person_id: AccountId | None = Field(
+        default=None, description="Staff account id of the marketing person who signed the customer up"
+    )
+    marketing_person_name: Name | None = Field(
+        default=None, description="The marketing person's name, when they have no account (legacy data)"
+    )
+    notes: Notes | None = None
+    custom_product_prices: ProductPrices | None = Field(
+        default=None, description="Per-product prices agreed with this customer: product id -> exact decimal"
+    )
 
 
 class Customer(Answer):
@@ -58,6 +95,9 @@ class Customer(Answer):
     delivery_person_id: str | None
     total_bookings: int
     total_spent: DecimalString = Field(description="Exact decimal, 2 places")
+    balance: DecimalString = Field(
+        default=Decimal("0.00"), description="The exact sum of the customer's ledger entries (GET .../ledger)"
+    )
     previous_balance: DecimalString | None = Field(
         default=None, description="Balance carried over from a legacy system: exact decimal, 2 places"
     )
@@ -65,6 +105,12 @@ class Customer(Answer):
         default_factory=dict, description="Per-product prices agreed with this customer: exact decimals, 2 places"
     )
     notes: str | None = None
+    map_link: str | None = None
+    house_image_url: str | None = None
+    location: LocationAnswer | None = None
+    trial_start_date: str | None = Field(default=None, description="YYYY-MM-DD")
+    marketing_person_id: str | None = None
+    marketing_person_name: str | None = None
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -100,7 +146,9 @@ class CustomerPage(Answer):
 # What GET /admin/exports/customers.csv answers (the rules: use_cases/admin/exports.py, docs/exports.md).
 EXPORT_DESCRIPTION = (
     "Columns: customer_number, customer_id, phone, name, email, status, area, address, delivery_person_id, "
-    "total_bookings, total_spent, previous_balance, in customer-number order. UTF-8 with a byte-order mark, "
+    "total_bookings, total_spent, previous_balance, map_link, house_image_url, location_lat, location_lng, "
+    "trial_start_date, marketing_person_id, marketing_person_name, notes, custom_product_prices (product=price; "
+    "…), in customer-number order. UTF-8 with a byte-order mark, "
     "a header row, RFC 4180 quoting with CRLF. A text cell starting with `=`, `+`, `-`, `@`, tab, CR or `'` "
     "is prefixed with `'` (phones read `'+91…`); numeric cells are plain decimals. A small export is the "
     "answer (200); a larger one is written page by page to storage and the answer is `303 See Other` to a "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -9,6 +10,7 @@ from pydantic import Field, StringConstraints
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import Input
 from customer_identity.core.wire import (
+    DecimalString,
     Timestamp,
 )
 
@@ -25,6 +27,10 @@ class MergeRequest(Input):
 class MergeMoved(Answer):
     bookings: int = Field(description="Bookings moved onto the survivor")
     aliases: int = Field(description="References of the merged customer that now resolve to the survivor")
+    balance: DecimalString = Field(
+        default=Decimal("0.00"),
+        description="The merged customer's balance, moved to the survivor as two ledger entries",
+    )
 
 
 class Merge(Answer):

@@ -38,6 +38,11 @@ class DashboardStats(Answer):
     staff: StaffCounts
     review_open: int = Field(description="Review items still open")
     bookings: BookingCounts
+    total_balance: SummedAmount = Field(
+        default="0.00",
+        description="Every customer's balance summed (every ledger entry): an exact decimal string with 2 places; "
+        "no merge, undo or other identity operation changes it",
+    )
 
 
 class MonthFigures(Answer):

@@ -27,6 +27,8 @@ from customer_identity.storage.entities.customer_items import (  # noqa: F401 (t
     BookingRefItem,
     CounterItem,
     CustomerItem,
+    LedgerEntryItem,
+    LedgerRequestItem,
 )
 from customer_identity.storage.entities.operation_items import (  # noqa: F401 (the package's API)
     BackfillRunItem,

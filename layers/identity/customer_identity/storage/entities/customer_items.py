@@ -40,10 +40,18 @@ class CustomerItem(TableItem, discriminator="customer"):
     phone_verified_at = UnicodeAttribute(null=True)
     # Bumped by every write; writes that replace the item are conditioned on it.
     revision = NumberAttribute(default=0)
-    # Operational profile fields brought by the backfill from legacy systems.
+    # The operational profile (use_cases/identity/profile_fields.py).
     previous_balance = DecimalAttribute(null=True)
+    # The exact sum of its ledger entries (use_cases/identity/ledger.py): changed only with an entry.
+    balance = DecimalAttribute(null=True)
     custom_product_prices = UnicodeAttribute(null=True)  # JSON object of product -> decimal string
     notes = UnicodeAttribute(null=True)
+    map_link = UnicodeAttribute(null=True)
+    house_image_url = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)  # JSON {"lat", "lng", "accuracy_meters"?}
+    trial_start_date = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    marketing_person_id = UnicodeAttribute(null=True)  # the marketing staff account that signed the customer up
+    marketing_person_name = UnicodeAttribute(null=True)  # a legacy name with no matching account
     backfill_run = UnicodeAttribute(null=True)  # the backfill run that created this customer
     # Set when an admin merge folded this customer into another: every reference to it forwards to
     # ``merged_into``; the item itself is kept (nothing is deleted) so the merge can be undone.
@@ -146,3 +154,27 @@ class BookingRefItem(TableItem, discriminator="booking_ref"):
 
     customer_id = UnicodeAttribute()
     booking_sk = UnicodeAttribute()
+
+
+class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
+    """One change of a customer's balance, in its item collection; never changed once written."""
+
+    entry_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    amount = DecimalAttribute()  # signed: a credit is positive
+    kind = UnicodeAttribute()  # opening, adjustment, merge_in, merge_out, reversal
+    reason = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    reverses = UnicodeAttribute(null=True)  # the entry this one reverses
+    merge_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # the legacy row an opening entry came from
+
+
+class LedgerRequestItem(TableItem, discriminator="ledger_request"):
+    """An adjustment's ``Idempotency-Key``: the entry it posted and a digest of what was asked."""
+
+    entry_key = UnicodeAttribute()  # the entry's sort key
+    customer_id = UnicodeAttribute()
+    request_digest = UnicodeAttribute()
+    created_at = UnicodeAttribute()

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
 )
 
 from customer_identity.storage import keys
-from customer_identity.storage.entities.base import TableItem
+from customer_identity.storage.entities.base import DecimalAttribute, TableItem
 
 
 class ReviewItem(TableItem, discriminator="review"):
@@ -84,6 +84,10 @@ class MergeItem(TableItem, discriminator="merge"):
     moved_bookings = NumberAttribute(default=0)
     moved_back = NumberAttribute(default=0)
     aliases = NumberAttribute(default=0)
+    # The merged customer's balance moved to the survivor, and the two ledger entries that moved it.
+    moved_balance = DecimalAttribute(null=True)
+    balance_out_entry = UnicodeAttribute(null=True)
+    balance_in_entry = UnicodeAttribute(null=True)
     legacy_ids = UnicodeSetAttribute(null=True)  # backfill: the legacy rows that joined the customer
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()

@@ -51,6 +51,15 @@ COLUMNS = (
     "total_bookings",
     "total_spent",
     "previous_balance",
+    "map_link",
+    "house_image_url",
+    "location_lat",
+    "location_lng",
+    "trial_start_date",
+    "marketing_person_id",
+    "marketing_person_name",
+    "notes",
+    "custom_product_prices",
 )
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -64,6 +73,10 @@ def text_cell(value: str | None) -> str:
 
 def number_cell(value: Decimal | int | None) -> str:
     return "" if value is None else f"{value:f}" if isinstance(value, Decimal) else str(int(value))
+
+
+def coordinate_cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
 
 
 def row_of(customer: Customer) -> list[str]:
@@ -80,6 +93,17 @@ def row_of(customer: Customer) -> list[str]:
         number_cell(customer.total_bookings),
         number_cell(customer.total_spent),
         number_cell(customer.previous_balance),
+        text_cell(customer.map_link),
+        text_cell(customer.house_image_url),
+        coordinate_cell(customer.location.lat if customer.location else None),
+        coordinate_cell(customer.location.lng if customer.location else None),
+        text_cell(customer.trial_start_date),
+        text_cell(customer.marketing_person_id),
+        text_cell(customer.marketing_person_name),
+        text_cell(customer.notes),
+        text_cell(
+            "; ".join(f"{product}={price:f}" for product, price in sorted(customer.custom_product_prices.items()))
+        ),
     ]
 
 

@@ -29,9 +29,9 @@ from customer_identity.core.clock import utc_now
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
-from customer_identity.storage.entities import BookingItem, CustomerItem, MergeItem, TableItem
+from customer_identity.storage.entities import BookingItem, CustomerItem, LedgerEntryItem, MergeItem, TableItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity import ledger, stats
 from customer_identity.use_cases.identity.markers import names_customer
 from customer_identity.use_cases.identity.resolution import Resolver
 
@@ -135,11 +135,17 @@ class Mover:
             merged = table.get(CustomerItem, keys.phone_key(record.merged_phone))
             assert merged is not None and merged.merge_id == record.merge_id, "the merged customer left its merge"
             restored = _restored(merged, record)
+            reversals = _balance_reversals(record, now)
+            if record.moved_balance:  # it had a balance, moved by the merge: back with its reversal
+                restored.balance = (merged.balance or Decimal("0")) + record.moved_balance
             tx.put(
                 "merged",
                 restored,
                 condition=Attr("merge_id").eq(record.merge_id) & Attr("revision").eq(record.merged_revision_after),
             )
+            for index, entry in enumerate(reversals):
+                tx.put(f"reversal:{index}", entry, condition=Attr("pk").not_exists())
+            stats.record(tx, *((None, entry) for entry in reversals), label="reversal_stats")
             tx.update(
                 "merge",
                 keys.merge_key(record.merge_id),
@@ -147,10 +153,15 @@ class Mover:
                 condition=Attr("state").eq("undoing"),
             )
             stats.record(tx, (merged, restored))
+        undone_balance = -(record.moved_balance or Decimal("0")) if record.state != "moving" else Decimal("0")
         tx.update(
             "survivor",
             keys.phone_key(survivor_phone[0]),
-            add_values={"merges_in_progress": -1, "revision": 1},
+            add_values={
+                "merges_in_progress": -1,
+                "revision": 1,
+                **({"balance": undone_balance} if undone_balance else {}),
+            },
             condition=names_customer(record.survivor_id),
         )
         self._commit(tx, record, survivor_phone)
@@ -184,6 +195,39 @@ def _moved(booking: BookingItem, customer_id: str, merge_id: str | None) -> Book
         moved.merge_id, moved.merge_updated_at = trail.pop() if trail else (None, None)
     moved.merge_trail = json.dumps(trail) if trail else None
     return moved
+
+
+def _balance_reversals(record: MergeItem, now: str) -> list[LedgerEntryItem]:
+    """The entries an undo posts: the merge's two balance entries reversed (none if it moved none)."""
+    moved = record.moved_balance or Decimal("0")
+    if not moved:
+        return []
+    assert record.merged_id and record.balance_out_entry and record.balance_in_entry
+    reason = f"merge {record.merge_id} undone"
+    return [
+        ledger.new_entry(
+            record.merged_id,
+            moved,
+            "reversal",
+            now=now,
+            by=record.undone_by,
+            merge_id=record.merge_id,
+            reverses=record.balance_out_entry,
+            reason=reason,
+            entry_id=f"{record.balance_out_entry}_rev",
+        ),
+        ledger.new_entry(
+            record.survivor_id,
+            -moved,
+            "reversal",
+            now=now,
+            by=record.undone_by,
+            merge_id=record.merge_id,
+            reverses=record.balance_in_entry,
+            reason=reason,
+            entry_id=f"{record.balance_in_entry}_rev",
+        ),
+    ]
 
 
 def _restored(merged: CustomerItem, record: MergeItem) -> CustomerItem:

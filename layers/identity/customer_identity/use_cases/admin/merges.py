@@ -20,6 +20,7 @@ survivor) finishes a merge a crash interrupted. Rules:
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from boto3.dynamodb.conditions import Attr
 
@@ -32,7 +33,7 @@ from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import CustomerItem, MergeItem, MergeLinkItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.admin.merge_moves import MOVING_STATES, Mover
-from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity import ledger, markers, stats
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
 from customer_identity.use_cases.identity.listing import check_limit
 from customer_identity.use_cases.identity.resolution import Resolver
@@ -113,8 +114,34 @@ class Merges:
             created_at=now,
             created_by=by,
         )
+        moved = ledger.balance_of(merged)
+        balance_entries = []
+        if moved:
+            after.balance = Decimal("0")
+            out = ledger.new_entry(
+                merged.customer_id,
+                -moved,
+                "merge_out",
+                now=now,
+                by=by,
+                merge_id=merge_id,
+                reason=f"balance moved to {survivor.customer_id} by merge {merge_id}",
+            )
+            into = ledger.new_entry(
+                survivor.customer_id,
+                moved,
+                "merge_in",
+                now=now,
+                by=by,
+                merge_id=merge_id,
+                reason=f"balance moved from {merged.customer_id} by merge {merge_id}",
+            )
+            record.moved_balance, record.balance_out_entry, record.balance_in_entry = moved, out.entry_id, into.entry_id
+            balance_entries = [out, into]
         tx = Transaction()
         tx.put("merge", record, condition=Attr("pk").not_exists())
+        for entry in balance_entries:
+            tx.put(f"entry:{entry.kind}", entry, condition=Attr("pk").not_exists())
         not_receiving = Attr("merges_in_progress").not_exists() | Attr("merges_in_progress").eq(0)
         tx.put(
             "merged",
@@ -124,7 +151,7 @@ class Merges:
         tx.update(
             "survivor",
             keys.phone_key(survivor.phone),
-            add_values={"merges_in_progress": 1, "revision": 1},
+            add_values={"merges_in_progress": 1, "revision": 1, **({"balance": moved} if moved else {})},
             condition=markers.names_customer(survivor.customer_id) & Attr("merged_into").not_exists(),
         )
         for role, customer in (("survivor", survivor), ("merged", merged)):
@@ -132,7 +159,7 @@ class Merges:
                 *keys.merge_link_key(customer.customer_id, now, merge_id), merge_id=merge_id, role=role
             )
             tx.put(f"{role}_link", link, condition=Attr("pk").not_exists())
-        stats.record(tx, (merged, after))  # live -> merged away
+        stats.record(tx, (merged, after), *((None, entry) for entry in balance_entries))  # live -> merged away
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -276,7 +303,11 @@ def merge_view(record: MergeItem, numbers: CustomerNumbers) -> Merge:
         survivor_number=numbers.format(int(record.survivor_number)),
         merged=record.merged_id,
         merged_number=numbers.format(int(record.merged_number)) if record.merged_number is not None else None,
-        moved=MergeMoved(bookings=int(record.moved_bookings or 0), aliases=int(record.aliases or 0)),
+        moved=MergeMoved(
+            bookings=int(record.moved_bookings or 0),
+            aliases=int(record.aliases or 0),
+            balance=(record.moved_balance or Decimal("0")).quantize(Decimal("0.01")),
+        ),
         legacy_ids=sorted(record.legacy_ids or ()),
         created_at=record.created_at,
         by=record.created_by,

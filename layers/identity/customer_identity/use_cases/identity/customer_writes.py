@@ -74,6 +74,12 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
         tx.check(
             "delivery_person", keys.staff_key(updated.delivery_person_id), condition=Attr("role").eq("delivery_person")
         )
+    if updated.marketing_person_id and updated.marketing_person_id != current.marketing_person_id:
+        tx.check(
+            "marketing_person",
+            keys.staff_key(updated.marketing_person_id),
+            condition=Attr("role").eq("marketing_staff"),
+        )
     if updated.phone != current.phone:
         tx.delete("customer", keys.phone_key(current.phone), condition=unchanged)
         tx.put("new_phone", updated, condition=Attr("pk").not_exists())
@@ -100,6 +106,10 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
             raise PhoneTaken() from cancelled
         if cancelled.failed("new_email"):
             raise EmailTaken() from cancelled
+        if cancelled.failed("marketing_person"):
+            raise InvalidReference(
+                f"{updated.marketing_person_id!r} is not a marketing staff account id", field="marketing_person_id"
+            ) from cancelled
         if cancelled.failed("delivery_person"):
             raise InvalidReference(
                 f"{updated.delivery_person_id!r} is not a delivery person's account id", field="delivery_person_id"

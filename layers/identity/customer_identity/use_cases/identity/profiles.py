@@ -12,9 +12,10 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import customer_writes, markers, stats
+from customer_identity.use_cases.identity import customer_writes, markers, profile_fields, stats
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
 from customer_identity.use_cases.identity.views import Views
 
@@ -56,6 +57,8 @@ class Profiles:
                         updated.phone_verified_at = None  # a proof of the old phone says nothing of this one
                 elif name == "email":
                     updated.email = normalise_email(value)
+                elif name in PROFILE_FIELDS:
+                    profile_fields.apply(updated, name, value)
                 else:
                     setattr(updated, name, value)
             if all(getattr(updated, name) == getattr(current, name) for name in (*given, "phone_raw")):

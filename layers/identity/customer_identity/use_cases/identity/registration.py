@@ -18,17 +18,18 @@ from boto3.dynamodb.conditions import Attr
 from pynamodb.exceptions import UpdateError
 
 from customer_identity.core.clock import epoch, utc_now
-from customer_identity.core.errors import CustomerNotFound, EmailTaken
+from customer_identity.core.errors import CustomerNotFound, EmailTaken, InvalidReference
 from customer_identity.core.models.customers import DEFAULT_STATUS, CustomerResult, NewCustomer
 from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import counter, keys, table
-from customer_identity.storage.entities import CounterItem, CustomerItem
+from customer_identity.storage.entities import CounterItem, CustomerItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity import markers, profile_fields, stats
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.numbering import Numbering
 from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, settled, survivor_of
 from customer_identity.use_cases.identity.views import Views
 
@@ -60,6 +61,8 @@ class Registration:
         phone = normalise_phone(new.phone, self.settings.default_region)
         existing, current_counter = self._customer_and_counter(phone.e164)
         if existing is None:
+            if new.marketing_person_id is not None:
+                ensure_staff(new.marketing_person_id, role="marketing_staff", field="marketing_person_id")
             draft = self._draft(new, phone.e164, phone.raw)
             created, existing = self._create_with_counter_as_read(draft, current_counter)
             if created is None and existing is None:
@@ -89,7 +92,7 @@ class Registration:
 
     def _draft(self, new: NewCustomer, e164: str, raw: str) -> CustomerItem:
         now = utc_now()
-        return CustomerItem(
+        draft = CustomerItem(
             customer_id=f"{CUSTOMER_ID_PREFIX}{uuid.uuid4().hex}",
             phone=e164,
             phone_raw=raw,
@@ -104,6 +107,9 @@ class Registration:
             updated_at=now,
             revision=1,
         )
+        for name in PROFILE_FIELDS:
+            profile_fields.apply(draft, name, getattr(new, name))
+        return draft
 
     def _create_with_counter_as_read(
         self, draft: CustomerItem, current_counter: CounterItem | None
@@ -201,8 +207,18 @@ class Registration:
         return table.get(CustomerItem, keys.phone_key(e164))
 
 
+def ensure_staff(account_id: str, *, role: str, field: str) -> None:
+    """:class:`InvalidReference` on ``field`` unless ``account_id`` is a staff account of ``role``."""
+    staff = table.get(StaffItem, keys.staff_key(account_id))
+    if staff is None or staff.role != role:
+        raise InvalidReference(f"{account_id!r} is not a {role.replace('_', ' ')} account id", field=field)
+
+
 def _ignored(new: NewCustomer, existing: CustomerItem) -> list[str]:
     sent = {name: getattr(new, name) for name in _OPTIONAL_FIELDS if getattr(new, name) is not None}
     if "email" in sent:
         sent["email"] = normalise_email(sent["email"])
+    for name in PROFILE_FIELDS:
+        if getattr(new, name) is not None:
+            sent[name] = profile_fields.stored(name, getattr(new, name))
     return sorted(name for name, value in sent.items() if getattr(existing, name) != value)

@@ -12,7 +12,8 @@ The rules, one place:
   nowhere;
 * a staff account counts in ``staff.role#<role>`` while it is active;
 * a booking that is not cancelled counts in ``bookings.total`` and its amount in ``bookings.spent``;
-* a review item counts in ``review.open`` and ``review.open#<reason>`` while it is open.
+* a review item counts in ``review.open`` and ``review.open#<reason>`` while it is open;
+* a ledger entry adds its amount to ``balance.total`` (entries are never changed or removed).
 
 Per month (``YYYY-MM``, UTC), in the same shards (``month#<YYYY-MM>#<figure>``):
 
@@ -30,7 +31,14 @@ from decimal import Decimal
 
 from customer_identity.core.models.stats import BookingCounts, CustomerCounts, DashboardStats, StaffCounts
 from customer_identity.storage import stats as stored
-from customer_identity.storage.entities import BookingItem, CustomerItem, ReviewItem, StaffItem, TableItem
+from customer_identity.storage.entities import (
+    BookingItem,
+    CustomerItem,
+    LedgerEntryItem,
+    ReviewItem,
+    StaffItem,
+    TableItem,
+)
 from customer_identity.storage.transactions import Transaction
 
 CUSTOMERS_TOTAL = "customers.total"
@@ -42,6 +50,7 @@ CUSTOMERS_BY_AREA = "customers.area#"
 STAFF_BY_ROLE = "staff.role#"
 BOOKINGS_TOTAL = "bookings.total"
 BOOKINGS_SPENT = "bookings.spent"
+BALANCE_TOTAL = "balance.total"
 REVIEW_OPEN = "review.open"
 REVIEW_OPEN_BY_REASON = "review.open#"
 MONTH = "month#"  # month#<YYYY-MM>#<figure>
@@ -94,6 +103,8 @@ def contribution(item: TableItem | None) -> Counts:
     elif isinstance(item, ReviewItem) and item.status == "open":
         counts[REVIEW_OPEN] += 1
         counts[REVIEW_OPEN_BY_REASON + item.reason] += 1
+    elif isinstance(item, LedgerEntryItem):
+        counts[BALANCE_TOTAL] += item.amount  # type: ignore[assignment]  # exact Decimal
     return counts
 
 
@@ -139,4 +150,5 @@ def totals() -> DashboardStats:
         bookings=BookingCounts(
             total=count(BOOKINGS_TOTAL), total_spent=str(read.get(BOOKINGS_SPENT, Decimal(0)).quantize(CENTS))
         ),
+        total_balance=str(read.get(BALANCE_TOTAL, Decimal(0)).quantize(CENTS)),
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from customer_identity.core.models.customers import Customer
 from customer_identity.storage.entities import BookingItem, CustomerItem
+from customer_identity.use_cases.identity import profile_fields
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
 
 if TYPE_CHECKING:
@@ -34,12 +34,9 @@ class Views:
             delivery_person_id=item.delivery_person_id,
             total_bookings=int(item.total_bookings or 0),
             total_spent=(item.total_spent or Decimal("0")).quantize(CENTS),
+            balance=(item.balance or Decimal("0")).quantize(CENTS),
             previous_balance=item.previous_balance.quantize(CENTS) if item.previous_balance is not None else None,
-            custom_product_prices={
-                product: Decimal(price).quantize(CENTS)
-                for product, price in json.loads(item.custom_product_prices or "{}").items()
-            },
-            notes=item.notes,
+            **profile_fields.answered(item),
             created_at=item.created_at,
             updated_at=item.updated_at,
         )

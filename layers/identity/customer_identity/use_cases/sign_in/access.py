@@ -1,7 +1,8 @@
 """Who may do what. Every rule is here; handlers call these after resolving what was asked for.
 
 * ``admin``: everything.
-* ``customer``: itself only (its profile, its bookings, cancelling its scheduled bookings).
+* ``customer``: itself only (its profile, its bookings, cancelling its scheduled bookings, its
+  balance and ledger).
 * ``delivery_person``: the customers assigned to them (``delivery_person_id``), their bookings,
   and completing or cancelling those bookings.
 * ``supplier``, ``marketing_staff``: their own account only (``/me``) until a feature needs more.
@@ -24,6 +25,8 @@ CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area"})
 CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
 CUSTOMER_UPDATERS = frozenset({"admin", "customer"})
 BOOKING_CHANGERS = frozenset({"admin", "customer", "delivery_person"})
+# Who may read a balance and its ledger: admins (any customer) and the customer itself.
+MONEY_READERS = frozenset({"admin", "customer"})
 
 
 def require_admin(principal: Principal) -> None:
@@ -39,6 +42,18 @@ def require_any(principal: Principal, roles: frozenset[str]) -> None:
 def may_read_customers(principal: Principal) -> None:
     """Before looking a customer up: may this role read any customer at all?"""
     require_any(principal, CUSTOMER_READERS)
+
+
+def may_see_money(principal: Principal) -> None:
+    """Before looking a customer up: may this role read balances and ledgers at all?"""
+    require_any(principal, MONEY_READERS)
+
+
+def ensure_can_see_money(principal: Principal, customer: Customer, ref: str) -> None:
+    if principal.is_admin:
+        return
+    if customer.customer_id != principal.customer_id:
+        raise CustomerNotFound(ref)
 
 
 def may_update_customers(principal: Principal) -> None:

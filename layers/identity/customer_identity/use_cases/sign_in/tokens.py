@@ -71,14 +71,24 @@ class Principal:
         return self.role == "admin"
 
 
+def read_secret(secret_id: str, region: str) -> str:
+    """A Secrets Manager secret's string, through a client closed right after (no connection is kept
+    for a SnapStart snapshot to carry; the key is read once per execution environment)."""
+    import boto3
+
+    client = boto3.client("secretsmanager", region_name=region)
+    try:
+        return str(client.get_secret_value(SecretId=secret_id)["SecretString"])
+    finally:
+        client.close()
+
+
 def signing_key(settings: Settings) -> bytes:
     """The key from configuration: the value itself, or a Secrets Manager secret holding it (read once)."""
     if settings.jwt_signing_key is not None:
         key = settings.jwt_signing_key.get_secret_value()
     elif settings.jwt_signing_key_secret:
-        from aws_lambda_powertools.utilities import parameters
-
-        key = str(parameters.get_secret(settings.jwt_signing_key_secret, max_age=300))
+        key = read_secret(settings.jwt_signing_key_secret, settings.aws_region)
     else:
         raise ConfigurationError("no token signing key: set JWT_SIGNING_KEY or JWT_SIGNING_KEY_SECRET")
     encoded = key.encode()
