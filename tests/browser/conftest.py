@@ -133,9 +133,11 @@ def seeded(api: httpx.Client, data_dir: Path, tmp_path_factory: pytest.TempPathF
             api.patch(f"/customers/{made[name]['customer_id']}", json={"delivery_person_id": person})
     for amount in ("249.50", "0.10"):
         api.post("/bookings", json={"customer": made["Ravi R."]["customer_id"], "service": "Wash", "amount": amount})
+    pictures = {"map_link": "https://maps.example.com/ravi", "house_image_url": "https://photos.example.com/ravi.jpg"}
+    assert api.patch(f"/customers/{made['Ravi Rao']['customer_id']}", json=pictures).status_code == 200
     legacy = re.search(r'"(CUST-\d+)"', (export / "customers.jsonl").read_text())
     assert legacy
-    return {"customers": made, "delivery_person": person, "legacy_id": legacy.group(1), "export": export}
+    return {"customers": made, "delivery_person": person, "legacy_id": legacy.group(1), "export": export} | pictures
 
 
 @pytest.fixture

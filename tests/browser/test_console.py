@@ -77,6 +77,7 @@ def test_the_dashboard_shows_every_figure_of_the_stats_and_the_months(
         "customers.merged_away": str(stats["customers"]["merged_away"]),
         "bookings.total": str(stats["bookings"]["total"]),
         "bookings.total_spent": money(stats["bookings"]["total_spent"]),
+        "total_balance": money(stats["total_balance"]),
         "review_open": str(stats["review_open"]),
     }
     assert stats["customers"]["total"] > 3 and stats["review_open"] > 0
@@ -144,11 +145,19 @@ def test_an_admin_edits_a_profile_and_books(page: Page, api: httpx.Client, seede
     customer = api.get(f"/customers/{number}").json()["customer"]
     assert (customer["area"], customer["status"]) == ("HSR Layout", "paused")
     page.get_by_label("Service").fill("Dry clean")
-    page.get_by_label("Amount").fill("120.25")
+    page.get_by_label("Amount", exact=True).fill("120.25")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Booked.")).to_be_visible()
     expect(page.get_by_role("cell", name="₹120.25")).to_be_visible()
     assert api.get(f"/customers/{number}").json()["customer"]["total_spent"] == "120.25"
+    page.get_by_label("Amount (negative to charge)").fill("-40.50")
+    page.get_by_label("Reason", exact=True).fill("milk, November")
+    page.get_by_role("button", name="Adjust").click()
+    expect(page.get_by_role("status").filter(has_text="Balance adjusted.")).to_be_visible()
+    ledger = page.get_by_role("table", name="Ledger, newest first")
+    expect(ledger.get_by_role("row").nth(1)).to_contain_text("milk, November")
+    expect(ledger.get_by_role("row").nth(1)).to_contain_text("₹-40.50")
+    assert api.get(f"/customers/{number}").json()["customer"]["balance"] == "-40.50"
     check_page(page, "customer")
 
 
@@ -164,6 +173,7 @@ def test_merge_shows_what_moves_then_merges_and_undoes(page: Page, api: httpx.Cl
     page.get_by_role("dialog").get_by_role("button", name="Merge").click()
     expect(page.get_by_role("heading", name=f"{kept['customer_number']} Ravi Rao")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Merged")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text=merged["customer_id"])).to_be_visible()  # merged into it
     assert api.get(f"/customers/{merged['customer_number']}").json()["resolved_from"] == "merged"
     page.get_by_role("button", name=f"Undo merge of {merged['customer_number']}").click()
     page.get_by_role("dialog").get_by_role("button", name="Undo merge").click()
@@ -253,11 +263,10 @@ def test_a_delivery_person_sees_their_round_on_a_phone(browser: Browser, base_ur
     stops = page.get_by_role("article")
     expect(stops).to_have_count(2)
     expect(stops.first).to_contain_text("12 Temple Street")
-    assert (
-        stops.first.get_by_role("link", name="Open in maps")
-        .get_attribute("href", timeout=1000)
-        .startswith("https://maps.google.com/?q=")
-    )
+    assert stops.first.get_by_role("link", name="Open in maps").get_attribute("href") == seeded["map_link"]
+    assert stops.first.get_by_role("link", name="House photo").get_attribute("href") == seeded["house_image_url"]
+    from_address = stops.nth(1).get_by_role("link", name="Open in maps").get_attribute("href") or ""
+    assert from_address.startswith("https://maps.google.com/?q=4th%20Block")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     for hidden in ("Merge", "Staff", "Dashboard", "Download the billing CSV"):
         assert page.get_by_text(hidden, exact=True).count() == 0

@@ -113,12 +113,13 @@ function row(label, value) {
 /** @param {string} ref */
 export async function customerPage(ref) {
   loading("the customer");
-  let resolved, bookings, staff;
+  let resolved, bookings, staff, ledger;
   try {
-    [resolved, bookings, staff] = await Promise.all([
+    [resolved, bookings, staff, ledger] = await Promise.all([
       call("GET", customerPath(ref)),
       call("GET", `${customerPath(ref)}/bookings`, { query: { limit: 50 } }),
       call("GET", "/admin/staff", { query: { role: "delivery_person", active: "true", limit: 100 } }),
+      call("GET", `${customerPath(ref)}/ledger`, { query: { limit: 20 } }),
     ]);
   } catch (error) {
     return show(h("h1", null, "Customer"), failed(error, () => customerPage(ref)));
@@ -128,7 +129,9 @@ export async function customerPage(ref) {
   /** @type {import("../api.js").Account[]} */
   const persons = staff.items;
   const person = persons.find((p) => p.account_id === c.delivery_person_id);
-  const history = await mergeHistory(c).catch((error) => alertLine(message(error)));
+  /** @type {import("../api.js").Schemas["LedgerPage"]} */
+  const entries = ledger;
+  const merges = await mergeHistory(c).catch((error) => ({ view: alertLine(message(error)), mergedIn: [] }));
   show(
     h("h1", null, `${c.customer_number} ${c.name || ""}`.trim()),
     resolved.resolved_from === "merged" ? statusLine(`“${ref}” was merged into this customer.`) : null,
@@ -139,7 +142,7 @@ export async function customerPage(ref) {
         "section",
         { class: "card" },
         h("h2", null, "Identifiers"),
-        h("dl", { class: "pairs" }, row("Number", c.customer_number), row("Customer id", c.customer_id), row("Phone", c.phone), row("Email", c.email), row("Legacy ids", (c.legacy_ids || []).join(", "))),
+        h("dl", { class: "pairs" }, row("Number", c.customer_number), row("Customer id", c.customer_id), row("Phone", c.phone), row("Email", c.email), row("Legacy ids", (c.legacy_ids || []).join(", ")), row("Merged into it", merges.mergedIn.join(", "))),
       ),
       h(
         "section",
@@ -153,11 +156,15 @@ export async function customerPage(ref) {
           row("Area", c.area),
           row("Delivery person", person ? person.name || person.email : c.delivery_person_id),
           row("Notes", c.notes),
+          row("Map", c.map_link ? h("a", { href: c.map_link, rel: "noopener", target: "_blank" }, "Open the map") : null),
+          row("House photo", c.house_image_url ? h("a", { href: c.house_image_url, rel: "noopener", target: "_blank" }, "See the photo") : null),
+          row("Trial started", c.trial_start_date),
+          row("Marketing", c.marketing_person_name || c.marketing_person_id),
           row("Previous balance", c.previous_balance ? money(c.previous_balance) : null),
           row("Created", when(c.created_at)),
         ),
       ),
-      h("section", { class: "card" }, h("h2", null, "Totals"), h("dl", { class: "pairs" }, row("Bookings", c.total_bookings), row("Spent", money(c.total_spent)))),
+      h("section", { class: "card" }, h("h2", null, "Totals"), h("dl", { class: "pairs" }, row("Bookings", c.total_bookings), row("Spent", money(c.total_spent)), row("Balance", money(c.balance)))),
     ),
     editForm(c, persons),
     bookingForm(c),
@@ -171,8 +178,19 @@ export async function customerPage(ref) {
           when(b.scheduled_for),
         ])
       : h("p", { class: "empty" }, "No bookings yet."),
+    h("h2", null, "Balance and ledger"),
+    entries.items.length
+      ? table(`Ledger, newest first: ${entries.items.length}${entries.next_cursor ? "+" : ""}; balance ${money(entries.balance)}`, ["When", "Kind", "Amount", "Reason", "By"], entries.items, (e) => [
+          when(e.created_at),
+          e.kind.replace("_", " "),
+          money(e.amount),
+          e.reason || "—",
+          e.created_by || "—",
+        ])
+      : h("p", { class: "empty" }, "No balance changes yet."),
+    adjustmentForm(c),
     h("h2", null, "Merge history"),
-    history,
+    merges.view,
     h("p", null, h("a", { href: routeLink("/merge", { from: c.customer_number }) }, "Merge this customer into another…")),
   );
 }
@@ -217,6 +235,32 @@ function editForm(c, persons) {
     } catch (error) {
       form.removeAttribute("aria-busy");
       slot.replaceChildren(alertLine(message(error)));
+    }
+  });
+  return form;
+}
+
+/** @param {Customer} c */
+function adjustmentForm(c) {
+  const form = h(
+    "form",
+    { class: "card", "aria-labelledby": "adjust-title" },
+    h("h2", { id: "adjust-title" }, "Adjust the balance"),
+    h("div", { class: "fields" }, field("Amount (negative to charge)", { name: "amount", inputmode: "decimal", id: "adjust-amount", placeholder: "-120.50" }), field("Reason", { name: "reason", id: "adjust-reason" })),
+    h("div", { class: "message-slot" }),
+    h("button", { type: "submit" }, "Adjust"),
+  );
+  const key = crypto.randomUUID(); // a double submit adjusts once
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(/** @type {HTMLFormElement} */ (form));
+    const body = { amount: String(data.get("amount") || "").trim(), reason: String(data.get("reason") || "").trim() };
+    try {
+      await call("POST", `/admin/customers/${encodeURIComponent(c.customer_id)}/balance-adjustments`, { body, headers: { "Idempotency-Key": key } });
+      flash("Balance adjusted.");
+      await customerPage(c.customer_number || c.customer_id);
+    } catch (error) {
+      /** @type {HTMLElement} */ (form.querySelector(".message-slot")).replaceChildren(alertLine(message(error)));
     }
   });
   return form;

@@ -68,6 +68,7 @@ export async function dashboardPage() {
       figure("Merged away", s.customers.merged_away, "customers.merged_away"),
       figure("Bookings", s.bookings.total, "bookings.total"),
       figure("Revenue", money(s.bookings.total_spent), "bookings.total_spent"),
+      figure("Total balance", money(s.total_balance), "total_balance"),
       figure("Open review items", s.review_open, "review_open"),
     ),
     h("h2", null, "Over time"),

@@ -8,6 +8,8 @@ import { failed, h, loading, routeLink, routeQuery, show } from "../ui.js";
 /** @param {Customer} c */
 function card(c) {
   const place = [c.address, c.area].filter(Boolean).join(", ");
+  const at = c.location ? `${c.location.lat},${c.location.lng}` : place;
+  const map = c.map_link || (at ? `https://maps.google.com/?q=${encodeURIComponent(at)}` : null);
   return h(
     "article",
     { class: "card stop", "aria-labelledby": `n-${c.customer_id}` },
@@ -16,8 +18,10 @@ function card(c) {
     h(
       "p",
       { class: "links" },
-      place ? h("a", { href: `https://maps.google.com/?q=${encodeURIComponent(place)}`, rel: "noopener", target: "_blank" }, "Open in maps") : null,
+      map ? h("a", { href: map, rel: "noopener", target: "_blank" }, "Open in maps") : null,
       h("a", { href: `tel:${c.phone}` }, `Call ${c.phone}`),
+      // A link, not an inline image: the page's policy loads images from the console's own origin only.
+      c.house_image_url ? h("a", { href: c.house_image_url, rel: "noopener", target: "_blank" }, "House photo") : null,
     ),
     c.notes ? h("p", { class: "notes" }, c.notes) : null,
   );

@@ -5,13 +5,19 @@ import { alertLine, go, confirmDialog, failed, field, h, message, money, routeLi
 /** @typedef {import("../api.js").Customer} Customer */
 /** @typedef {import("../api.js").Schemas["Merge"]} Merge */
 
-/** The merges touching a customer, with an undo button on each completed one. @param {Customer} c */
+/**
+ * The merges touching a customer, with an undo button on each completed one, and the numbers merged into it.
+ * @param {Customer} c @returns {Promise<{view: HTMLElement, mergedIn: string[]}>}
+ */
 export async function mergeHistory(c) {
   /** @type {import("../api.js").Schemas["MergePage"]} */
   const page = await call("GET", "/admin/merges", { query: { customer: c.customer_id, limit: 50 } });
-  if (!page.items.length) return h("p", { class: "empty" }, "No merges.");
+  const mergedIn = page.items
+    .filter((m) => m.survivor === c.customer_id && m.state === "completed")
+    .map((m) => `${m.merged_number || ""} ${m.merged || ""}`.trim());
+  if (!page.items.length) return { view: h("p", { class: "empty" }, "No merges."), mergedIn };
   const slot = h("div", { class: "message-slot" });
-  return h(
+  const view = h(
     "div",
     null,
     slot,
@@ -26,6 +32,7 @@ export async function mergeHistory(c) {
         : null,
     ]),
   );
+  return { view, mergedIn };
 }
 
 /** @param {Merge} m @param {HTMLElement} slot */
@@ -51,10 +58,10 @@ function side(c) {
     (c.legacy_ids || []).join(", ") || "—",
     String(c.total_bookings),
     money(c.total_spent),
-    c.previous_balance ? money(c.previous_balance) : "—",
+    money(c.balance),
   ];
 }
-const ROWS = ["Number", "Customer id", "Name", "Phone", "Email", "Legacy ids", "Bookings", "Spent", "Previous balance"];
+const ROWS = ["Number", "Customer id", "Name", "Phone", "Email", "Legacy ids", "Bookings", "Spent", "Balance"];
 
 export async function mergePage() {
   const query = routeQuery();
@@ -92,7 +99,7 @@ export async function mergePage() {
       null,
       same
         ? "These are the same customer."
-        : `After the merge, ${a.customer_number}'s id, number, phone, email and legacy ids all lead to ${b.customer_number}; its ${a.total_bookings} bookings (${money(a.total_spent)}) move, so ${b.customer_number} will have ${a.total_bookings + b.total_bookings} bookings. It can be undone from the merge history.`,
+        : `After the merge, ${a.customer_number}'s id, number, phone, email and legacy ids all lead to ${b.customer_number}; its ${a.total_bookings} bookings (${money(a.total_spent)}) and its balance (${money(a.balance)}) move, so ${b.customer_number} will have ${a.total_bookings + b.total_bookings} bookings. It can be undone from the merge history.`,
     ),
     slot,
     same
