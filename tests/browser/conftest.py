@@ -173,6 +173,7 @@ def sign_in(page: Page, login: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
     started = time.perf_counter()
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("main[aria-busy=true]")).to_have_count(0)
     return time.perf_counter() - started
 
 

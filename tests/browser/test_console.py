@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +61,29 @@ def test_sign_in_refuses_a_wrong_password_in_words_and_sign_out_says_so(page: Pa
 def test_the_dashboard_shows_every_figure_of_the_stats_and_the_months(
     page: Page, api: httpx.Client, seeded: dict[str, Any]
 ) -> None:
-    sign_in(page)
     started = time.perf_counter()
-    page.goto("/console/#/")
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto("/console/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    record_time("console page load, first (static files, to the sign-in form)", time.perf_counter() - started)
+    started = time.perf_counter()
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    record_time("console page load, again (warm function)", time.perf_counter() - started)
+    record_time("sign in to the dashboard with every figure shown", sign_in(page))
     expect(page.locator("main[aria-busy=true]")).to_have_count(0)
-    record_time("dashboard page load (navigate to every figure shown)", time.perf_counter() - started)
+    page.goto("/console/#/customers")
+    expect(page.get_by_role("heading", name="Customers")).to_be_visible()
     started = time.perf_counter()
-    stats = api.get("/admin/stats").json()
-    record_time("plain GET /admin/stats (httpx, same run)", time.perf_counter() - started)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("[data-figure]").first).to_be_visible()
+    expect(page.locator("main[aria-busy=true]")).to_have_count(0)
+    record_time("open the dashboard again (3 API reads, charts drawn)", time.perf_counter() - started)
+    plain = []
+    for _ in range(5):
+        started = time.perf_counter()
+        stats = api.get("/admin/stats").json()
+        plain.append(time.perf_counter() - started)
+    record_time("plain GET /admin/stats (httpx, same run, median of 5)", sorted(plain)[2])
     monthly = api.get("/admin/stats/monthly").json()
     shown = {cell.get_attribute("data-figure"): cell.inner_text() for cell in page.locator("[data-figure]").all()}
     assert shown == {
@@ -99,6 +115,17 @@ def test_the_dashboard_shows_every_figure_of_the_stats_and_the_months(
         stats["customers"]["by_status"]
     )
     check_page(page, "dashboard")
+    page.get_by_label("Months shown").select_option("60")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_text("Every month, exact").click()
+    last = date.fromisoformat(monthly["months"][-1]["month"] + "-01")
+    first = f"{(last.year * 12 + last.month - 60) // 12:04d}-{(last.month - 60) % 12 + 1:02d}"
+    longer = api.get("/admin/stats/monthly", params={"from": first}).json()["months"]
+    expect(page.get_by_role("table", name="Months").locator("tbody tr")).to_have_count(60)
+    expect(page.get_by_role("table", name="Months").locator("tbody tr").first).to_contain_text(first)
+    assert len(longer) == 60 and longer[0]["month"] == first
+    assert sum(m["customers_created"] for m in longer) > sum(m["customers_created"] for m in monthly["months"])
+    check_page(page, "dashboard-60-months", full_page=False)
 
 
 def test_one_search_box_finds_a_legacy_id_any_phone_shape_and_a_name(page: Page, seeded: dict[str, Any]) -> None:
@@ -170,14 +197,18 @@ def test_merge_shows_what_moves_then_merges_and_undoes(page: Page, api: httpx.Cl
     expect(preview.get_by_role("row", name="Spent")).to_contain_text("₹249.60")
     check_page(page, "merge")
     page.get_by_role("button", name=f"Merge {merged['customer_number']} into {kept['customer_number']}…").click()
+    started = time.perf_counter()
     page.get_by_role("dialog").get_by_role("button", name="Merge").click()
     expect(page.get_by_role("heading", name=f"{kept['customer_number']} Ravi Rao")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Merged")).to_be_visible()
+    record_time("merge (confirm to the kept customer's page)", time.perf_counter() - started)
     expect(page.get_by_role("definition").filter(has_text=merged["customer_id"])).to_be_visible()  # merged into it
     assert api.get(f"/customers/{merged['customer_number']}").json()["resolved_from"] == "merged"
     page.get_by_role("button", name=f"Undo merge of {merged['customer_number']}").click()
+    started = time.perf_counter()
     page.get_by_role("dialog").get_by_role("button", name="Undo merge").click()
     expect(page.get_by_role("status").filter(has_text="Undone.")).to_be_visible()
+    record_time("undo a merge (confirm to the restored customer's page)", time.perf_counter() - started)
     assert api.get(f"/customers/{merged['customer_number']}").json()["resolved_from"] == "customer_number"
     page.goto(f"/console/#/merge?from={kept['customer_number']}&into={kept['customer_number']}")
     expect(page.get_by_text("These are the same customer.")).to_be_visible()
@@ -193,22 +224,30 @@ def test_review_rows_are_attached_and_dismissed_and_the_dashboard_count_goes_dow
     check_page(page, "review")
     first = page.get_by_role("article").first
     first.get_by_label("Why dismiss").fill("line cut off in the export")
+    started = time.perf_counter()
     first.get_by_role("button", name="Dismiss").click()
     expect(first.get_by_role("status")).to_have_text("Dismissed.")
-    title = (
-        page.get_by_role("article").filter(has=page.get_by_role("button", name="Attach")).first.get_by_role("heading")
-    )
-    attachable = page.get_by_role("article", name=title.inner_text(), exact=True)
+    record_time("dismiss a review row", time.perf_counter() - started)
+    # A held customer row without a valid phone is attached as a legacy id (some rows are refused:
+    # an email another account has, a name conflict; the refusal must be words, and the row stays open).
+    page.get_by_label("Reason").select_option("no_valid_phone")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("article").first).to_contain_text("no valid phone")
     number = seeded["customers"]["Ravi Rao"]["customer_number"]
-    attachable.get_by_label("Customer (any identifier)").fill(number)
-    attachable.get_by_role("button", name="Attach").click()
-    outcome = attachable.locator(".message-slot")
-    expect(outcome).not_to_be_empty()
-    attached = outcome.inner_text() == f"Attached to {number}."
-    if not attached:  # some reasons cannot be attached: the refusal is in words, never a code
-        assert "cannot be attached" in outcome.inner_text() or "already" in outcome.inner_text()
+    attached = 0
+    for title in [heading.inner_text() for heading in page.get_by_role("article").get_by_role("heading").all()]:
+        row = page.get_by_role("article", name=title, exact=True)
+        row.get_by_label("Customer (any identifier)").fill(number)
+        row.get_by_role("button", name="Attach").click()
+        outcome = row.locator(".message-slot")
+        expect(outcome).not_to_be_empty()
+        if outcome.inner_text() == f"Attached to {number}.":
+            attached = 1
+            break
+        assert re.fullmatch(r"[A-Z][^_]*\.", outcome.inner_text()), outcome.inner_text()  # a sentence, not a code
+    assert attached, "no held row could be attached"
     after = api.get("/admin/stats").json()["review_open"]
-    assert after == before - 1 - int(attached)
+    assert after == before - 2
     page.goto("/console/#/")
     expect(page.locator("[data-figure=review_open]")).to_have_text(str(after))
 
@@ -224,8 +263,10 @@ def test_deactivating_a_staff_account_ends_its_session(
     page.goto("/console/#/staff")
     check_page(page, "staff")
     page.get_by_role("button", name="Deactivate Kiran").click()
+    started = time.perf_counter()
     page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
     expect(page.get_by_role("status").filter(has_text="Deactivated Kiran.")).to_be_visible()
+    record_time("deactivate a staff account (confirm to the list again)", time.perf_counter() - started)
     person.reload()  # any request now: the session has ended
     sign_in_failed = person.get_by_role("alert")
     person.get_by_label("Email or phone").fill(DP_EMAIL)
@@ -235,6 +276,43 @@ def test_deactivating_a_staff_account_ends_its_session(
     page.get_by_role("button", name="Reactivate Kiran").click()
     expect(page.get_by_role("status").filter(has_text="Reactivated Kiran.")).to_be_visible()
     other.close()
+
+
+def test_staff_are_added_and_given_a_role_the_next_number_is_set_and_the_billing_csv_downloads(
+    page: Page, api: httpx.Client, seeded: dict[str, Any]
+) -> None:
+    sign_in(page)
+    page.goto("/console/#/staff")
+    page.get_by_label("Email").fill("meera@example.com")
+    page.get_by_label("Name").fill("Meera")
+    page.get_by_label("Role", exact=True).select_option("supplier")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("status").filter(has_text="Added meera@example.com.")).to_be_visible()
+    page.get_by_label("Role of Meera").select_option("marketing_staff")
+    expect(page.get_by_role("status").filter(has_text="Meera is now marketing staff")).to_be_visible()
+    roles = {a["email"]: a["role"] for a in api.get("/admin/staff", params={"limit": 100}).json()["items"]}
+    assert roles["meera@example.com"] == "marketing_staff"
+    page.get_by_label("Email").fill("meera@example.com")  # the same email again: refused in words
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("alert")).to_have_text("That email belongs to another account.")
+    numbers = api.get("/admin/customer-numbers").json()
+    page.get_by_label("Next number (after PL)").fill(str(numbers["next_number"] + 100))
+    page.get_by_role("button", name="Set next number").click()
+    after = f"PL{numbers['next_number'] + 100}"
+    expect(page.get_by_role("status").filter(has_text=f"the next customer gets {after}")).to_be_visible()
+    assert api.get("/admin/customer-numbers").json()["next_customer_number"] == after
+    page.get_by_label("Next number (after PL)").fill("1")
+    page.get_by_role("button", name="Set next number").click()
+    expect(page.get_by_role("alert").filter(has_text="next number")).to_have_text(
+        "The next number must be above every number already given."
+    )
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the billing CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert (
+        lines[0].startswith("customer_number,")
+        and len(lines) == 1 + api.get("/admin/stats").json()["customers"]["total"]
+    )
 
 
 def test_a_session_ended_by_an_admin_sends_the_person_to_sign_in_with_the_reason(

@@ -40,7 +40,7 @@ export function barChart(title, labels, series, format = (v) => String(v)) {
       rect.append(s("title", {}, `${label} ${one.name}: ${format(value)}`));
       svg.append(rect);
     });
-    if (labels.length <= 12 || i % 2 === 0) {
+    if (i % Math.ceil(labels.length / 12) === 0) {
       svg.append(s("text", { x: left + i * slot + slot / 2, y: height - 8, "text-anchor": "middle", class: "axis" }, label.slice(2)));
     }
   });

@@ -48,7 +48,7 @@ export async function dashboardPage() {
   const empty = s.customers.total === 0 && s.bookings.total === 0;
   const spanForm = h(
     "form",
-    { class: "search" },
+    { class: "inline" },
     select("Months shown", "months", SPANS.map((n) => /** @type {[string, string]} */ ([n, `the last ${n} months`])), span),
     h("button", { type: "submit" }, "Show"),
   );
