@@ -13,8 +13,8 @@ ratio against a baseline measured in the same run, on the same machine:
    ``PutItem`` against the same DynamoDB Local, with the same number of concurrent clients;
 5. the latency of reading the dashboard counters (one ``BatchGetItem`` of the 16 shards) vs one
    ``GetItem``, against the same DynamoDB Local after that workload, and through the server.
-6. the staff token check's latency: the same request (``GET /customers/{phone}``) sent one at a time
-   by the customer itself (no account read) and by an admin (one strongly consistent ``GetItem``).
+6. the token check's latency by role: the same request (``GET /customers/{phone}``) sent one at a
+   time by the customer itself and by an admin (each token's session: one strongly consistent ``GetItem``).
 7. the customer CSV export in rows/s (the 303 path: written page by page to a file, then streamed)
    vs paging through the same customers with ``GET /customers?limit=100``, same server, same run.
 8. whether the public auth answers tell a known account from an unknown one by time: the median of
@@ -22,7 +22,12 @@ ratio against a baseline measured in the same run, on the same machine:
    with a wrong password for a known email vs an unknown email, through the local server, the samples
    of each pair interleaved in random order (``--auth-only`` runs just these).
 
-``--only cold`` runs the cold-start part alone.
+9. sessions: the DynamoDB requests of a refresh, a retry of it, a sign-out and the per-request
+   session check (moto), and the latency of ``POST /auth/refresh`` against ``GET /me`` and ``GET
+   /health`` (no token, no read) through the local server, one at a time, with the latency of the
+   one strongly consistent ``GetItem`` the session check adds, against the same DynamoDB Local.
+
+``--only cold`` runs the cold-start part alone; ``--only sessions`` the sessions part.
 """
 
 from __future__ import annotations
@@ -167,6 +172,133 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
 
 
 MERGE_SIZES = (0, 10, 100, 200)  # moto copies the whole table per transaction: larger moves take minutes here
+
+
+def session_request_counts() -> list[tuple[str, Counter[str]]]:
+    """The DynamoDB requests of the session operations (moto in-process, as :func:`request_counts`)."""
+    import botocore.client
+    from moto import mock_aws
+
+    os.environ.update(
+        TABLE_NAME="bench",  # as request_counts: one process configures one table
+        JWT_SIGNING_KEY="bench-signing-key-" + "k" * 32,
+        NOTIFICATION_SENDER="outbox",
+        POWERTOOLS_TRACE_DISABLED="true",
+    )
+    from customer_identity import runtime
+    from customer_identity.core.models.accounts import NewStaff
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
+    from customer_identity.use_cases.sign_in.session_store import Client
+
+    rows: list[tuple[str, Counter[str]]] = []
+    counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counted(client: object, operation: str, params: dict[str, object]) -> object:
+        counts[operation] += 1
+        return original(client, operation, params)
+
+    with mock_aws():
+        runtime.reset()
+        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+        def measure(name: str, operation: Callable[[], object]) -> object:
+            counts.clear()
+            result = operation()
+            rows.append((name, Counter(counts)))
+            return result
+
+        sign_in, refresh, sessions = runtime.phone_sign_in(), runtime.refresh(), runtime.sessions()
+        sign_in.request("9833333333", source_ip="192.0.2.1")
+        code = outbox_messages("+919833333333")[0]["text"].split("code is ")[1][:6]
+        client = Client.of("bench", "192.0.2.1")
+        first: Any = measure(
+            "sign-in code verify (opens a session)", lambda: sign_in.verify("9833333333", code, client)
+        )
+        measure("token check, customer (the session's GetItem)", lambda: sessions.authenticate(first.token))
+        renewed: Any = measure("POST /auth/refresh (rotation)", lambda: refresh.refresh(first.refresh_token, client))
+        measure(
+            "POST /auth/refresh, a retry within the grace window", lambda: refresh.refresh(first.refresh_token, client)
+        )
+        runtime.staff().create(NewStaff(email="boss@example.com", role="admin", password="bench password"))
+        admin = measure(
+            "staff login (session opened with the account's revision)",
+            lambda: runtime.password_sign_in().login(email="boss@example.com", phone=None, password="bench password"),
+        )
+        measure("token check, staff (the session's GetItem)", lambda: sessions.authenticate(admin.token))  # type: ignore[attr-defined]
+        caller = sessions.authenticate(renewed.token)
+        measure("GET /me/sessions", lambda: runtime.sign_out().sessions(caller))
+        measure(
+            "POST /auth/logout",
+            lambda: runtime.sign_out().logout(access_token=renewed.token, refresh_token=None, everywhere=False),
+        )
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        runtime.reset()
+    return rows
+
+
+def sessions_report(runs: int) -> None:
+    """Section 9: the requests of the session operations, and a refresh's latency against ``GET /me``."""
+    print("\n## Sessions: DynamoDB requests per operation (moto in-process)\n")
+    print("| operation | requests | calls |")
+    print("|---|---|---|")
+    for name, counts in session_request_counts():
+        detail = ", ".join(f"{op} x{n}" for op, n in sorted(counts.items()))
+        print(f"| {name} | {sum(counts.values())} | {detail} |")
+    ddb_dir = tempfile.TemporaryDirectory()
+    ddb = dynamodb_local.start(Path(ddb_dir.name))
+    try:
+        health_ms, me_ms, refresh_ms, get_ms = _session_latencies(ddb.endpoint, runs)
+    finally:
+        ddb.stop()
+        ddb_dir.cleanup()
+    print(f"\n## Sessions through the local server, one request at a time (median of {runs} each, same run)\n")
+    print("| request | ms | ratio to GET /me |")
+    print("|---|---|---|")
+    print(f"| GET /health (no token, no read) | {health_ms:.2f} | {health_ms / me_ms:.2f} |")
+    print(f"| GET /me, customer (baseline: session GetItem + the customer's 2 reads) | {me_ms:.2f} | 1.00 |")
+    print(f"| POST /auth/refresh (GetItem + conditional UpdateItem) | {refresh_ms:.2f} | {refresh_ms / me_ms:.2f} |")
+    check = "the session check alone: one strongly consistent GetItem, same DynamoDB Local"
+    print(f"| {check} | {get_ms:.2f} | {get_ms / me_ms:.2f} |")
+
+
+def _session_latencies(endpoint: str, runs: int) -> tuple[float, float, float, float]:
+    with tempfile.TemporaryDirectory() as data, local_server(Path(data), endpoint=endpoint) as url:
+        http = httpx.Client(base_url=url, timeout=60)
+        phone = "+919000000077"
+        http.post("/auth/otp/request", json={"phone": phone})
+        text = http.get("/dev/outbox", params={"to": phone}).json()["messages"][0]["text"]
+        pair = http.post("/auth/otp/verify", json={"phone": phone, "code": text.split("code is ")[1][:6]}).json()
+        chain = [pair["refresh_token"]]
+
+        def refresh() -> None:
+            answer = http.post("/auth/refresh", json={"refresh_token": chain[-1]})
+            answer.raise_for_status()
+            chain.append(answer.json()["refresh_token"])
+            pair["token"] = answer.json()["token"]
+
+        refresh()  # warm the function
+        health_ms, me_ms, refresh_ms = latency_ms(
+            runs,
+            lambda: http.get("/health").raise_for_status(),
+            lambda: http.get("/me", headers={"Authorization": f"Bearer {pair['token']}"}).raise_for_status(),
+            refresh,
+        )
+    return health_ms, me_ms, refresh_ms, _session_get_ms(endpoint, runs)
+
+
+def _session_get_ms(endpoint: str, runs: int) -> float:
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    tables = client.list_tables()["TableNames"]
+    table = os.environ.get("TABLE_NAME", "customer-identity")
+    table = table if table in tables else tables[0]
+    found = client.scan(
+        TableName=table, FilterExpression="begins_with(pk, :p)", ExpressionAttributeValues={":p": {"S": "SESSION#"}}
+    )
+    item = found["Items"][0]
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    return median_ms(lambda: client.get_item(TableName=table, Key=key, ConsistentRead=True), runs)
 
 
 def give_bookings(customer: Any, count: int) -> None:
@@ -443,7 +575,9 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=5000)
     parser.add_argument("--auth-samples", type=int, default=60, help="samples per side of each known/unknown pair")
     parser.add_argument("--auth-only", action="store_true", help="only the known/unknown account timings")
-    parser.add_argument("--only", choices=["cold"], help="run only this part (cold: the cold-start imports)")
+    parser.add_argument(
+        "--only", choices=["cold", "sessions"], help="run only this part (cold: the cold-start imports; sessions)"
+    )
     args = parser.parse_args()
     if args.auth_only:
         with tempfile.TemporaryDirectory() as data, local_server(Path(data)) as url:
@@ -452,6 +586,9 @@ def main() -> None:
 
     if args.only == "cold":
         cold_start.report(runs=args.import_runs)
+        return
+    if args.only == "sessions":
+        sessions_report(args.requests // 2)
         return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
@@ -509,7 +646,7 @@ def main() -> None:
                 lambda i: http.post("/bookings", json={"customer": f"98{i:08d}", "service": "x", "amount": "1.50"}),
             )
             me = throughput(args.requests, args.clients, lambda i: http.get("/me"))
-            # The staff token check: the same request by the customer itself (no read) and by an admin.
+            # The token check by role: the same request by the customer itself and by an admin.
             anonymous = httpx.Client(base_url=url, timeout=60)
             phone = "+919000000000"
             anonymous.post("/auth/otp/request", json={"phone": phone})
@@ -550,11 +687,11 @@ def main() -> None:
     print(f"| POST /bookings, existing customer by phone | {booked:.0f} | {booked / raw:.2f} |")
     print(f"| GET /me (admin) | {me:.0f} | {me / raw:.2f} |")
     print(f"| POST /auth/login (argon2id, {logins} requests) | {login:.0f} | {login / raw:.2f} |")
-    print(f"\n## Staff token check, GET /customers/{{phone}} one at a time ({args.requests // 2} each, median)\n")
+    print(f"\n## Token check by role, GET /customers/{{phone}} one at a time ({args.requests // 2} each, median)\n")
     print("| caller | ms | ratio |")
     print("|---|---|---|")
-    print(f"| the customer itself: token only (baseline) | {as_customer:.2f} | 1.00 |")
-    print(f"| an admin: token + account GetItem | {as_admin:.2f} | {as_admin / as_customer:.2f} |")
+    print(f"| the customer itself: token + its session's GetItem (baseline) | {as_customer:.2f} | 1.00 |")
+    print(f"| an admin: token + its session's GetItem | {as_admin:.2f} | {as_admin / as_customer:.2f} |")
 
     print_auth_timing(auth_rows, args.auth_samples)
 
@@ -565,6 +702,7 @@ def main() -> None:
     print(f"| the counters: BatchGetItem of 16 shards | {batch_ms:.2f} | {batch_ms / single_ms:.2f} |")
     print(f"| GET /customers/{{phone}} through the server (1 GetItem; baseline) | {http_get_ms:.2f} | 1.00 |")
     print(f"| GET /admin/stats through the server | {http_stats_ms:.2f} | {http_stats_ms / http_get_ms:.2f} |")
+    sessions_report(args.requests // 2)
     print(f"\n## Customer CSV export, about {args.export_rows} customers ({export_bytes / 1e6:.1f} MB), median of 3\n")
     print("| read | rows/s | ratio |")
     print("|---|---|---|")

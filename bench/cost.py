@@ -258,6 +258,11 @@ def scenario(bench: Bench, reps: int) -> list[Operation]:
     new_phones = iter(f"+9199000{n:05d}" for n in range(10_000))
     codes: dict[int, str] = {}
 
+    sessions: dict[int, str] = {}
+
+    def open_session(rep: int) -> None:  # a session of its own for each measured refresh (a login)
+        sessions[rep] = send("login", event("login", body=login), 200)["refresh_token"]
+
     def request_code(rep: int) -> None:
         send("request_otp", event("request_otp", body={"phone": others[rep + 2]}), 202)
         codes[rep] = code_for(others[rep + 2])
@@ -331,6 +336,13 @@ def scenario(bench: Bench, reps: int) -> list[Operation]:
             200,
         ),
         Operation("GET /me (customer)", "get_me", lambda rep: event("get_me", token=me), 200),
+        Operation(
+            "refresh (POST /auth/refresh, rotating a session's token)",
+            "refresh_session",
+            lambda rep: event("refresh_session", body={"refresh_token": sessions[rep]}),
+            200,
+            before=open_session,
+        ),
     ]
 
 

@@ -56,8 +56,57 @@ KEPT_FIELDS = (
     "previous_balance",
     "custom_product_prices",
     "notes",
+    "map_link",
+    "house_image_url",
+    "location",
+    "trial_start_date",
+    "marketing_person",
+    "marketing_person_name",
 )
 PROFILE_FIELDS = KEPT_FIELDS[2:]
+# The keys the backfill reads per collection; every other key of a row is "unmapped" (counted in the
+# report, kept verbatim with its row).
+MAPPED_KEYS = {
+    "auth_users": {
+        "id",
+        "_id",
+        "phone",
+        "email",
+        "name",
+        "full_name",
+        "role",
+        "password_hash",
+        "created_at",
+        "createdAt",
+    },
+    "customers_v2": {
+        "id",
+        "_id",
+        "phone",
+        "email",
+        "name",
+        "full_name",
+        "created_at",
+        "createdAt",
+        "status",
+        "address",
+        "area",
+        "delivery_boy_id",
+        "previous_balance",
+        "custom_product_prices",
+        "notes",
+        "map_link",
+        "house_image_url",
+        "location",
+        "trial_start_date",
+        "marketing_boy",
+        "marketing_boy_id",
+    },
+    "otp_users": {"_id", "phone", "email", "name", "full_name", "created_at", "createdAt"},
+    "booking_users": {"_id", "phone", "email", "name", "full_name", "created_at", "createdAt"},
+    "customers": {"customer_id", "_id", "phone", "email", "name", "full_name", "created_at", "createdAt", "address"},
+    "bookings": {"_id", "customer_id", "amount", "status", "service", "created_at", "createdAt"},
+}
 REVIEW_REASONS = (
     "not_json",
     "no_valid_phone",
@@ -212,6 +261,10 @@ class _Builder:
         self.ids: set[str] = set()
         self.phones: set[str] = set()
         self.delivery_boys: list[str] = []
+        self.marketers: list[tuple[str, str]] = []  # (legacy id, name)
+        # The operational fields added later draw from their own generator, so the rest of an export
+        # stays what it was for a seed.
+        self.extra = random.Random(f"{seed}-operational")
         self.oid_process = self.rng.getrandbits(40)
         self.oid_counter = self.rng.getrandbits(24)
 
@@ -406,6 +459,33 @@ class _Builder:
         )
         return uid
 
+    def operational(self, cid: str, status: str, when: datetime) -> dict[str, object]:
+        """The fields of ``customers_v2`` the first exports did not list: maps link, location, trial
+        start, house photo, marketing person (an account, or a bare name), and keys nobody listed."""
+        extra = self.extra
+        fields: dict[str, object] = {}
+        lat, lng = round(extra.uniform(8, 30), 6), round(extra.uniform(70, 88), 6)
+        if extra.random() < 0.7:
+            fields["map_link"] = f"https://maps.google.com/?q={lat},{lng}"
+        elif extra.random() < 0.3:
+            fields["map_link"] = extra.choice(("", "maps.google.com/?q=1,2"))  # empty, or not https: unmapped value
+        if extra.random() < 0.6:
+            fields["location"] = {"lat": lat, "lng": lng, "accuracy_meters": extra.choice((5, 12.5, 40))}
+        if status == "trial" or extra.random() < 0.05:
+            fields["trial_start_date"] = (when + timedelta(days=extra.randrange(0, 30))).date().isoformat()
+        if extra.random() < 0.4:
+            fields["house_image_url"] = f"https://img.example.com/houses/{cid}.jpg"
+        if self.marketers and extra.random() < 0.5:
+            uid, name = extra.choice(self.marketers)
+            fields |= {"marketing_boy_id": uid, "marketing_boy": name}
+        elif extra.random() < 0.2:
+            fields["marketing_boy"] = extra.choice(GIVEN) + " (agency)"  # a name with no account
+        if extra.random() < 0.3:
+            fields["landmark"] = extra.choice(("near the temple", "opposite bus stop", "blue gate"))
+        if extra.random() < 0.1:
+            fields["legacy_flags"] = {"vip": extra.random() < 0.5, "route": extra.randrange(1, 9)}
+        return fields
+
     def staff(self, persons: int) -> None:
         counts = {"delivery_boy": max(2, persons // 40)} | {role: max(1, persons // 400) for role in STAFF_ROLES[1:]}
         for role, count in counts.items():
@@ -416,6 +496,8 @@ class _Builder:
                 uid = self.auth_user(f"{role.replace('_', '.')}{i}@example.com", name, phone, role, when)
                 if role == "delivery_boy":
                     self.delivery_boys.append(uid)
+                elif role == "marketing_staff":
+                    self.marketers.append((uid, name))
 
     def person(self, index: int, plan: _Plan, shared_email: str | None = None) -> str:
         rng = self.rng
@@ -467,22 +549,20 @@ class _Builder:
                 self.drawn["prices"] += 1
                 for product in rng.sample(("prod-milk", "prod-curd", "prod-paneer"), rng.choice((1, 2))):
                     prices[product] = self.amount("price", rng.randrange(2000, 9000, 50))
-            self.emit(
-                "customers_v2",
-                {
-                    "id": cid,
-                    "name": row_name() if rng.random() < 0.97 else "",
-                    "phone": self.phone_value(nat, region),
-                    "address": f"{rng.randrange(1, 400)} {rng.choice(('MG Road', 'Station Rd', 'Hill View'))}",
-                    "area": rng.choice(AREAS),
-                    "status": rng.choice(PROFILE_STATUSES),
-                    "delivery_boy_id": rng.choice(self.delivery_boys) if rng.random() < 0.9 else None,
-                    "previous_balance": self.amount("balance", rng.randrange(0, 60000)) if rng.random() < 0.9 else None,
-                    "custom_product_prices": prices,
-                    "notes": rng.choice(NOTES) if rng.random() < 0.15 else rng.choice((None, "")),
-                    "created_at": self.stamp("customers_v2", when, force),
-                },
-            )
+            profile: dict[str, object] = {
+                "id": cid,
+                "name": row_name() if rng.random() < 0.97 else "",
+                "phone": self.phone_value(nat, region),
+                "address": f"{rng.randrange(1, 400)} {rng.choice(('MG Road', 'Station Rd', 'Hill View'))}",
+                "area": rng.choice(AREAS),
+                "status": rng.choice(PROFILE_STATUSES),
+                "delivery_boy_id": rng.choice(self.delivery_boys) if rng.random() < 0.9 else None,
+                "previous_balance": self.amount("balance", rng.randrange(0, 60000)) if rng.random() < 0.9 else None,
+                "custom_product_prices": prices,
+                "notes": rng.choice(NOTES) if rng.random() < 0.15 else rng.choice((None, "")),
+                "created_at": self.stamp("customers_v2", when, force),
+            }
+            self.emit("customers_v2", profile | self.operational(cid, str(profile["status"]), when))
             attach("customers_v2", cid)
             refs["profile"].append(cid)
         for _ in range(plan.otp):
@@ -893,8 +973,24 @@ def _kept_values(doc: dict[str, Any]) -> dict[str, object]:
         "previous_balance": None if balance is None else _money(balance),
         "custom_product_prices": prices if isinstance(prices, dict) else None,
         "notes": doc.get("notes"),
+        "map_link": _https(doc.get("map_link")),
+        "house_image_url": _https(doc.get("house_image_url")),
+        "location": _location(doc.get("location")),
+        "trial_start_date": doc.get("trial_start_date"),
+        "marketing_person": doc.get("marketing_boy_id"),
+        "marketing_person_name": doc.get("marketing_boy"),
     }
     return {key: None if _empty(value) else value for key, value in values.items()}
+
+
+def _https(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith("https://") else None
+
+
+def _location(value: object) -> dict[str, float] | None:
+    if not isinstance(value, dict) or value.get("lat") is None or value.get("lng") is None:
+        return None
+    return {key: float(value[key]) for key in ("lat", "lng", "accuracy_meters") if value.get(key) is not None}
 
 
 @dataclass(slots=True)
@@ -920,6 +1016,7 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
     rows: list[_Row] = []
     bookings: list[tuple[int, str | None, dict[str, Any]]] = []
     staff: list[dict[str, object]] = []
+    unmapped: dict[str, Counter[str]] = {}
 
     def hold(collection: str, line: int, legacy_id: str | None, reason: str) -> None:
         outcome[collection][line - 1] = "review"
@@ -944,6 +1041,8 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
                 hold(collection, line, None, "not_json")
                 continue
             legacy_id = _legacy_id(collection, doc)
+            if legacy_id is not None:  # a row with no id is held whole: nothing of it is mapped
+                unmapped.setdefault(collection, Counter()).update(k for k in doc if k not in MAPPED_KEYS[collection])
             if legacy_id is not None and legacy_id in seen:
                 outcome[collection][line - 1] = "duplicate"
                 continue
@@ -1028,6 +1127,7 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
         "held": held,
         "rows": outcome,
         "counts": counts,
+        "unmapped_fields": {name: dict(sorted(c.items())) for name, c in sorted(unmapped.items()) if c},
     }
 
 
@@ -1062,6 +1162,11 @@ def _person(phone: str, number: int, rows: list[_Row], passwords: dict[str, str]
         if others:
             conflicts.append({"field": name, "kept": kept[name], "others": others})
     first = rows[0].time
+    openings = [
+        {"collection": row.collection, "id": row.legacy_id, "amount": row.values["previous_balance"]}
+        for row in rows
+        if row.values["previous_balance"] is not None
+    ]
     login = None
     if logins:
         login = {"email": logins[0].values["email"], "password": passwords.get(logins[0].legacy_id or "")}
@@ -1077,6 +1182,11 @@ def _person(phone: str, number: int, rows: list[_Row], passwords: dict[str, str]
         "booking_ids": [],
         "login": login,
         "profile": {name: kept[name] for name in PROFILE_FIELDS},
+        # Every row that carried a balance opens the ledger with it; two or more non-zero ones are a
+        # balance conflict for a person to confirm.
+        "openings": openings,
+        "balance": _money(sum((Decimal(str(o["amount"])) for o in openings), Decimal(0))),
+        "balance_conflict": sum(1 for o in openings if Decimal(str(o["amount"])) != 0) > 1,
         "conflicts": conflicts,
     }
 

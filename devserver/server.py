@@ -273,11 +273,12 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if os.environ.get("LOCAL_ACCESS_LOG"):
                 super().log_message(format, *args)
 
-        def _respond(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        def _respond(self, status: int, headers: dict[str, str | list[str]], body: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 if name.lower() not in {"content-length", "connection"}:
-                    self.send_header(name, value)
+                    for one in [value] if isinstance(value, str) else value:  # Set-Cookie: one header each
+                        self.send_header(name, one)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
@@ -352,9 +353,9 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                 print(f"{route.function} failed: {error!r}", file=sys.stderr, flush=True)
                 self._respond(*_error(502, "internal_error", "the function failed"))
                 return
-            out_headers = dict(result.get("headers") or {})
+            out_headers: dict[str, str | list[str]] = dict(result.get("headers") or {})
             for name, values in (result.get("multiValueHeaders") or {}).items():
-                out_headers[name] = ", ".join(values)
+                out_headers[name] = list(values) if name.lower() == "set-cookie" else ", ".join(values)
             payload = result.get("body") or ""
             self._respond(int(result.get("statusCode", 200)), out_headers, payload.encode())
 

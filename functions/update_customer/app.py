@@ -6,7 +6,7 @@ from customer_identity.core.models.customers import CustomerChanges, CustomerEnv
 from customer_identity.use_cases.sign_in.access import ensure_can_update, may_update_customers
 
 app = create_app()
-profiles = runtime.profiles()
+profiles = runtime.account_profiles()
 
 
 @app.patch(

@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                 **os.environ,
                 "FUZZ_ADMIN_TOKEN": mint_token(data_dir, "admin"),
                 "FUZZ_CUSTOMER_TOKEN": mint_token(data_dir, "customer"),
+                # Sign-out (everywhere) and ending a customer's sessions would end the two tokens
+                # above: those operations run as another account (schemathesis.toml).
+                "FUZZ_OTHER_TOKEN": mint_token(data_dir, "supplier"),
             }
             failed = []
             for name in args.passes.split(","):

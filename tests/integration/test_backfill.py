@@ -109,6 +109,72 @@ def test_the_api_shows_every_person_with_its_number_profile_totals_and_aliases(i
         )  # the API continues after the backfill's numbers, no gap, no reuse
 
 
+def staff_by_email(client: httpx.Client) -> dict[str, str]:
+    found, cursor = {}, None
+    while True:
+        page = client.get("/admin/staff", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+        found |= {account["email"]: account["account_id"] for account in page["items"]}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def test_the_operational_fields_of_every_person_read_back_through_the_api(imported: dict[str, Any]) -> None:
+    data, truth = imported["data"], imported["truth"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        accounts = staff_by_email(admin)
+        account_of = {s["legacy_id"]: accounts[s["email"]] for s in truth["staff"]}
+        seen: dict[str, int] = {}
+        for person in truth["persons"]:
+            customer = admin.get(f"/customers/{quote(person['phone'], safe='')}").json()["customer"]
+            profile = person["profile"]
+            expected = {
+                "map_link": profile["map_link"],
+                "house_image_url": profile["house_image_url"],
+                "location": profile["location"],
+                "trial_start_date": profile["trial_start_date"],
+                "marketing_person_id": account_of.get(profile["marketing_person"]),
+                "marketing_person_name": profile["marketing_person_name"],
+                "notes": profile["notes"],
+                "delivery_person_id": account_of.get(profile["delivery_person"]),
+            }
+            assert {name: customer[name] for name in expected} == expected, person["phone"]
+            prices = {product: Decimal(price) for product, price in (profile["custom_product_prices"] or {}).items()}
+            assert {product: Decimal(price) for product, price in customer["custom_product_prices"].items()} == prices
+            for name, value in expected.items():
+                seen[name] = seen.get(name, 0) + (value is not None)
+        assert all(seen.values()), seen  # the export exercises every field
+
+
+def test_imported_balances_open_each_ledger_one_entry_per_row_and_conflicts_wait_for_review(
+    imported: dict[str, Any],
+) -> None:
+    data, truth = imported["data"], imported["truth"]
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        for person in truth["persons"]:
+            ref = quote(person["phone"], safe="")
+            ledger = admin.get(f"/customers/{ref}/ledger", params={"limit": 100}).json()
+            assert Decimal(ledger["balance"]) == Decimal(person["balance"]), person["phone"]
+            assert Decimal(admin.get(f"/customers/{ref}").json()["customer"]["balance"]) == Decimal(person["balance"])
+            assert sorted((e["kind"], e["source"], Decimal(e["amount"])) for e in ledger["items"]) == sorted(
+                ("opening", f"{o['collection']}:{o['id']}", Decimal(o["amount"])) for o in person["openings"]
+            )
+        review = admin.get("/admin/review", params={"reason": "balance_conflict", "limit": 100}).json()
+        flagged = {item["row"]["customer_id"] for item in review["items"]}
+        conflicted = [p for p in truth["persons"] if p["balance_conflict"]]
+        assert conflicted and len(flagged) == len(conflicted)
+        expected_total = sum((Decimal(p["balance"]) for p in truth["persons"]), Decimal(0))
+        counted = admin.get("/admin/stats").json()
+        assert Decimal(counted["total_balance"]) == expected_total
+        assert_stats_match_scan(counted, *local_table(data))
+
+
+def test_the_report_counts_the_unmapped_field_names_of_every_collection(imported: dict[str, Any]) -> None:
+    unmapped = imported["first"]["unmapped_fields"]
+    assert unmapped == imported["truth"]["unmapped_fields"]
+    assert unmapped["customers_v2"]["landmark"] > 0 and unmapped["customers_v2"]["legacy_flags"] > 0
+
+
 def test_old_passwords_sign_in_customers_and_staff(imported: dict[str, Any]) -> None:
     data, truth = imported["data"], imported["truth"]
     with local_server(data) as url, httpx.Client(base_url=url, timeout=60) as client:

@@ -165,7 +165,26 @@ def test_the_readme_journey_through_the_generated_client(gen: Any, base_url: str
         call(forgot, m.Accepted, 202, client=public, body=m.PasswordForgotten(email=email))
         wait_for_reset_worker(background, before)
     reset = m.PasswordReset(token=outbox_text(base_url, email, r"token is (\S+)"), password="a new long password")
-    call(gen.op("auth", "reset_password"), m.Token, 200, client=public, body=reset)
+    signed = call(gen.op("auth", "reset_password"), m.Token, 200, client=public, body=reset)
+    refused(gen, gen.op("accounts", "get_me"), 401, "session_revoked", client=me)  # the reset ended it
+
+    # Sessions: a refresh, a second device listed and ended, a sign-out by refresh token.
+    refresh = gen.op("auth", "refresh_session")
+    renewed = call(refresh, m.Token, 200, client=public, body=m.RefreshRequest(refresh_token=signed.refresh_token))
+    me = signed_in(renewed.token)
+    second = call(login, m.Token, 200, client=public, body=m.Login(phone=phone, password="a new long password"))
+    others = call(gen.op("accounts", "list_sessions"), m.SessionList, 200, client=me).items
+    assert [item.current for item in others].count(True) == 1 and len(others) == 2
+    other = next(item.session_id for item in others if not item.current)
+    call(gen.op("accounts", "end_session"), m.SessionsEnded, 200, client=me, session_id=other)
+    refused(gen, gen.op("accounts", "end_session"), 404, "session_not_found", client=me, session_id=other)
+    ended = m.RefreshRequest(refresh_token=second.refresh_token)
+    refused(gen, refresh, 401, "session_revoked", client=public, body=ended)
+    third = call(login, m.Token, 200, client=public, body=m.Login(phone=phone, password="a new long password"))
+    out = call(
+        gen.op("auth", "logout"), m.SessionsEnded, 200, client=public, body=m.Logout(refresh_token=third.refresh_token)
+    )
+    assert out.ended == 1
 
     # The business side: find-or-create, resolve by any reference, update, list page by page.
     create = gen.op("customers", "create_customer")
@@ -277,6 +296,9 @@ def test_the_readme_journey_through_the_generated_client(gen: Any, base_url: str
     supplier = signed_in(mint_token(data_dir, "supplier"))
     refused(gen, get, 403, "forbidden", client=supplier, ref=shop.customer_id)
     refused(gen, gen.op("admin", "get_stats"), 403, "forbidden", client=me)
+    lost = gen.op("admin", "end_customer_sessions")
+    assert call(lost, m.SessionsEnded, 200, client=admin, ref=asha.customer.customer_number).ended == 1
+    refused(gen, gen.op("accounts", "get_me"), 401, "session_revoked", client=me)
     headers = refused(gen, gen.op("accounts", "get_me"), 401, "unauthenticated", client=signed_in("not-a-token"))
     assert headers["WWW-Authenticate"].startswith("Bearer")
     request = gen.op("auth", "request_otp")

@@ -60,7 +60,9 @@ def test_a_deactivated_delivery_person_is_out_at_once_and_reactivation_restores_
         assert anonymous.get("/dev/outbox", params={"to": email}).json()["messages"] == []  # no reset sent
 
         assert api.patch(f"/admin/staff/{rider_id}", json={"active": True}).json()["account"]["active"] is True
-        assert error_code(rider.get("/customers")) == "token_revoked"  # old tokens stay dead
+        assert (
+            error_code(rider.get("/customers")) == "account_deactivated"
+        )  # old tokens stay dead (their sessions ended)
     with signed_in(anonymous, email) as again:
         me = again.get("/me").json()["account"]
         assert (me["account_id"], me["active"], me["deactivated_at"]) == (rider_id, True, None)

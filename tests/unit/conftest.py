@@ -226,6 +226,17 @@ def real_staff_token(role: str = "admin") -> str:
     return runtime.accounts().token_for(account, "local").token
 
 
+def session_token(account_id: str, role: str = "customer") -> str:
+    """A token of a live session of ``account_id`` (which need not exist: role checks come first)."""
+    from customer_identity.use_cases.sign_in.session_store import Client
+
+    store = runtime.session_store()
+    kind = "customer" if role == "customer" else "staff"
+    session = store.new_session(account_id=account_id, kind=kind, role=role, method="otp", client=Client())
+    store.open(session)
+    return store.pair(session, account_id if kind == "customer" else None).access_token
+
+
 def real_admin_token() -> str:
     return real_staff_token("admin")
 
@@ -274,7 +285,7 @@ def invoke(aws: None, lambda_queue: LambdaQueue):
     """Call a handler with its sample event (or another); the placeholder token becomes a real one.
     Asynchronous invocations it makes run right after it answers (``lambda_queue``)."""
     handlers = {route.code_dir.name: load_handler(route) for route in routes()}
-    # Staff tokens are checked against their account on every request: this admin exists.
+    # Every token is checked against its session: this admin and its session exist.
     account = runtime.staff().ensure(email="unit-admin@example.com", role="admin", name="Unit admin")
     admin = runtime.accounts().token_for(account, "local").token
 

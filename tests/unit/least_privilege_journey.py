@@ -116,7 +116,23 @@ def journey(
     run("request_otp", expect=202)
     code = code_in(outbox("+919717619183"))
     run("verify_otp", event("verify_otp", {"phone": "+919717619183", "code": "000000"}))
-    customer = run("verify_otp", event("verify_otp", {"phone": "+919717619183", "code": code}), expect=200)["token"]
+    verified = run("verify_otp", event("verify_otp", {"phone": "+919717619183", "code": code}), expect=200)
+    customer = verified["token"]
+    # Sessions: a refresh (and its retry within the grace window), a second device, listing, ending one.
+    renewal = {"refresh_token": verified["refresh_token"]}
+    renewed = run("refresh_session", event("refresh_session", renewal), expect=200)
+    assert run("refresh_session", event("refresh_session", renewal), expect=200) == renewed
+    run("request_otp", expect=202)
+    other = {"phone": "+919717619183", "code": code_in(outbox("+919717619183"))}
+    other_device = run("verify_otp", event("verify_otp", other), expect=200)
+    listed = run("list_sessions", token=customer, expect=200)["items"]
+    ended = next(item["session_id"] for item in listed if not item["current"])
+    end = {"path": f"/me/sessions/{ended}", "pathParameters": {"session_id": ended}}
+    run("end_session", event("end_session", **end), token=customer, expect=200)
+    run("get_me", token=other_device["token"], expect=401)  # its session ended at once
+    run("request_otp", expect=202)
+    other = {"phone": "+919717619183", "code": code_in(outbox("+919717619183"))}
+    third_device = run("verify_otp", event("verify_otp", other), expect=200)  # ended by the password below
     abandoned_claim("+919800000007")
     run("request_otp", event("request_otp", {"phone": "+919800000007"}), expect=202)
     run("verify_otp", event("verify_otp", {"phone": "+919800000007", "code": code_in(outbox("+919800000007"))}))
@@ -143,12 +159,27 @@ def journey(
     run("reset_password", event("reset_password", {"token": token, "password": "a new long password"}), expect=200)
     staff_token = reset_token_in(outbox("ravi@example.com"))
     run("reset_password", event("reset_password", {"token": staff_token, "password": "another long password"}))
+    number = verified["customer"]["customer_number"]
+    sessions_path = {"path": f"/admin/customers/{number}/sessions", "pathParameters": {"ref": number}}
+    run("end_customer_sessions", event("end_customer_sessions", **sessions_path), expect=200)
+    run("logout", event("logout", {"refresh_token": third_device["refresh_token"]}), expect=401)  # ended
+    run("request_otp", event("request_otp", {"phone": "+919800000005"}), expect=202)
+    five = {"phone": "+919800000005", "code": code_in(outbox("+919800000005"))}
+    five_token = run("verify_otp", event("verify_otp", five), expect=200)
+    run("logout", event("logout", {"refresh_token": five_token["refresh_token"]}), expect=200)
+    five_token = run("verify_otp", event("verify_otp", five | {"code": request_code(run, "+919800000005")}))
+    run("logout", event("logout", {"everywhere": True}) | bearer(five_token["token"]), expect=200)
+    seven = {"phone": "+919800000007", "code": request_code(run, "+919800000007")}
+    run("verify_otp", event("verify_otp", seven), expect=200)
+    change = {"path": "/customers/9800000007", "pathParameters": {"ref": "9800000007"}}
+    run("update_customer", event("update_customer", {"email": "seven@example.com"}, **change), expect=200)
     run("list_staff", expect=200)
     run("list_staff", event("list_staff", queryStringParameters={}), expect=200)
     staff_path = {"path": f"/admin/staff/{person}", "pathParameters": {"account_id": person}}
     run("update_staff", event("update_staff", **staff_path), expect=200)
     # Merges (PL2, the customer the staged create made, has a booking to move).
     run("create_booking", event("create_booking", {"customer": "PL2", "service": "Ironing", "amount": "2.00"}))
+    run("verify_otp", event("verify_otp", {"phone": "+919800000003", "code": request_code(run, "+919800000003")}))
     merge = run("merge_customer", event("merge_customer", {"into": "PL1"}), expect=200)["merge"]["merge_id"]
     run("list_merges", expect=200)
     undo = {"path": f"/admin/merges/{merge}/undo", "pathParameters": {"merge_id": merge}}
@@ -173,6 +204,23 @@ def journey(
         path = {"path": f"/admin/review/{review_id}", "pathParameters": {"review_id": review_id}}
         run("resolve_review", event("resolve_review", body, **path), expect=200)
     run("get_customer", event("get_customer", path="/customers/CV-9", pathParameters={"ref": "CV-9"}), expect=200)
+
+
+def request_code(run: Callable[..., Any], phone: str) -> str:
+    """A new sign-in code for ``phone``, from the outbox."""
+    from customer_identity.use_cases.sign_in.notifications import outbox_messages
+
+    run("request_otp", event("request_otp", {"phone": phone}), expect=202)
+    return code_in(outbox_messages(phone)[0]["text"])
+
+
+def bearer(token: str) -> dict[str, Any]:
+    """The headers of the logout sample event with ``token`` as its bearer token."""
+    sample = load_event("logout")
+    return {
+        "headers": sample["headers"] | {"Authorization": f"Bearer {token}"},
+        "multiValueHeaders": sample["multiValueHeaders"] | {"Authorization": [f"Bearer {token}"]},
+    }
 
 
 def backfill(recorder: dict[str, Any], folder: Path) -> None:

@@ -92,3 +92,33 @@ def test_conflicting_values_are_reported_never_dropped(planned: tuple[Plan, dict
     theirs = {(p["phone"], c["field"]) for p in truth["persons"] for c in p["conflicts"]}
     assert mine == theirs
     assert any(field == "name" for _, field in mine)  # a family phone with two names
+
+
+def test_the_unmapped_field_names_are_counted_per_collection_as_the_truth_counts_them(
+    planned: tuple[Plan, dict[str, Any]],
+) -> None:
+    result, truth = planned
+    assert result.unmapped == truth["unmapped_fields"]
+    assert result.unmapped["customers_v2"]["landmark"] > 0  # a key nobody listed
+
+
+OPERATIONAL = (
+    "map_link",
+    "house_image_url",
+    "location",
+    "trial_start_date",
+    "marketing_person",
+    "marketing_person_name",
+)
+
+
+def test_the_operational_fields_keep_the_truths_values(planned: tuple[Plan, dict[str, Any]]) -> None:
+    result, truth = planned
+    by_phone = {person.phone: person for person in result.persons}
+    seen = dict.fromkeys(OPERATIONAL, 0)
+    for want in truth["persons"]:
+        person = by_phone[want["phone"]]
+        for name in OPERATIONAL:
+            assert person.fields.get(name) == want["profile"][name], (want["phone"], name)
+            seen[name] += want["profile"][name] is not None
+    assert all(seen.values()), seen  # every field is exercised

@@ -61,8 +61,8 @@ def test_an_allowed_origin_is_echoed_without_credentials_and_another_gets_nothin
     allowed = preflight(ALLOWED)
     assert allowed["statusCode"] == 204
     assert cors(allowed)["Access-Control-Allow-Origin"] == ALLOWED
-    assert set(cors(allowed)["Access-Control-Allow-Methods"].split(",")) == {"GET", "POST", "PUT", "PATCH"}
-    assert "Idempotency-Key" in cors(allowed)["Access-Control-Allow-Headers"]
+    assert set(cors(allowed)["Access-Control-Allow-Methods"].split(",")) == {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    assert {"Idempotency-Key", "X-Requested-With"} <= set(cors(allowed)["Access-Control-Allow-Headers"].split(","))
     assert cors(preflight("https://evil.example")) == {}
 
 

@@ -13,16 +13,24 @@ def test_an_admin_phone_change_clears_the_proof_of_the_old_phone(invoke, outbox)
     assert status == 200
     customer_token = signed_in["token"]
     assert invoke("get_me", token=customer_token)[1]["account"]["phone_verified"] is True
+    password = load_event("set_credentials") | {"body": json.dumps({"password": "correct horse battery"})}
+    assert invoke("set_credentials", password, token=customer_token)[0] == 200
 
     patch = load_event("update_customer")
     patch["body"] = json.dumps({"phone": "+919800011122"})
     status, changed = invoke("update_customer", patch)
     assert status == 200 and changed["customer"]["phone"] == "+919800011122"
 
-    me = invoke("get_me", token=customer_token)[1]
+    # the phone was a login: the customer's sessions ended with the change
+    status, ended = invoke("get_me", token=customer_token)
+    assert (status, ended["error"]["code"]) == (401, "session_revoked")
+    login = load_event("login") | {"body": json.dumps({"phone": "+919800011122", "password": "correct horse battery"})}
+    status, signed_in = invoke("login", login)
+    assert status == 200
+    me = invoke("get_me", token=signed_in["token"])[1]
     assert me["account"]["phone"] == "+919800011122" and me["account"]["phone_verified"] is False
     # and the unproved phone cannot be used to set credentials until it is proved again
-    status, refused = invoke("set_credentials", token=customer_token)
+    status, refused = invoke("set_credentials", token=signed_in["token"])
     assert (status, refused["error"]["field"]) == (403, "phone")
 
 

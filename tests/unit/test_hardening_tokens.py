@@ -64,6 +64,6 @@ def test_a_signed_token_with_malformed_claims_is_401(invoke, route: str, changes
 
 
 def test_a_well_formed_token_still_works(invoke) -> None:
-    admin = runtime.tokens().verify(invoke.admin_token)  # an account that exists: staff tokens are checked against it
-    token = signed(sub=admin.account_id, gen=admin.generation)
+    admin = runtime.tokens().verify(invoke.admin_token)  # a live session: every token is checked against its own
+    token = signed(sub=admin.account_id, sid=admin.session_id)
     assert invoke("get_customer", token=token)[0] == 404  # authenticated; the sample customer does not exist

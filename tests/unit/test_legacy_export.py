@@ -270,7 +270,7 @@ def test_a_family_phone_carries_two_names(generated: Generated) -> None:
 def test_truth_json_is_what_generate_returned(generated: Generated) -> None:
     on_disk = json.loads((generated.out / "truth.json").read_text(encoding="utf-8"))
     assert on_disk == generated.truth
-    assert set(on_disk) == {"default_region", "persons", "staff", "held", "rows", "counts"}
+    assert set(on_disk) == {"default_region", "persons", "staff", "held", "rows", "counts", "unmapped_fields"}
 
 
 def test_rows_hold_exactly_one_outcome_per_line(generated: Generated) -> None:

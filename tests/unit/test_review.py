@@ -24,7 +24,7 @@ from customer_identity.core.models.review import ReviewDecision
 from customer_identity.storage import keys, stats, table
 from customer_identity.storage.entities import ReviewItem
 from customer_identity.use_cases.backfill.steps import Backfill
-from tests.unit.conftest import Domain, load_event
+from tests.unit.conftest import Domain, load_event, session_token
 
 LEGACY_PASSWORD = "the old site's password"
 LEGACY_HASH = bcrypt.hashpw(LEGACY_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
@@ -289,7 +289,7 @@ def test_the_handlers_list_and_resolve_for_admins_only(invoke, held: dict[str, s
         assert (status, body["error"]["code"], body["error"]["field"]) == (status_code, code, field)
     status, body = invoke("resolve_review", event | {"pathParameters": {"review_id": "customers:NOPE"}})
     assert (status, body["error"]["code"]) == (404, "review_not_found")
-    customer_token = runtime.tokens().issue(account_id="cus_x", role="customer", customer_id="cus_x", method="otp")
+    customer_token = session_token("cus_x")
     assert invoke("resolve_review", event, token=customer_token)[0] == 403
     assert invoke("list_review", token=customer_token)[0] == 403
     status, body = invoke("resolve_review", event)

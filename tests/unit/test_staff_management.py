@@ -15,6 +15,7 @@ from customer_identity.core.errors import (
     InvalidInput,
     InvalidResetToken,
     OwnAccount,
+    SessionRevoked,
     StaffNotFound,
     TokenRevoked,
 )
@@ -204,7 +205,7 @@ def test_deactivation_stops_tokens_sign_in_and_reset_and_reactivation_restores_s
     assert len(outbox_texts("rider@example.com")) == sent
 
     assert management.update(admin, rider, StaffChanges(active=True)).active is True
-    with pytest.raises(TokenRevoked):  # a token from before the deactivation never comes back
+    with pytest.raises(AccountDeactivated):  # its session ended with the deactivation: it never comes back
         caller(token)
     assert caller(login(domain, "rider")).account_id == rider  # signing in works again
     with pytest.raises(InvalidResetToken):
@@ -233,7 +234,7 @@ def test_a_role_change_revokes_tokens_and_the_next_sign_in_has_the_new_role(
     assert caller(login(domain, "other")).role == "marketing_staff"
 
 
-def test_the_token_check_is_one_strongly_consistent_getitem_for_staff_and_none_for_customers(
+def test_the_token_check_is_one_strongly_consistent_getitem_of_the_session_for_staff_and_customers(
     domain: Domain, admin: Principal, outbox, requests_made: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = login(domain, "boss")
@@ -254,13 +255,19 @@ def test_the_token_check_is_one_strongly_consistent_getitem_for_staff_and_none_f
     assert requests_made == Counter({"GetItem": 1}) and reads[0]["ConsistentRead"] is True
     requests_made.clear()
     caller(customer_token)
-    assert requests_made == Counter()
+    assert requests_made == Counter({"GetItem": 1}) and reads[1]["ConsistentRead"] is True
+    assert [read["Key"]["pk"]["S"].split("#")[0] for read in reads] == ["SESSION", "SESSION"]
 
 
-def test_a_staff_token_of_an_account_that_does_not_exist_is_refused(domain: Domain) -> None:
+def test_a_token_without_a_session_is_refused_even_when_well_signed(domain: Domain) -> None:
     token = runtime.tokens().issue(account_id="stf_ghost", role="admin", customer_id=None, method="local")
-    with pytest.raises(TokenRevoked):
+    with pytest.raises(SessionRevoked):
         caller(token)
+    named = runtime.tokens().issue(
+        account_id="stf_ghost", role="admin", customer_id=None, method="local", session_id="x"
+    )
+    with pytest.raises(SessionRevoked):
+        caller(named)
 
 
 # --- counters, races, audit ------------------------------------------------------------------------
@@ -323,3 +330,47 @@ def test_customers_of_deactivated_delivery_persons_are_found_for_the_audit(
     assert page.items[0].customers.next_cursor is not None  # more of them, through by_delivery_person
     rest = management.assigned_customers(gone, limit=10, cursor=page.items[0].customers.next_cursor)
     assert [c.customer_number for c in rest.items] == [assigned[1]]
+
+
+# --- sessions opened while the account changes ----------------------------------------------------
+
+
+def test_a_staff_session_opened_during_a_deactivation_is_ended_by_it(
+    domain: Domain, management: StaffManagement, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deactivation read the account and its sessions; a sign-in opens a session before it commits."""
+    rider = new_staff(domain, "rider")
+    original = StaffManagement._commit
+    opened: list[str] = []
+
+    def sign_in_first(self, *args, **kwargs):
+        if not opened:
+            opened.append(login(domain, "rider"))  # bumps the account's revision with its session
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StaffManagement, "_commit", sign_in_first)
+    assert management.update(admin, rider, StaffChanges(active=False)).active is False
+    with pytest.raises(AccountDeactivated):  # the change was read again and ended that session too
+        caller(opened[0])
+
+
+def test_a_staff_sign_in_racing_a_deactivation_is_refused(
+    domain: Domain, management: StaffManagement, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in read the active account; the deactivation commits before the session is written."""
+    from customer_identity.use_cases.sign_in.session_store import SessionStore
+
+    rider = new_staff(domain, "rider")
+    original = SessionStore.open
+    deactivated: list[bool] = []
+
+    def deactivate_first(self, session, **kwargs):
+        if not deactivated:
+            deactivated.append(management.update(admin, rider, StaffChanges(active=False)).active)
+        return original(self, session, **kwargs)
+
+    monkeypatch.setattr(SessionStore, "open", deactivate_first)
+    with pytest.raises(AccountDeactivated):
+        login(domain, "rider")
+    assert deactivated == [False]
+    assert management.accounts.sessions.live_sessions(rider) == []

@@ -21,7 +21,17 @@ from customer_identity.use_cases.backfill.steps import Backfill
 from customer_identity.use_cases.identity import stats
 from devserver.legacy_export import generate
 from tests.stats_oracle import assert_stats_match_scan
-from tests.unit.conftest import TABLE, TEST_IP, Domain, build_domain, code_in, load_event, reset_token_in, set_email
+from tests.unit.conftest import (
+    TABLE,
+    TEST_IP,
+    Domain,
+    build_domain,
+    code_in,
+    load_event,
+    reset_token_in,
+    session_token,
+    set_email,
+)
 
 
 def current(domain: Domain) -> dict[str, Any]:
@@ -169,7 +179,7 @@ def test_the_stats_and_numbering_handlers_answer_admins_only(domain: Domain, inv
         200,
         {"next_number": 2, "next_customer_number": "PL2", "last_issued": "PL1", "prefix": "PL"},
     )
-    customer = runtime.tokens().issue(account_id="cus_x", role="customer", customer_id="cus_x", method="otp")
+    customer = session_token("cus_x")
     for name in ("get_stats", "get_customer_numbers"):
         assert invoke(name, load_event(name), token=customer)[0] == 403
 

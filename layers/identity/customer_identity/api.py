@@ -183,8 +183,8 @@ def _validation_error(error: RequestValidationError) -> Response:
 
 # What the browser frontends use: these methods, and these request headers beyond Powertools' own
 # (Authorization, Content-Type, X-Amz-*, X-Api-Key); no credentials (tokens travel in Authorization).
-CORS_METHODS = ("GET", "POST", "PUT", "PATCH")
-CORS_HEADERS = ["Idempotency-Key"]
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CORS_HEADERS = ["Idempotency-Key", "X-Requested-With"]
 CORS_MAX_AGE_SECONDS = 600
 
 

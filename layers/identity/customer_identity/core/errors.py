@@ -68,6 +68,13 @@ class StaffNotFound(NotFound):
         super().__init__(f"no staff account {account_id!r}", field="account_id")
 
 
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("you have no live session with this id", field="session_id")
+
+
 class Conflict(DomainError):
     code = "conflict"
 
@@ -228,6 +235,16 @@ class TokenRevoked(Unauthenticated):
         DomainError.__init__(self, "this token no longer matches its account; sign in again", field="Authorization")
 
 
+class SessionRevoked(Unauthenticated):
+    """The token's session ended (sign-out, expiry, a credential change, a reused refresh token), or the
+    refresh token is not one this service issued: one answer for all of them."""
+
+    code = "session_revoked"
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, "this session has ended; sign in again", field="Authorization")
+
+
 class InvalidCode(Unauthenticated):
     code = "invalid_code"
 
@@ -256,6 +273,15 @@ class Forbidden(DomainError):
 
     def __init__(self, message: str = "your role does not allow this", *, field: str | None = None) -> None:
         super().__init__(message, field=field)
+
+
+class CrossSiteRefused(Forbidden):
+    """A refresh token sent as a cookie, on a request a page of another site could have made."""
+
+    code = "cross_site_request"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(f"refused: {header} shows a request another site could have made", field=header)
 
 
 class TooManyRequests(DomainError):

@@ -41,6 +41,12 @@ class Settings(BaseModel):
     jwt_signing_key: SecretStr | None = None
     jwt_signing_key_secret: str | None = None
     token_ttl_seconds: int = Field(default=900, ge=60, le=24 * 3600)
+    # Sessions (use_cases.sign_in.session_store): a session ends this long after its sign-in
+    # whatever happens, or earlier when it goes this long without a refresh; a refresh token spent
+    # this recently is answered again with the pair that replaced it (a retry), later it is theft.
+    session_absolute_seconds: int = Field(default=30 * 24 * 3600, ge=1, le=365 * 24 * 3600)
+    session_idle_seconds: int = Field(default=7 * 24 * 3600, ge=1, le=365 * 24 * 3600)
+    refresh_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     # "aws": SMS through SNS, email through SES. "outbox": kept in the table for GET /dev/outbox.
     notification_sender: Literal["aws", "outbox"] = "aws"
     email_from: str | None = None

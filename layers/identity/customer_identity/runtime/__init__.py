@@ -52,6 +52,7 @@ from customer_identity.runtime.identity_builders import (  # noqa: F401 (the han
     views,
 )
 from customer_identity.runtime.sign_in_builders import (  # noqa: F401 (the handlers' API)
+    account_profiles,
     accounts,
     accounts_reader,
     credentials,
@@ -59,10 +60,13 @@ from customer_identity.runtime.sign_in_builders import (  # noqa: F401 (the hand
     password_sign_in,
     passwords,
     phone_sign_in,
+    refresh,
     reset_delivery,
     reset_requests,
     sender,
+    session_store,
     sessions,
+    sign_out,
     sms_budget,
     tokens,
 )

@@ -6,7 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from customer_identity.runtime.identity_builders import config, listing, resolver, resolver_reader, views
-from customer_identity.runtime.sign_in_builders import accounts, passwords
+from customer_identity.runtime.sign_in_builders import accounts, passwords, session_store
 
 if TYPE_CHECKING:
     from customer_identity.use_cases.admin.alias_check import AliasCheck
@@ -51,7 +51,12 @@ def merges() -> Merges:
     from customer_identity.use_cases.admin.merge_moves import Mover
     from customer_identity.use_cases.admin.merges import Merges
 
-    return Merges(config(), resolver(), views(), Mover(config(), resolver()))
+    store = session_store()
+
+    def end_sessions(customer_id: str) -> int:
+        return store.revoke_all(customer_id, "merged_away")
+
+    return Merges(config(), resolver(), views(), Mover(config(), resolver()), end_sessions)
 
 
 @cache

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from customer_identity.runtime.identity_builders import config, registration, resolver, resolver_reader, views
 
 if TYPE_CHECKING:
+    from customer_identity.use_cases.identity.profiles import Profiles
     from customer_identity.use_cases.sign_in.accounts import Accounts
     from customer_identity.use_cases.sign_in.credentials import Credentials
     from customer_identity.use_cases.sign_in.limits import Limits
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.sign_in.password_sign_in import PasswordSignIn
     from customer_identity.use_cases.sign_in.passwords import Passwords
     from customer_identity.use_cases.sign_in.phone_sign_in import PhoneSignIn
+    from customer_identity.use_cases.sign_in.refresh import Refresh
+    from customer_identity.use_cases.sign_in.session_store import SessionStore
     from customer_identity.use_cases.sign_in.sessions import Sessions
+    from customer_identity.use_cases.sign_in.sign_out import SignOut
     from customer_identity.use_cases.sign_in.sms_budget import SmsBudget
     from customer_identity.use_cases.sign_in.tokens import Tokens
 
@@ -29,11 +33,43 @@ def tokens() -> Tokens:
 
 
 @cache
+def session_store() -> SessionStore:
+    from customer_identity.use_cases.sign_in.session_store import SessionStore
+
+    return SessionStore(config(), tokens())
+
+
+@cache
 def sessions() -> Sessions:
-    """Verifies tokens; staff tokens are checked against their account (one GetItem per request)."""
+    """Verifies tokens and checks each token's session (one strongly consistent GetItem per request)."""
     from customer_identity.use_cases.sign_in.sessions import Sessions
 
-    return Sessions(tokens())
+    return Sessions(tokens(), session_store())
+
+
+@cache
+def refresh() -> Refresh:
+    from customer_identity.use_cases.sign_in.refresh import Refresh
+
+    return Refresh(session_store())
+
+
+@cache
+def sign_out() -> SignOut:
+    from customer_identity.use_cases.sign_in.sign_out import SignOut
+
+    return SignOut(session_store(), refresh(), resolver_reader())
+
+
+@cache
+def account_profiles() -> Profiles:
+    """PATCH /customers/{ref}: a changed phone or email ends the customer's sessions (its login changed)."""
+    from customer_identity.use_cases.identity.profiles import Profiles
+
+    store = session_store()
+    return Profiles(
+        config(), resolver(), views(), on_login_change=lambda customer_id, why: store.revoke_all(customer_id, why)
+    )
 
 
 @cache
@@ -124,7 +160,11 @@ def reset_delivery() -> ResetDelivery:
 
 BUILDERS = (
     tokens,
+    session_store,
     sessions,
+    refresh,
+    sign_out,
+    account_profiles,
     accounts,
     accounts_reader,
     passwords,

@@ -16,6 +16,8 @@ Items (``pk`` / ``sk``):
 * ``SMSBUDGET#ip#<address>#<minute>`` / ``SMSBUDGET``, ``SMSBUDGET#all#<minute>`` / ``SMSBUDGET`` --
   SMS sent in one minute (epoch minute) from one client IP, and in all (the SMS budgets).
 * ``OUTBOX#<to>`` / ``<created_at>#<id>`` -- messages kept by the local outbox sender.
+* ``SESSION#<account_id>`` / ``SESSION#<session_id>`` -- one sign-in's session (refresh-token hash,
+  expiries, revocation); an account's sessions are one item collection (listing, sign-out everywhere).
 * ``CUSTOMER#<customer_id>`` / ``BOOKING#<created_at>#<booking_id>`` -- a booking in its customer's
   item collection; ``BOOKING#<booking_id>`` / ``BOOKING`` finds it by id.
 * ``CUSTOMER#<customer_id>`` / ``LEDGER#<created_at>#<entry_id>`` -- a balance ledger entry in its
@@ -122,6 +124,18 @@ def send_log_key(purpose: str, to: str) -> Key:
 
 def login_guard_key(login_name: str) -> Key:
     return f"LOGIN#{login_name}", "GUARD"
+
+
+SESSION_SK_PREFIX = "SESSION#"
+
+
+def sessions_partition(account_id: str) -> str:
+    """The item collection of an account's sessions."""
+    return f"SESSION#{account_id}"
+
+
+def session_key(account_id: str, session_id: str) -> Key:
+    return sessions_partition(account_id), f"{SESSION_SK_PREFIX}{session_id}"
 
 
 def sms_ip_budget_key(source_ip: str, minute: int) -> Key:

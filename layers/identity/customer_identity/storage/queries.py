@@ -1,5 +1,5 @@
 """Paged reads: customers, staff and review items through an index, name search, a customer's bookings
-and merges, the local outbox."""
+and merges, an account's sessions, the local outbox."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from customer_identity.storage.entities import (
     MergeLinkItem,
     OutboxItem,
     ReviewItem,
+    SessionItem,
     StaffItem,
     TableItem,
 )
@@ -234,3 +235,13 @@ def outbox(to: str, *, limit: int) -> list[OutboxItem]:
     """Messages the outbox kept for ``to``, newest first."""
     results = OutboxItem.query(keys.outbox_partition(to), scan_index_forward=False, limit=limit, consistent_read=True)
     return list(results)
+
+
+def account_sessions(account_id: str) -> list[SessionItem]:
+    """Every session item of an account, live or ended, oldest id first (one strongly consistent query, paginated)."""
+    results = SessionItem.query(
+        keys.sessions_partition(account_id),
+        range_key_condition=SessionItem.sk.startswith(keys.SESSION_SK_PREFIX),
+        consistent_read=True,
+    )
+    return [item for item in results if isinstance(item, SessionItem)]

@@ -14,6 +14,13 @@ from customer_identity.core.wire import (
     Timestamp,
 )
 
+RefreshIn = Literal["body", "cookie"]
+REFRESH_IN = Field(
+    default="body",
+    description="`cookie`: the refresh token comes as an `HttpOnly; Secure; SameSite=Strict` cookie scoped to "
+    "`/auth`, and `refresh_token` in the answer is null (browsers: no long-lived secret a script can read)",
+)
+
 
 class OtpRequest(Input):
     """Body of ``POST /auth/otp/request``."""
@@ -26,6 +33,7 @@ class OtpVerification(Input):
 
     phone: PhoneText
     code: OtpCode = Field(description="The 6 digits sent by SMS")
+    refresh_in: RefreshIn = REFRESH_IN
 
 
 class LoginName(Input):
@@ -39,6 +47,7 @@ class Login(LoginName):
     """Body of ``POST /auth/login``."""
 
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    refresh_in: RefreshIn = REFRESH_IN
 
 
 class PasswordForgotten(LoginName):
@@ -50,6 +59,7 @@ class PasswordReset(Input):
 
     token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     password: Password
+    refresh_in: RefreshIn = REFRESH_IN
 
 
 class CredentialsChange(Input):
@@ -99,6 +109,14 @@ class Token(Answer):
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the token expires")
+    refresh_token: str | None = Field(
+        description="Renews the session at POST /auth/refresh (once: each refresh answers a new one); "
+        "null when it was sent as a cookie"
+    )
+    refresh_expires_in: int = Field(
+        description="Seconds the refresh token stays usable unless refreshed sooner (the session's idle or "
+        "absolute expiry, whichever comes first)"
+    )
 
 
 class OtpVerified(Token):

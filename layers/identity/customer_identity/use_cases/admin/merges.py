@@ -20,6 +20,7 @@ survivor) finishes a merge a crash interrupted. Rules:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from boto3.dynamodb.conditions import Attr
@@ -46,11 +47,19 @@ RESUME_SCAN = 20
 
 
 class Merges:
-    def __init__(self, settings: Settings, resolver: Resolver, views: Views, mover: Mover | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: Resolver,
+        views: Views,
+        mover: Mover | None,
+        end_sessions: Callable[[str], object] | None = None,
+    ) -> None:
         self.settings = settings
         self.resolver = resolver
         self.views = views
         self.mover = mover  # None for read-only use (listing)
+        self.end_sessions = end_sessions  # the merged-away customer's sessions end with the merge
 
     # --- merge ---------------------------------------------------------------------------------
 
@@ -86,6 +95,8 @@ class Merges:
             return self._start(merged, survivor, by)
 
         record = retry_lost_races(attempt, self.settings.contention_budget_seconds)
+        if self.end_sessions is not None:
+            self.end_sessions(record.merged_id)
         return self.view(self.mover.finish(record))
 
     def _start(self, merged: CustomerItem, survivor: CustomerItem, by: str) -> MergeItem:

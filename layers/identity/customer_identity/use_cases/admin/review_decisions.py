@@ -45,7 +45,7 @@ from customer_identity.storage import keys, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, ReviewItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.admin import review_queue
-from customer_identity.use_cases.backfill import name_conflicts
+from customer_identity.use_cases.backfill import name_conflicts, opening_balances
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
 from customer_identity.use_cases.backfill.held_rows import REMOVED
 from customer_identity.use_cases.backfill.linking import fillable, same_value
@@ -95,6 +95,8 @@ class ReviewDecisions:
     def _attach(self, item: ReviewItem, decision: ReviewDecision, by: str) -> ReviewOutcome:
         if item.reason == name_conflicts.REASON:  # its rows are the customer's already: decide the name, dismiss
             raise ReviewNotAttachable(item.review_id, "a name conflict; PATCH the customer's name if needed")
+        if item.reason == opening_balances.REASON:  # its entries are posted: confirm, adjust if needed, dismiss
+            raise ReviewNotAttachable(item.review_id, "a balance conflict; post an adjustment if needed")
         ref = decision.customer or ""
         try:
             customer = self.resolver.resolve(ref).item

@@ -2,9 +2,11 @@
 
 * Listings are one index query per page (``by_number`` under ``STAFF``, ``by_status`` under
   ``ROLE#<role>``; see :mod:`..storage.keys`): active accounts first, each state in creation order.
-* A deactivation, a reactivation or a role change bumps the account's token generation in the same
-  write, so every token issued before is refused at its next request (:mod:`.sessions`); a
-  reactivated account signs in again.
+* A deactivation, a reactivation or a role change ends every live session of the account in the
+  same transaction (and bumps its token generation), so every token issued before is refused at
+  its next request (:mod:`..sign_in.sessions`); a reactivated account signs in again. A staff
+  sign-in bumps the account's revision as it opens its session, so a change conditioned on the
+  revision it read can never miss a session opened meanwhile.
 * An admin cannot deactivate or demote themselves (409 ``own_account``). A change that takes an
   active admin away also checks, in its transaction, that the caller is still an active admin; so
   another active admin (the caller) always remains and the last one can never be removed, even when
@@ -25,14 +27,17 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.roles import canonical_role
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
-from customer_identity.storage.entities import StaffItem
+from customer_identity.storage.entities import SessionItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.identity import stats
 from customer_identity.use_cases.identity.listing import Listing, check_limit
 from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
+from customer_identity.use_cases.sign_in.session_store import SessionStore
 from customer_identity.use_cases.sign_in.tokens import Principal
 
 DELIVERY_PERSON = "delivery_person"
+# A change's transaction: the account, the caller's check, a stats shard and up to this many sessions.
+MAX_SESSIONS_IN_CHANGE = 90
 
 
 class StaffManagement:
@@ -96,19 +101,42 @@ class StaffManagement:
             removes_admin = _active_admin(current) and not _active_admin(updated)
             if removes_admin and current.account_id == caller.account_id:
                 raise OwnAccount("active" if changes.active is False else "role")
-            self._commit(caller, current, updated, removes_admin)
+            ending = self._sessions_to_end(current, updated)
+            self._commit(caller, current, updated, removes_admin, ending)
             return updated
 
         return self.account(retry_lost_races(attempt, self.settings.contention_budget_seconds))
 
-    @staticmethod
-    def _commit(caller: Principal, current: StaffItem, updated: StaffItem, removes_admin: bool) -> None:
+    def _sessions_to_end(self, current: StaffItem, updated: StaffItem) -> tuple[str, list[SessionItem]]:
+        """(why, the live sessions to end in the change's transaction) when the role or active flag changes.
+
+        Beyond what one transaction holds, the oldest are ended first, one by one (they end anyway)."""
+        if updated.generation == current.generation:
+            return "", []
+        why = "account_deactivated" if not updated.active else "role_changed"
+        store = self.accounts.sessions
+        live = store.live_sessions(current.account_id)
+        for session in live[:-MAX_SESSIONS_IN_CHANGE]:
+            store.revoke(current.account_id, session.session_id, why)
+        return why, live[-MAX_SESSIONS_IN_CHANGE:]
+
+    def _commit(
+        self,
+        caller: Principal,
+        current: StaffItem,
+        updated: StaffItem,
+        removes_admin: bool,
+        ending: tuple[str, list[SessionItem]],
+    ) -> None:
         tx = Transaction()
         tx.put("account", updated, condition=Attr("revision").eq(current.revision))
         if removes_admin:
             still_admin = Attr("role").eq("admin") & Attr("deactivated_at").not_exists()
             tx.check("caller", keys.staff_key(caller.account_id), still_admin)
         stats.record(tx, (current, updated))
+        why, sessions = ending
+        for number, session in enumerate(sessions):
+            SessionStore.revoke_in(tx, session, why, f"session{number}")
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

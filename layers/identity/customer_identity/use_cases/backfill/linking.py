@@ -21,7 +21,8 @@ from customer_identity.storage.transactions import Transaction, TransactionCance
 from customer_identity.use_cases.backfill.conditional_puts import back_off
 from customer_identity.use_cases.backfill.new_customers import booking_item
 from customer_identity.use_cases.backfill.outcomes import conflict
-from customer_identity.use_cases.identity import customer_writes, markers, stats
+from customer_identity.use_cases.backfill.records import IMPORTED_PROFILE_FIELDS
+from customer_identity.use_cases.identity import customer_writes, markers, profile_fields, stats
 
 
 def link(entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,6 +104,8 @@ def fillable(entry: dict[str, Any]) -> dict[str, Any]:
         values["previous_balance"] = Decimal(fields["previous_balance"])
     if fields.get("custom_product_prices"):
         values["custom_product_prices"] = json.dumps(fields["custom_product_prices"], sort_keys=True, default=str)
+    for name in IMPORTED_PROFILE_FIELDS:
+        values[name] = profile_fields.stored(name, fields.get(name))
     values["password_hash"] = entry["password_hash"]
     return {name: value for name, value in values.items() if value is not None}
 

@@ -32,7 +32,8 @@ from customer_identity.use_cases.backfill.conditional_puts import back_off
 from customer_identity.use_cases.backfill.merge_records import merge_items
 from customer_identity.use_cases.backfill.outcomes import conflict
 from customer_identity.use_cases.backfill.planning import booking_id_for
-from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.backfill.records import IMPORTED_PROFILE_FIELDS
+from customer_identity.use_cases.identity import markers, profile_fields, stats
 
 PERSONS_PER_TRANSACTION = 24  # 4 items each at most, and one counter shard: one TransactWriteItems holds 100
 
@@ -102,6 +103,7 @@ def _customer_item(entry: dict[str, Any], run_id: str) -> CustomerItem:
         previous_balance=Decimal(fields["previous_balance"]) if fields.get("previous_balance") else None,
         custom_product_prices=json.dumps(prices, sort_keys=True, default=str) if prices else None,
         notes=fields.get("notes"),
+        **{name: profile_fields.stored(name, fields.get(name)) for name in IMPORTED_PROFILE_FIELDS},
         password_hash=entry["password_hash"],
         password_changed_at=now if entry["password_hash"] else None,
         backfill_run=run_id,

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,6 +73,8 @@ class Plan:
     held: list[Held]
     duplicates: list[Record]
     rows_total: int
+    # Per collection, how many rows carried each key that no field is read from.
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> Plan:
@@ -85,8 +87,10 @@ def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> 
     bookings: list[tuple[Booking, str]] = []
     seen: set[tuple[str, str]] = set()
     rows_total = 0
+    unmapped: dict[str, Counter[str]] = defaultdict(Counter)
     for collection, _, text, record in lines:
         rows_total += 1
+        unmapped[collection].update(getattr(record, "unmapped", ()))
         if isinstance(record, Unreadable):
             held.append(Held(record, record.reason, text))
             continue
@@ -112,7 +116,8 @@ def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> 
     booking_only = _place_bookings(persons, bookings, held, default_region)
     ordered = sorted(persons.values(), key=lambda person: person.rows[0].age)
     _one_account_per_email(ordered)
-    return Plan(ordered, booking_only, staff, held, duplicates, rows_total)
+    counted = {name: dict(sorted(counts.items())) for name, counts in sorted(unmapped.items()) if counts}
+    return Plan(ordered, booking_only, staff, held, duplicates, rows_total, counted)
 
 
 def _join_by_email(persons: dict[str, Person], phoneless: list[tuple[Identity, str]], held: list[Held]) -> None:

@@ -25,7 +25,7 @@ from customer_identity.storage import bulk, counter, keys, table
 from customer_identity.storage.entities import BackfillRunItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.backfill.planner import Held, Person, Plan, plan
-from customer_identity.use_cases.backfill.records import Record, Staff, read_record
+from customer_identity.use_cases.backfill.records import Identity, Record, Staff, read_record
 from customer_identity.use_cases.backfill.workspace import Workspace
 
 IDS = uuid.UUID("0b5c2f3e-6a51-4d7e-9a8e-0c1b2d3e4f50")  # namespace of the ids a backfill derives
@@ -77,7 +77,11 @@ def plan_step(
     new = [p for p in result.persons if _is_new(existing.get(p.phone), run_id)]
     first_number, started_at = _numbers_for(run_id, len(new), settings, dry_run=dry_run)
     numbers = {person.phone: first_number + rank for rank, person in enumerate(new)}
-    staff_ids = {s.legacy_id: staff_id_for(s.legacy_id or "") for s in result.staff if s.role == "delivery_person"}
+    staff_ids = {
+        (s.role, s.legacy_id): staff_id_for(s.legacy_id or "")
+        for s in result.staff
+        if s.role in {"delivery_person", "marketing_staff"}
+    }
     entries = [
         _person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids, started_at)
         for p in result.persons
@@ -96,6 +100,7 @@ def plan_step(
         "source": workspace.location,
         "dry_run": dry_run,
         "rows_total": result.rows_total,
+        "unmapped_fields": result.unmapped,
         "customers_new": len(new),
         "first_number": first_number if new else None,
         "plan_seconds": round(time.monotonic() - started, 3),
@@ -154,27 +159,37 @@ def _person_entry(
     run_id: str,
     found: CustomerItem | None,
     number: int | None,
-    staff_ids: dict[str | None, str],
+    staff_ids: dict[tuple[str, str | None], str],
     started_at: str,
 ) -> dict[str, Any]:
     fields = dict(person.fields)
     conflicts = list(person.conflicts)
     legacy_person = fields.pop("delivery_person", None)
     if legacy_person is not None:
-        if legacy_person in staff_ids:
-            fields["delivery_person_id"] = staff_ids[legacy_person]
+        if ("delivery_person", legacy_person) in staff_ids:
+            fields["delivery_person_id"] = staff_ids[("delivery_person", legacy_person)]
         else:
             conflicts.append({"field": "delivery_person", "kept": None, "others": [legacy_person]})
+    legacy_marketer = fields.pop("marketing_person", None)
+    if legacy_marketer is not None:
+        if ("marketing_staff", legacy_marketer) in staff_ids:
+            fields["marketing_person_id"] = staff_ids[("marketing_staff", legacy_marketer)]
+        else:
+            conflicts.append({"field": "marketing_person", "kept": None, "others": [legacy_marketer]})
     founder = person.founder
     return {
         "phone": person.phone,
         "customer_id": found.customer_id if found is not None else customer_id_for(run_id, person.phone),
         "number": number,
         "created_at": iso_time(founder.time) if founder and founder.time else started_at,
+        # The time of its opening ledger entries: fixed across runs (a rerun links and finds them).
+        "opened_at": found.created_at if found is not None else None,
         "fields": fields,
         "email": person.email,
         "password_hash": person.login.password_hash if person.login else None,
-        "rows": [{"collection": r.collection, "line": r.line, "id": r.legacy_id} for r in person.rows],
+        "rows": [
+            {"collection": r.collection, "line": r.line, "id": r.legacy_id, "balance": _balance(r)} for r in person.rows
+        ],
         "bookings": [
             {
                 "id": b.legacy_id,
@@ -241,3 +256,9 @@ def _staff_entry(staff: Staff) -> dict[str, Any]:
 
 def iso_time(moment: Any) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _balance(row: Identity) -> str | None:
+    """The balance a row carried (exact, as text), if any: it becomes an opening entry of the ledger."""
+    balance = row.fields.get("previous_balance")
+    return None if balance is None else str(balance)

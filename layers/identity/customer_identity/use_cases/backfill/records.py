@@ -8,9 +8,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from customer_identity.core.errors import InvalidPhone
+from customer_identity.core.models.profile_fields import CalendarDate, HttpsUrl, Location
 from customer_identity.core.roles import STAFF_ROLES, canonical_role
 from customer_identity.use_cases.backfill.extjson import NotJson, object_id_time, parse_date, parse_line
+from customer_identity.use_cases.backfill.row_keys import unmapped_keys
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.phones import normalise_phone
 
@@ -28,9 +32,26 @@ PROFILE_FIELDS = (
     "previous_balance",
     "custom_product_prices",
     "notes",
+    "map_link",
+    "house_image_url",
+    "location",
+    "trial_start_date",
+    "marketing_person",
+    "marketing_person_name",
+)
+# The operational profile fields the backfill writes as they are stored (profile_fields.stored).
+IMPORTED_PROFILE_FIELDS = (
+    "map_link",
+    "house_image_url",
+    "location",
+    "trial_start_date",
+    "marketing_person_id",
+    "marketing_person_name",
 )
 CENTS = Decimal("0.01")
 _BRACKETED_COUNTRY = re.compile(r"^\(\s*\+\s*(\d{1,3})\s*\)\s*")
+_URL: TypeAdapter[str] = TypeAdapter(HttpsUrl)
+_DAY: TypeAdapter[str] = TypeAdapter(CalendarDate)
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,7 @@ class Identity(Record):
     time: datetime | None
     fields: dict[str, Any] = field(default_factory=dict)
     password_hash: str | None = None  # login rows only
+    unmapped: tuple[str, ...] = ()  # the row's keys no field is read from
 
     @property
     def is_login(self) -> bool:
@@ -72,6 +94,7 @@ class Staff(Record):
     email: str | None
     name: str | None
     password_hash: str | None
+    unmapped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,7 @@ class Booking(Record):
     status: str
     service: str
     time: datetime | None
+    unmapped: tuple[str, ...] = ()
 
 
 def read_record(collection: str, line_number: int, line: str, default_region: str) -> Record:
@@ -110,6 +134,7 @@ def read_row(collection: str, line_number: int, row: dict[str, Any], default_reg
             email=_email(row.get("email")),
             name=_text(row.get("name")),
             password_hash=_text(row.get("password_hash")),
+            unmapped=unmapped_keys(collection, row),
         )
     return _identity(collection, row, line_number, legacy_id, default_region)
 
@@ -137,6 +162,12 @@ def _identity(collection: str, row: dict[str, Any], line: int, legacy_id: str, r
             "previous_balance": _money(row.get("previous_balance")),
             "custom_product_prices": _prices(row.get("custom_product_prices")),
             "notes": _text(row.get("notes")),
+            "map_link": _https(row.get("map_link")),
+            "house_image_url": _https(row.get("house_image_url")),
+            "location": _location(row.get("location")),
+            "trial_start_date": _date(row.get("trial_start_date")),
+            "marketing_person": _text(row.get("marketing_boy_id")),
+            "marketing_person_name": _text(row.get("marketing_boy")),
         }
     elif collection == "customers":
         fields["address"] = _text(row.get("address"))
@@ -149,6 +180,7 @@ def _identity(collection: str, row: dict[str, Any], line: int, legacy_id: str, r
         time=time,
         fields={name: value for name, value in fields.items() if value not in (None, {}, "")},
         password_hash=_text(row.get("password_hash")) if collection == "auth_users" else None,
+        unmapped=unmapped_keys(collection, row),
     )
 
 
@@ -169,6 +201,7 @@ def _booking(row: dict[str, Any], line: int, legacy_id: str) -> Record:
         status=status if status in BOOKING_STATUSES else "completed",
         service=_text(row.get("service")) or "legacy booking",
         time=parse_date(row.get("created_at", row.get("createdAt"))) or object_id_time(legacy_id),
+        unmapped=unmapped_keys("bookings", row),
     )
 
 
@@ -205,6 +238,32 @@ def _money(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount.quantize(CENTS) if amount.is_finite() else None
+
+
+def _https(value: Any) -> str | None:
+    text = _text(value)
+    try:
+        return _URL.validate_python(text) if text else None
+    except ValidationError:
+        return None
+
+
+def _date(value: Any) -> str | None:
+    text = _text(value)
+    try:
+        return _DAY.validate_python(text.strip()) if text else None
+    except ValidationError:
+        return None
+
+
+def _location(value: Any) -> dict[str, float] | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        place = Location.model_validate({key: value.get(key) for key in ("lat", "lng", "accuracy_meters")})
+    except ValidationError:
+        return None
+    return {key: number for key, number in place.model_dump().items() if number is not None}
 
 
 def _prices(value: Any) -> dict[str, Decimal] | None:

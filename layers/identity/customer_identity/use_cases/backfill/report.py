@@ -37,6 +37,7 @@ def report_step(workspace: Workspace, planned: dict[str, Any], results: list[dic
         "first_number": planned["first_number"],
         "outcomes": dict(sorted(totals.items())),
         "by_collection": {name: dict(sorted(counts.items())) for name, counts in by_collection.items()},
+        "unmapped_fields": planned.get("unmapped_fields", {}),
         "conflicts": conflicts,
         "timings": {
             "plan_seconds": planned["plan_seconds"],

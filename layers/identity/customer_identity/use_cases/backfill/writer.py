@@ -32,6 +32,7 @@ from customer_identity.use_cases.backfill.new_customers import (
     create_group,
     fixed_items,
 )
+from customer_identity.use_cases.backfill.opening_balances import balance_conflict_item, post_openings
 from customer_identity.use_cases.backfill.outcomes import row_outcome
 from customer_identity.use_cases.backfill.staff_accounts import write_staff
 
@@ -83,6 +84,9 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
                 name_conflict_item(entry, [*entry["conflicts"], *found_by_phone.get(entry["phone"], [])], run_id)
                 for entry in (_relinked(entry, linked_to) for entry in persons)
             ]
+            live = [_relinked(entry, linked_to) for entry in persons if linked_to.get(entry["phone"], True) is not None]
+            list(pool.map(post_openings, live))
+            held_names += [balance_conflict_item(entry, run_id) for entry in live]
             list(pool.map(put_once, _groups([item for item in held_names if item], PUTS_PER_TRANSACTION)))
     for entry in persons:
         conflicts += [dict(conflict, phone=entry["phone"]) for conflict in entry["conflicts"]]

@@ -24,10 +24,19 @@ MAX_LEGACY_IDS_PER_CALL = 90
 
 
 class Profiles:
-    def __init__(self, settings: Settings, resolver: Resolver, views: Views) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: Resolver,
+        views: Views,
+        *,
+        on_login_change: Callable[[str, str], object] | None = None,
+    ) -> None:
         self.settings = settings
         self.resolver = resolver
         self.views = views
+        # Called with (customer id, "phone_changed" or "email_changed") after such a change is written.
+        self.on_login_change = on_login_change
 
     def update(
         self, ref: str, changes: CustomerChanges, *, authorize: Callable[[Customer], None] | None = None
@@ -64,9 +73,15 @@ class Profiles:
             if all(getattr(updated, name) == getattr(current, name) for name in (*given, "phone_raw")):
                 return self.views.customer(current)
             customer_writes.replace(current, updated)
+            changed.clear()
+            changed.extend(name for name in ("phone", "email") if getattr(updated, name) != getattr(current, name))
             return self.views.customer(updated)
 
-        return retry_lost_races(attempt, self.settings.contention_budget_seconds)
+        changed: list[str] = []
+        customer = retry_lost_races(attempt, self.settings.contention_budget_seconds)
+        if changed and self.on_login_change is not None:
+            self.on_login_change(customer.customer_id, f"{changed[0]}_changed")
+        return customer
 
     def attach_legacy_ids(self, ref: str, legacy_ids: list[str]) -> Customer:
         """Make each of ``legacy_ids`` resolve to the customer ``ref`` names (idempotent).

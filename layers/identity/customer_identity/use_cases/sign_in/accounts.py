@@ -15,13 +15,23 @@ from dataclasses import dataclass
 
 from customer_identity.core.errors import AccountDeactivated, CustomerNotFound, InvalidInput, Unauthenticated
 from customer_identity.core.models.accounts import Account, Me, Token
+from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
-from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, StaffItem, TableItem
+from customer_identity.storage.entities import (
+    AliasItem,
+    CustomerItem,
+    SessionItem,
+    StaffEmailItem,
+    StaffItem,
+    TableItem,
+)
+from customer_identity.storage.transactions import TransactionCancelled
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.phones import normalise_phone
 from customer_identity.use_cases.identity.resolution import Resolver
 from customer_identity.use_cases.identity.views import Views
+from customer_identity.use_cases.sign_in.session_store import Client, Pair, SessionStore
 from customer_identity.use_cases.sign_in.tokens import Principal, Tokens
 
 
@@ -83,12 +93,19 @@ class Accounts:
         self.resolver = resolver
         self.views = views
         self._tokens = tokens
+        self._sessions = SessionStore(settings, tokens) if tokens is not None else None
 
     @property
     def tokens(self) -> Tokens:
         if self._tokens is None:
             raise RuntimeError("built without the token signing key: this function issues no tokens")
         return self._tokens
+
+    @property
+    def sessions(self) -> SessionStore:
+        if self._sessions is None:
+            raise RuntimeError("built without the token signing key: this function opens no sessions")
+        return self._sessions
 
     def of_principal(self, principal: Principal) -> LoginAccount:
         kind = "customer" if principal.customer_id else "staff"
@@ -164,15 +181,33 @@ class Accounts:
             deactivated_at=account.staff.deactivated_at if account.staff else None,
         )
 
-    def token_for(self, account: LoginAccount, method: str) -> Token:
-        """A token for ``account``; never for a deactivated one. Staff tokens carry the account's generation."""
-        if not account.active:
-            raise AccountDeactivated()
-        token = self.tokens.issue(
-            account_id=account.account_id,
-            role=account.role,
-            customer_id=account.account_id if account.customer else None,
-            method=method,
-            generation=account.staff.generation if account.staff else None,
-        )
-        return Token(token=token, expires_in=self.tokens.ttl_seconds)
+    def token_for(self, account: LoginAccount, method: str, client: Client | None = None) -> Token:
+        """Sign ``account`` in: a new session, its access token and its refresh token."""
+        return self.open_session(account, method, client or Client()).token()
+
+    def open_session(self, account: LoginAccount, method: str, client: Client) -> Pair:
+        """A new session for ``account`` (never a deactivated one). A staff session is opened in one
+        transaction with the account's revision (:mod:`.session_store`); a change in between is read again."""
+        current = account
+
+        def attempt() -> SessionItem:
+            nonlocal current
+            if not current.active:
+                raise AccountDeactivated()
+            session = self.sessions.new_session(
+                account_id=current.account_id, kind=current.kind, role=current.role, method=method, client=client
+            )
+            try:
+                self.sessions.open(session, staff_revision=int(current.staff.revision or 0) if current.staff else None)
+            except TransactionCancelled as cancelled:
+                if current.staff is None or not cancelled.failed("staff"):
+                    raise
+                fresh = self.get("staff", current.account_id)
+                if fresh is None:
+                    raise Unauthenticated("the account no longer exists") from cancelled
+                current = fresh
+                raise LostRace from cancelled
+            return session
+
+        session = retry_lost_races(attempt, self.settings.contention_budget_seconds)
+        return self.sessions.pair(session, session.account_id if session.account_kind == "customer" else None)

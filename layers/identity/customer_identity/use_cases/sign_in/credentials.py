@@ -67,6 +67,9 @@ class Credentials:
         new_hash = self.passwords.hash(change.password) if change.password is not None else None
         if new_hash is not None or proved_email is not None:
             account = self.store(account, email=proved_email, password_hash=new_hash)
+            # A new password or login email ends every other session of the account (not this one).
+            reason = "password_changed" if new_hash is not None else "email_changed"
+            self.accounts.sessions.revoke_all(principal.account_id, reason, keep=principal.session_id)
         if change.email is not None:
             self.proofs.request(account, normalise_email(str(change.email)) or "")
             return Accepted(

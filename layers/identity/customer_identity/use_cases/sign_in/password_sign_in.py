@@ -24,6 +24,7 @@ from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.sign_in.credentials import Credentials
 from customer_identity.use_cases.sign_in.limits import Limits
 from customer_identity.use_cases.sign_in.passwords import Passwords
+from customer_identity.use_cases.sign_in.session_store import Client
 from customer_identity.use_cases.sign_in.tokens import token_digest
 
 
@@ -42,7 +43,7 @@ class PasswordSignIn:
         self.passwords = passwords
         self.limits = limits
 
-    def login(self, *, email: str | None, phone: str | None, password: str) -> Token:
+    def login(self, *, email: str | None, phone: str | None, password: str, client: Client | None = None) -> Token:
         """A token for the right password; one answer (401) for any wrong name or password."""
         name, account = self.accounts.by_login_name(email, phone)
         self.limits.take_login_attempt(name)
@@ -56,10 +57,10 @@ class PasswordSignIn:
         # customer, which stays exactly as merged so that the merge can be undone.
         if verdict.needs_rehash and account.survivor is None:
             self.credentials.upgrade_hash(account, self.passwords.hash(password))
-        return self.accounts.token_for(account, "pwd")
+        return self.accounts.token_for(account, "pwd", client)
 
-    def reset(self, token: str, password: str) -> Token:
-        """Use a reset token (once) to set a new password; returns a token for the account."""
+    def reset(self, token: str, password: str, client: Client | None = None) -> Token:
+        """Use a reset token (once) to set a new password; signs in, and ends every other session."""
         key = keys.reset_token_key(token_digest(token))
         reset = table.get(ResetTokenItem, key)
         if reset is None or reset.expires_at <= epoch():
@@ -105,4 +106,6 @@ class PasswordSignIn:
         account = retry_lost_races(attempt, self.settings.contention_budget_seconds)
         for name in account.login_names:  # a fresh password starts with no lockout
             self.limits.clear_login_guard(name)
-        return self.accounts.token_for(account, "reset")
+        pair = self.accounts.open_session(account, "reset", client or Client())
+        self.accounts.sessions.revoke_all(account.account_id, "password_reset", keep=pair.session_id)
+        return pair.token()

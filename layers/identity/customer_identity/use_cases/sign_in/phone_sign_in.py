@@ -26,6 +26,7 @@ from customer_identity.use_cases.identity.registration import Registration
 from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.sign_in.limits import Limits
 from customer_identity.use_cases.sign_in.notifications import Message, Sender
+from customer_identity.use_cases.sign_in.session_store import Client
 from customer_identity.use_cases.sign_in.sms_budget import SmsBudget
 
 OTP_DIGITS = 6
@@ -74,7 +75,7 @@ class PhoneSignIn:
         self.sender.send(to=e164, channel="sms", message=Message.sign_in_code(code, OTP_TTL_SECONDS // 60))
         logger.info("sign-in code sent", extra={"to": mask_address(e164)})
 
-    def verify(self, phone_text: str, code: str) -> OtpVerified:
+    def verify(self, phone_text: str, code: str, client: Client | None = None) -> OtpVerified:
         """Check a code; on success find-or-create the phone's customer and sign it in."""
         e164 = normalise_phone(phone_text, self.settings.default_region).e164
         expected = self._take_attempt(e164)
@@ -96,10 +97,9 @@ class PhoneSignIn:
             customer = mark_phone_verified(own, self.settings.contention_budget_seconds)
             account = LoginAccount(customer=customer)
         assert customer is not None
-        issued = self.accounts.token_for(account, "otp")
+        issued = self.accounts.token_for(account, "otp", client)
         return OtpVerified(
-            token=issued.token,
-            expires_in=issued.expires_in,
+            **issued.model_dump(),
             customer=self.accounts.views.customer(customer),
             created=created,
         )

@@ -2,8 +2,9 @@
 
 Claims: ``iss``, ``aud``, ``sub`` (customer id or staff account id), ``role``, ``customer_id``
 (null for staff), ``amr`` (how the bearer proved who they are: ``otp``, ``pwd``, ``reset`` or
-``local`` for ``make token``), ``iat``, ``nbf``, ``exp``, ``jti``; staff tokens also ``gen`` (the
-account's token generation when issued: :mod:`.sessions` refuses a token of an older generation).
+``local`` for ``make token``), ``sid`` (the session it belongs to: :mod:`.sessions` refuses it once
+the session ended), ``iat``, ``nbf``, ``exp``, ``jti``; staff tokens also ``gen`` (the account's
+token generation; no longer issued: sessions replaced it).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Claims(BaseModel):
     customer_id: ClaimText | None = None
     amr: list[AuthMethod] = Field(min_length=1, max_length=4)
     jti: ClaimText | None = None
+    sid: ClaimText | None = None
     gen: int = Field(default=0, ge=0, description="Staff accounts: the token generation it was issued in")
 
     @model_validator(mode="after")
@@ -65,6 +67,7 @@ class Principal:
     customer_id: str | None
     method: str
     generation: int = 0  # staff: the account's token generation when the token was issued
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -115,10 +118,17 @@ class Tokens:
         method: str,
         ttl_seconds: int | None = None,
         generation: int | None = None,
+        session_id: str | None = None,
+        issued_at: int | None = None,
+        expires_at: int | None = None,
+        token_id: str | None = None,
     ) -> str:
+        """A signed token. Given ``issued_at``, ``expires_at`` and ``token_id``, the same token every time
+        (HS256 is deterministic): a refresh retried within its grace window gets the same pair back."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
-        now = int(time.time())
+        now = int(time.time()) if issued_at is None else issued_at
+        expiry = now + (ttl_seconds or self.ttl_seconds)
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
@@ -128,15 +138,19 @@ class Tokens:
             "amr": [method],
             "iat": now,
             "nbf": now,
-            "exp": now + (ttl_seconds or self.ttl_seconds),
-            "jti": uuid.uuid4().hex,
+            "exp": expiry if expires_at is None else min(expiry, expires_at),
+            "jti": token_id or uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         if generation is not None:
             claims["gen"] = generation
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def verify(self, token: str) -> Principal:
-        """The principal of a valid token; :class:`Unauthenticated` for anything else."""
+    def verify(self, token: str, *, allow_expired: bool = False) -> Principal:
+        """The principal of a valid token; :class:`Unauthenticated` for anything else.
+
+        ``allow_expired``: a genuine token past its expiry still names its session (signing out)."""
         try:
             claims = jwt.decode(
                 token,
@@ -145,7 +159,7 @@ class Tokens:
                 audience=AUDIENCE,
                 issuer=ISSUER,
                 leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud"]},
+                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud"], "verify_exp": not allow_expired},
             )
         except jwt.ExpiredSignatureError as error:
             raise Unauthenticated("the token has expired; sign in again") from error
@@ -161,6 +175,7 @@ class Tokens:
             customer_id=checked.customer_id,
             method=checked.amr[0],
             generation=checked.gen,
+            session_id=checked.sid,
         )
 
 
