@@ -51,11 +51,43 @@ def test_sign_in_refuses_a_wrong_password_in_words_and_sign_out_says_so(page: Pa
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("That email or phone and password do not match an account.")
     sign_in(page)
+    # The refresh token is a cookie no script can read, sent to /auth only; the access token is in memory.
+    (cookie,) = page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["path"], cookie["sameSite"]) == (
+        "refresh_token",
+        True,
+        "/auth",
+        "Strict",
+    )
+    assert page.evaluate("() => document.cookie") == ""
+    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+    page.reload()  # a reload keeps the session: a new access token from the cookie
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
-    page.reload()  # the token lived in memory only: nothing survives a reload
+    page.reload()  # the session ended with the sign-out: the cookie opens nothing
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+
+
+def test_an_expired_access_token_is_renewed_through_the_cookie_and_the_request_sent_again(
+    page: Page, seeded: dict[str, Any]
+) -> None:
+    sign_in(page)
+    refused = []
+
+    def expire_once(route: Any) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.headers.get("authorization"))
+        body = '{"error": {"code": "unauthenticated", "message": "the token has expired", "field": null}}'
+        route.fulfill(status=401, content_type="application/json", body=body)
+
+    page.route("**/admin/stats", expire_once)
+    page.goto("/console/#/customers")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("[data-figure='customers.total']")).to_be_visible()
+    assert refused and refused[0].startswith("Bearer ")
 
 
 def test_the_dashboard_shows_every_figure_of_the_stats_and_the_months(

@@ -1,5 +1,5 @@
 // The console's shell: the hash router, the header for the signed-in role, sign-in and sign-out.
-import { onSessionEnd, session, setFirstPassword, signIn, signOut } from "./api.js";
+import { endSession as logout, onSessionEnd, resume, session, setFirstPassword, signIn, signOut } from "./api.js";
 import { alertLine, field, h, message, routeQuery, show, statusLine } from "./ui.js";
 import { dashboardPage } from "./pages/dashboard.js";
 import { customerPage, customersPage } from "./pages/customers.js";
@@ -47,7 +47,7 @@ function header() {
       "div",
       { class: "who" },
       h("span", null, `${account.name || account.email || account.account_id} (${account.role.replace("_", " ")})`),
-      h("button", { type: "button", onclick: () => endSession("You have signed out.") }, "Sign out"),
+      h("button", { type: "button", onclick: async () => { await logout(); endSession("You have signed out."); } }, "Sign out"),
     ),
   );
 }
@@ -153,4 +153,7 @@ async function route() {
 
 onSessionEnd((text) => endSession(text));
 window.addEventListener("hashchange", route);
-route();
+// A reload keeps the session the refresh cookie names (the access token itself lived in memory only).
+resume()
+  .catch(() => null)
+  .finally(route);
