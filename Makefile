@@ -37,6 +37,7 @@ help:
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
+	@echo "make browser  the console's journeys and axe-core checks in headless Chromium (tests/browser; part of make test)"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
