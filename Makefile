@@ -90,13 +90,18 @@ $(DYNAMODB_LOCAL):
 
 # The console (functions/serve_console/console: plain ES modules, no bundling): its pinned tools from npm,
 # then types generated from docs/openapi.json and a type check of every module against them.
+# Rebuilt only when an input changed, and quiet on stdout (`TOKEN=$$(make -s token)` reads stdout).
 CONSOLE_NPM := console/node_modules/.installed
+CONSOLE_CHECKED := console/types/.checked
 $(CONSOLE_NPM): console/package.json console/package-lock.json
-	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
 	touch $@
 
-console: $(CONSOLE_NPM)
-	cd console && npm run -s build
+$(CONSOLE_CHECKED): $(CONSOLE_NPM) docs/openapi.json console/tsconfig.json $(shell find functions/serve_console/console -name '*.js')
+	cd console && npm run -s build >&2
+	touch $@
+
+console: $(CONSOLE_CHECKED)
 
 # The browser tests drive Debian's chromium (Playwright for Python, never `playwright install`).
 chromium:
