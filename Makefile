@@ -28,14 +28,16 @@ CAN_APT = [ "$$CI" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/n
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 JAVA_OK = [ "$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)" -ge 17 ] 2>/dev/null
 
-.PHONY: help install java run reset token backfill test lint template-lint openapi fuzz bench cost clean
+.PHONY: help install java chromium console browser run reset token first-admin backfill test lint template-lint openapi fuzz bench cost clean
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data in .local/)"
 	@echo "make reset    forget the local data"
+	@echo "make first-admin EMAIL=you@example.com [NAME=...]   the first admin, with a one-time set-password link to the console"
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
+	@echo "make browser  the console's journeys and axe-core checks in headless Chromium (tests/browser; part of make test)"
 	@echo "make openapi  regenerate docs/openapi.json"
 	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
@@ -86,9 +88,31 @@ $(DYNAMODB_LOCAL):
 	test -f $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal.jar && test -d $(DYNAMODB_LOCAL_DIR)/DynamoDBLocal_lib
 	touch $@
 
-install: $(BIN)/.installed java $(DYNAMODB_LOCAL)
+# The console (functions/serve_console/console: plain ES modules, no bundling): its pinned tools from npm,
+# then types generated from docs/openapi.json and a type check of every module against them.
+# Rebuilt only when an input changed, and quiet on stdout (`TOKEN=$$(make -s token)` reads stdout).
+CONSOLE_NPM := console/node_modules/.installed
+CONSOLE_CHECKED := console/types/.checked
+$(CONSOLE_NPM): console/package.json console/package-lock.json
+	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+	touch $@
+
+$(CONSOLE_CHECKED): $(CONSOLE_NPM) docs/openapi.json console/tsconfig.json $(shell find functions/serve_console/console -name '*.js')
+	cd console && npm run -s build >&2
+	touch $@
+
+console: $(CONSOLE_CHECKED)
+
+# The browser tests drive Debian's chromium (Playwright for Python, never `playwright install`).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if $(CAN_APT); then $(APT_INSTALL) chromium; else \
+		echo "make test needs Chromium for the console's browser tests: e.g. sudo apt-get install chromium" >&2; exit 1; fi; fi
+
+install: $(BIN)/.installed java $(DYNAMODB_LOCAL) console
 
 run: install
+	@echo "console: http://127.0.0.1:$(PORT)/console/ (no admin yet? in another terminal: make first-admin EMAIL=you@example.com)"
 	PORT=$(PORT) $(BIN)/python -m devserver.server
 
 reset:
@@ -97,6 +121,12 @@ reset:
 ROLE ?= admin
 token: install
 	@$(BIN)/python -m devserver.token --role $(ROLE)
+
+EMAIL ?=
+NAME ?=
+first-admin: install
+	@test -n "$(EMAIL)" || { echo "usage: make first-admin EMAIL=you@example.com [NAME='Your Name']" >&2; exit 2; }
+	@PORT=$(PORT) $(BIN)/python -m devserver.first_admin --email "$(EMAIL)" $(if $(NAME),--name "$(NAME)")
 
 DIR ?=
 backfill: install
@@ -120,13 +150,18 @@ openapi: install
 # Every stage runs (a failing one does not hide the others) and writes its report to $(REPORTS); the
 # last line counts every test that ran: `tests: N passed, M failed` (devserver/test_summary.py).
 REPORTS := .test-reports
-test: lint template-lint
+test: lint template-lint chromium
 	$(BIN)/python -m devserver.openapi --check
 	rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	-$(BIN)/python -m pytest tests/unit -n 2 --junitxml=$(REPORTS)/unit.xml  # in-process (moto): one process per core
 	-$(BIN)/python -m pytest tests/integration --junitxml=$(REPORTS)/integration.xml  # servers, real concurrency
+	-$(BIN)/python -m pytest tests/browser --junitxml=$(REPORTS)/browser.xml  # the console in Chromium
 	-$(BIN)/python -m tests.fuzz.run --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) --passes $(FUZZ_PASSES) --report-dir $(REPORTS)
-	@$(BIN)/python -m devserver.test_summary $(REPORTS) --pytest unit,integration --fuzz-passes $(FUZZ_PASSES)
+	@$(BIN)/python -m devserver.test_summary $(REPORTS) --pytest unit,integration,browser --fuzz-passes $(FUZZ_PASSES)
+
+# The console's journeys and axe-core checks in headless Chromium against a local server (tests/browser).
+browser: install chromium
+	$(BIN)/python -m pytest tests/browser
 
 # Schemathesis against the local server (its own DynamoDB Local in a temporary folder), the OpenAPI
 # document as the contract: fails on a 5xx or any status, content type, header or body it does not declare.
@@ -141,4 +176,4 @@ cost: install
 	$(BIN)/python bench/cost.py
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) .tools .pytest_cache .ruff_cache .aws-sam .asl
+	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) .tools console/node_modules console/types .pytest_cache .ruff_cache .aws-sam .asl

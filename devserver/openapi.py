@@ -109,6 +109,8 @@ def load_apps() -> list[tuple[Any, bool]]:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        if not hasattr(module, "app"):
+            continue  # not a JSON API: the console's static files (functions/serve_console)
         apps.append((module.app, getattr(module.handler, "requires_token", True)))
     return apps
 

@@ -67,8 +67,9 @@ class Route(Function):
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
-        return re.compile(f"^{regex}$")
+        regex = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(self.path))  # {proxy+}: greedy
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex)
+        return re.compile(f"^{regex}/?$")  # a trailing slash names the same resource, as in API Gateway
 
 
 def routes(template: dict[str, Any] | None = None) -> list[Route]:

@@ -33,6 +33,30 @@ class Tally:
         self.bookings = 0
         self.spent = Decimal(0)
         self.balance = Decimal(0)
+        # per month (YYYY-MM): {"created": n, "became#<status>": n, "bookings": n, "revenue": Decimal}
+        self.months: dict[str, Counter[str]] = {}
+
+    def month(self, timestamp: str) -> Counter[str]:
+        return self.months.setdefault(timestamp[:7], Counter())
+
+    def monthly_response(self, months: list[str]) -> dict[str, Any]:
+        """The shape ``GET /admin/stats/monthly`` answers with for ``months``."""
+        empty: Counter[str] = Counter()
+        return {
+            "months": [
+                {
+                    "month": month,
+                    "customers_created": self.months.get(month, empty)["created"],
+                    "became": {
+                        status: self.months.get(month, empty)[f"became#{status}"]
+                        for status in ("trial", "active", "paused", "stopped")
+                    },
+                    "bookings": self.months.get(month, empty)["bookings"],
+                    "revenue": f"{Decimal(self.months.get(month, empty)['revenue']):.2f}",
+                }
+                for month in months
+            ]
+        }
 
     def as_response(self) -> dict[str, Any]:
         """The shape ``GET /admin/stats`` answers with (maps without zero counts)."""
@@ -68,6 +92,15 @@ def count_customer(item: Raw, tally: Tally) -> None:
     tally.balance += number(item, "balance") or Decimal(0)
     if number(item, "customer_number") is None:
         return  # a claim (a create between claiming the phone and taking its number): not a customer yet
+    created_at = text(item, "created_at") or ""
+    tally.month(created_at)["created"] += 1  # created, whether merged away since or not
+    # Every status it entered, in the month it did (docs/data-model.md): the first in the month it was
+    # created; a customer written before the history existed has only its present status, then.
+    history = [entry.partition(":") for entry in (text(item, "status_history") or "").split()]
+    if not history:
+        history = [(created_at[:7], ":", text(item, "status") or "")]
+    for month, _, status in history:
+        tally.month(month)[f"became#{status}"] += 1
     if text(item, "merged_into"):
         tally.merged_away += 1
         return
@@ -91,6 +124,9 @@ def count_booking(item: Raw, tally: Tally) -> None:
     if text(item, "status") != "cancelled":
         tally.bookings += 1
         tally.spent += number(item, "amount") or Decimal(0)
+        month = tally.month(text(item, "created_at") or "")
+        month["bookings"] += 1
+        month["revenue"] += number(item, "amount") or Decimal(0)  # type: ignore[assignment]  # exact Decimal
 
 
 def count_review(item: Raw, tally: Tally) -> None:
@@ -134,13 +170,27 @@ def ledger_mismatches(items: list[Raw]) -> dict[str, tuple[Decimal, Decimal]]:
     }
 
 
-def expected_stats(items: list[Raw]) -> dict[str, Any]:
+def tally_of(items: list[Raw]) -> Tally:
     tally = Tally()
     for item in items:
         rule = RULES.get(text(item, "entity") or "")
         if rule is not None:
             rule(item, tally)
-    return tally.as_response()
+    return tally
+
+
+def expected_stats(items: list[Raw]) -> dict[str, Any]:
+    return tally_of(items).as_response()
+
+
+def assert_monthly_match_scan(monthly: dict[str, Any], client: Any, table: str) -> dict[str, Any]:
+    """Compare every month of ``monthly`` (``GET /admin/stats/monthly``) with a scan of ``table``."""
+    tally = tally_of(scan(client, table))
+    expected = tally.monthly_response([month["month"] for month in monthly["months"]])
+    assert monthly == expected, (monthly, expected)
+    counted = {month for month, figures in tally.months.items() if any(figures.values())}
+    assert counted <= {month["month"] for month in monthly["months"]}, f"months outside the range: {sorted(counted)}"
+    return expected
 
 
 def assert_stats_match_scan(stats: dict[str, Any], client: Any, table: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 
 from devserver.process import local_server, mint_token
 from tests.integration.conftest import UNLIMITED, authorized
-from tests.stats_oracle import assert_stats_match_scan, local_table
+from tests.stats_oracle import assert_monthly_match_scan, assert_stats_match_scan, local_table
 
 pytestmark = pytest.mark.integration
 THREADS = 12
@@ -141,6 +141,9 @@ def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
 
     stats = ok(admin.get("/admin/stats"))
     expected = assert_stats_match_scan(stats, *local_table(data))
+    # every month too (the workload's months: all now; updates in it change statuses concurrently)
+    months = assert_monthly_match_scan(ok(admin.get("/admin/stats/monthly")), *local_table(data))["months"]
+    assert sum(month["customers_created"] for month in months) == 16 + 3 + 6 + 12
     # the workload made what it says: 16 lives + 3 shared phones + 6 sign-ins + 12 paired customers of
     # which 3 stay merged away (pairs 0, 2, 4); 16 + 8 + 12 bookings not cancelled
     assert expected["customers"]["total"] == 16 + 3 + 6 + 12 - 3 and expected["customers"]["with_login"] == 6

@@ -91,6 +91,7 @@ def journey(
     run("set_next_customer_number", expect=200)
     run("get_customer_numbers", expect=200)
     run("get_stats", expect=200)
+    run("get_monthly_stats", expect=200)
     booking = run("create_booking", expect=201)["booking"]["booking_id"]
     run("create_booking", expect=201)  # the same Idempotency-Key: answered from the record
     run("create_booking", event("create_booking", {"customer": "9822233344", "service": "Ironing", "amount": "1.00"}))

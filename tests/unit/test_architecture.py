@@ -10,6 +10,7 @@ from devserver.template import PROJECT_ROOT
 HANDLERS = sorted((PROJECT_ROOT / "functions").glob("*/app.py"))
 ALLOWED_PREFIXES = (
     "customer_identity.api",
+    "customer_identity.static_site",  # the console's files (functions/serve_console)
     "customer_identity.core.models",
     "customer_identity.core.audit_models",
     "customer_identity.core.observability",

@@ -133,6 +133,15 @@ class LegacyIdTaken(Conflict):
         super().__init__(f"legacy id {legacy_id!r} already belongs to another customer", field="legacy_ids")
 
 
+class AdminExists(Conflict):
+    """The first-admin step runs once: an admin account (active or not) already exists."""
+
+    code = "admin_exists"
+
+    def __init__(self) -> None:
+        super().__init__("an admin account already exists: sign in as that admin and add staff in the console")
+
+
 class NextNumberTooLow(Conflict):
     code = "next_number_too_low"
 

@@ -43,6 +43,7 @@ from customer_identity.runtime.identity_builders import (  # noqa: F401 (the han
     ledger_reader,
     listing,
     lookup_reader,
+    monthly_dashboard,
     numbering,
     profiles,
     registration,

@@ -10,7 +10,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import table
 
 if TYPE_CHECKING:
-    from customer_identity.core.models.stats import DashboardStats
+    from customer_identity.core.models.stats import DashboardStats, MonthlyStats
     from customer_identity.use_cases.identity.ledger import Ledger
     from customer_identity.use_cases.identity.listing import Listing
     from customer_identity.use_cases.identity.lookup import Lookup
@@ -111,6 +111,15 @@ def dashboard() -> Callable[[], DashboardStats]:
     return totals
 
 
+@cache
+def monthly_dashboard() -> Callable[[str | None, str | None], MonthlyStats]:
+    """The dashboard's figures per month (read-only: one ``BatchGetItem``)."""
+    config()
+    from customer_identity.use_cases.identity.monthly_stats import monthly
+
+    return monthly
+
+
 BUILDERS = (
     config,
     views,
@@ -124,4 +133,5 @@ BUILDERS = (
     ledger_reader,
     listing,
     dashboard,
+    monthly_dashboard,
 )

@@ -43,3 +43,20 @@ class DashboardStats(Answer):
         description="Every customer's balance summed (every ledger entry): an exact decimal string with 2 places; "
         "no merge, undo or other identity operation changes it",
     )
+
+
+class MonthFigures(Answer):
+    month: str = Field(description="`YYYY-MM` (UTC)", examples=["2026-11"])
+    customers_created: int = Field(description="Customers created this month (given a number; merged away or not)")
+    became: dict[str, int] = Field(
+        description="Customers who entered each status this month (`trial`, `active`, `paused`, `stopped`; "
+        "every status listed, 0 included); a new customer enters its first status in the month it was created"
+    )
+    bookings: int = Field(description="Bookings created this month and not cancelled")
+    revenue: SummedAmount = Field(description="Their amounts summed: an exact decimal string with 2 places")
+
+
+class MonthlyStats(Answer):
+    """``GET /admin/stats/monthly``: exact figures per month, kept in the writes' own transactions."""
+
+    months: list[MonthFigures] = Field(description="Every month from `from` to `to`, oldest first")

@@ -62,6 +62,25 @@ class CustomerItem(TableItem, discriminator="customer"):
     # Merges moving bookings onto (or back from) this customer right now: it cannot be merged away
     # meanwhile (a merge conditions on 0).
     merges_in_progress = NumberAttribute(null=True)
+    # Every status this customer entered and the month (UTC, ``YYYY-MM``) it did, oldest first, as
+    # ``2026-11:trial 2026-12:active``: what the monthly figures count (derived when serialised).
+    status_history = UnicodeAttribute(null=True)
+
+    def status_entries(self) -> list[tuple[str, str]]:
+        """``(month, status)`` per status entered: the stored history, plus the present status if it is new.
+
+        The first status is entered in the month the customer was created; a later one in the
+        month of the write that set it (``updated_at``).
+        """
+        entries = [
+            (month, status)
+            for month, _, status in (entry.partition(":") for entry in (self.status_history or "").split())
+        ]
+        if not entries:
+            return [(self.created_at[:7], self.status)]
+        if entries[-1][1] != self.status:
+            entries.append((self.updated_at[:7], self.status))
+        return entries
 
     def derived_keys(self) -> dict[str, str | None]:
         """The index attributes this customer's fields give it (None: not in that index)."""
@@ -80,6 +99,7 @@ class CustomerItem(TableItem, discriminator="customer"):
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         self.pk, self.sk = keys.phone_key(self.phone)
+        self.status_history = " ".join(f"{month}:{status}" for month, status in self.status_entries())
         for name, value in self.derived_keys().items():
             setattr(self, name, value)
         return super().serialize(null_check=null_check)

@@ -14,6 +14,14 @@ The rules, one place:
 * a booking that is not cancelled counts in ``bookings.total`` and its amount in ``bookings.spent``;
 * a review item counts in ``review.open`` and ``review.open#<reason>`` while it is open;
 * a ledger entry adds its amount to ``balance.total`` (entries are never changed or removed).
+
+Per month (``YYYY-MM``, UTC), in the same shards (``month#<YYYY-MM>#<figure>``):
+
+* a customer with a number (live or merged away) counts once in ``created`` of the month of its
+  ``created_at``, and once in ``became#<status>`` of each month it entered a status
+  (``CustomerItem.status_entries``: the first status in the month it was created);
+* a booking that is not cancelled counts in ``bookings`` and its amount in ``revenue`` of the month
+  of its ``created_at``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ BOOKINGS_SPENT = "bookings.spent"
 BALANCE_TOTAL = "balance.total"
 REVIEW_OPEN = "review.open"
 REVIEW_OPEN_BY_REASON = "review.open#"
+MONTH = "month#"  # month#<YYYY-MM>#<figure>
+MONTH_CREATED = "created"
+MONTH_BECAME = "became#"
+MONTH_BOOKINGS = "bookings"
+MONTH_REVENUE = "revenue"
 CENTS = Decimal("0.01")
 
 type Counts = Counter[str]
@@ -55,12 +68,20 @@ def area_name(area: str) -> str:
     return " ".join(area.split()).casefold()
 
 
+def month_counter(timestamp: str, figure: str) -> str:
+    """The counter of ``figure`` in the month (UTC) of an ISO-8601 ``timestamp``."""
+    return f"{MONTH}{timestamp[:7]}#{figure}"
+
+
 def contribution(item: TableItem | None) -> Counts:
     """What ``item`` adds to the counters as it stands (nothing for None or an uncounted item)."""
     counts: Counts = Counter()
     if isinstance(item, CustomerItem):
         if item.customer_number is None:
             return counts
+        counts[month_counter(item.created_at, MONTH_CREATED)] += 1
+        for month, status in item.status_entries():
+            counts[f"{MONTH}{month}#{MONTH_BECAME}{status}"] += 1
         if item.merged_into:
             counts[CUSTOMERS_MERGED_AWAY] += 1
             return counts
@@ -77,6 +98,8 @@ def contribution(item: TableItem | None) -> Counts:
     elif isinstance(item, BookingItem) and item.status != "cancelled":
         counts[BOOKINGS_TOTAL] += 1
         counts[BOOKINGS_SPENT] += item.amount  # type: ignore[assignment]  # exact Decimal
+        counts[month_counter(item.created_at, MONTH_BOOKINGS)] += 1
+        counts[month_counter(item.created_at, MONTH_REVENUE)] += item.amount  # type: ignore[assignment]
     elif isinstance(item, ReviewItem) and item.status == "open":
         counts[REVIEW_OPEN] += 1
         counts[REVIEW_OPEN_BY_REASON + item.reason] += 1

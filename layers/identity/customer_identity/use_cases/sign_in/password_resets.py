@@ -116,15 +116,21 @@ class ResetDelivery:
             return
         if request.channel == "sms":
             self.sms_budget.take(request.source_ip)
-        token = secrets.token_urlsafe(32)
-        now = epoch()
-        ResetTokenItem(
-            *keys.reset_token_key(token_digest(token)),
-            account_kind=account.kind,
-            account_id=account.account_id,
-            channel=request.channel,
-            expires_at=int(now + RESET_TTL_SECONDS),
-            expiration=int(now + RESET_TTL_SECONDS + 3600),
-        ).save()
+        token = issue_reset_token(account.kind, account.account_id, request.channel)
         self.sender.send(to=request.to, channel=request.channel, message=Message.reset_token(token))
         logger.info("reset token sent", extra={"channel": request.channel, "to": mask_address(request.to)})
+
+
+def issue_reset_token(account_kind: str, account_id: str, channel: Literal["email", "sms"]) -> str:
+    """Store a single-use reset token for an account (1 hour, kept as its SHA-256) and return it."""
+    token = secrets.token_urlsafe(32)
+    now = epoch()
+    ResetTokenItem(
+        *keys.reset_token_key(token_digest(token)),
+        account_kind=account_kind,
+        account_id=account_id,
+        channel=channel,
+        expires_at=int(now + RESET_TTL_SECONDS),
+        expiration=int(now + RESET_TTL_SECONDS + 3600),
+    ).save()
+    return token
