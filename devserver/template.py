@@ -50,6 +50,8 @@ def table_definition(template: dict[str, Any] | None = None) -> dict[str, Any]:
     definition = {key: props[key] for key in ("AttributeDefinitions", "KeySchema", "BillingMode")}
     if props.get("GlobalSecondaryIndexes"):
         definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):  # CloudFormation has no StreamEnabled: a view type enables it
+        definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return definition
 
 

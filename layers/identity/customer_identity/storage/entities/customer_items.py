@@ -54,6 +54,9 @@ class CustomerItem(TableItem, discriminator="customer"):
     # Merges moving bookings onto (or back from) this customer right now: it cannot be merged away
     # meanwhile (a merge conditions on 0).
     merges_in_progress = NumberAttribute(null=True)
+    # Written by a phone change on the item at the new phone: the changed fields' values before it
+    # (JSON), so the change event made from the stream's new item names old and new values.
+    moved_from = UnicodeAttribute(null=True)
 
     def derived_keys(self) -> dict[str, str | None]:
         """The index attributes this customer's fields give it (None: not in that index)."""
@@ -119,6 +122,8 @@ class BookingItem(TableItem, discriminator="booking"):
     # Earlier merges that moved it, when a survivor was merged away in turn: JSON list of
     # [merge_id, merge_updated_at], innermost first (an undo pops the latest back into place).
     merge_trail = UnicodeAttribute(null=True)
+    # The customer a merge (or an undo) last moved it from: the change event names both customers.
+    moved_from = UnicodeAttribute(null=True)
 
 
 class BookingRefItem(TableItem, discriminator="booking_ref"):
