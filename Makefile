@@ -35,7 +35,7 @@ help:
 	@echo "make token    print a bearer token for a local account: make -s token ROLE=admin (or customer, delivery_person, ...)"
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
-	@echo "make openapi  regenerate docs/openapi.json"
+	@echo "make openapi  regenerate docs/openapi.json and the change events' schemas (events/schemas)"
 	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
 	@echo "make cost     what a million of each operation costs on AWS (bench/cost.py; docs/cost.md)"
@@ -115,9 +115,11 @@ template-lint: install $(SAM_VENV)/.installed
 
 openapi: install
 	$(BIN)/python -m devserver.openapi
+	$(BIN)/python -m devserver.event_schemas
 
 test: lint template-lint
 	$(BIN)/python -m devserver.openapi --check
+	$(BIN)/python -m devserver.event_schemas --check
 	$(BIN)/python -m pytest tests/unit -n 2  # in-process (moto): one process per core
 	$(BIN)/python -m pytest tests/integration  # servers and real concurrency: one at a time
 	$(MAKE) --no-print-directory fuzz

@@ -81,7 +81,7 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         return original(client, operation, params)
 
     with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
+        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition(stream=False))
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
         registration, resolver, profiles = runtime.registration(), runtime.resolver(), runtime.profiles()
 
@@ -480,7 +480,7 @@ def main() -> None:
     endpoint = ddb.endpoint
     try:
         client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_table(TableName="raw", **table_definition())
+        client.create_table(TableName="raw", **table_definition(stream=False))
         raw = throughput(
             args.requests,
             args.clients,

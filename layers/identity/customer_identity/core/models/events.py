@@ -19,28 +19,39 @@ from customer_identity.core.models.customers import Customer
 from customer_identity.core.wire import Timestamp
 
 
+STRICT = ConfigDict(extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True)
+
+
+class Part(Answer):
+    """Events say exactly what they hold: their schemas refuse any other property."""
+
+    model_config = STRICT
+
+
 class CustomerState(Customer):
     """The customer as the API shows it, and where it forwards when merged away."""
+
+    model_config = STRICT
 
     merged_into: str | None = Field(description="The survivor's customer_id while this customer is merged away")
 
 
-class CustomerRef(Answer):
+class CustomerRef(Part):
     customer_id: str
     customer_number: str
 
 
-class FieldChange(Answer):
+class FieldChange(Part):
     old: Any
     new: Any
 
 
-class Identifier(Answer):
+class Identifier(Part):
     kind: Literal["customer_id", "customer_number", "phone", "email", "legacy_id"]
     value: str
 
 
-class CustomerData(Answer):
+class CustomerData(Part):
     customer: CustomerState
 
 
@@ -62,7 +73,7 @@ class LegacyIdsData(CustomerData):
     legacy_ids_added: list[str]
 
 
-class BookingData(Answer):
+class BookingData(Part):
     booking: Booking
 
 
@@ -70,16 +81,14 @@ class ChangedBookingData(BookingData):
     changes: dict[str, FieldChange]
 
 
-class BackfillData(Answer):
+class BackfillData(Part):
     run_id: str
     customers_created: int
     first_number: str | None
     completed_at: Timestamp
 
 
-class Envelope(Answer):
-    model_config = ConfigDict(populate_by_name=True, json_schema_serialization_defaults_required=True)
-
+class Envelope(Part):
     event_id: str = Field(description="The same on every retry and redelivery: deduplicate on it")
     customer_id: str | None
     customer_number: str | None
