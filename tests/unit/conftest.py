@@ -46,6 +46,7 @@ TEST_ENVIRONMENT = {
     "CONTENTION_BUDGET_SECONDS": "5",
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerIdentityTests",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "EVENT_BUS_NAME": "customer-identity-events-prod",  # the template's, at the Stage default
 }
 
 
