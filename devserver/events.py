@@ -56,10 +56,14 @@ class EventLog:
         self.ids: set[str] = set()
         self.count = 0
         if self.path.exists():
-            for line in self.path.read_text().splitlines():
-                if line.strip():
-                    self.ids.add(json.loads(line)["event_id"])
-                    self.count += 1
+            text = self.path.read_text()
+            if not text.endswith("\n"):  # a kill -9 mid-append: that batch was not checkpointed, it comes again
+                text = text[: text.rfind("\n") + 1]
+                with self.path.open("r+") as handle:
+                    handle.truncate(len(text.encode()))
+            for line in text.splitlines():
+                self.ids.add(json.loads(line)["event_id"])
+                self.count += 1
         self.lock = threading.Condition()
 
     def send(self, events: list[dict[str, Any]]) -> list[int]:
