@@ -22,7 +22,11 @@ ratio against a baseline measured in the same run, on the same machine:
    with a wrong password for a known email vs an unknown email, through the local server, the samples
    of each pair interleaved in random order (``--auth-only`` runs just these).
 
-``--only cold`` runs the cold-start part alone.
+9. change events (``bench/events_bench.py``): the requests and write units a create and a merge make
+   with and without the table's stream, what the publisher does for them, and the delay from a
+   commit to its event through the local server (median and p99).
+
+``--only cold`` runs the cold-start part alone; ``--only events`` the change events' part.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from typing import Any
 
 import boto3
 import cold_start  # bench/cold_start.py, beside this script
+import events_bench  # bench/events_bench.py
 import httpx
 
 from devserver import dynamodb_local
@@ -81,7 +86,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         return original(client, operation, params)
 
     with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition(stream=False))
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName="bench", **table_definition(stream=False)
+        )
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
         registration, resolver, profiles = runtime.registration(), runtime.resolver(), runtime.profiles()
 
@@ -443,7 +450,9 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=5000)
     parser.add_argument("--auth-samples", type=int, default=60, help="samples per side of each known/unknown pair")
     parser.add_argument("--auth-only", action="store_true", help="only the known/unknown account timings")
-    parser.add_argument("--only", choices=["cold"], help="run only this part (cold: the cold-start imports)")
+    parser.add_argument(
+        "--only", choices=["cold", "events"], help="run only this part (cold: the cold-start imports; events)"
+    )
     args = parser.parse_args()
     if args.auth_only:
         with tempfile.TemporaryDirectory() as data, local_server(Path(data)) as url:
@@ -452,6 +461,9 @@ def main() -> None:
 
     if args.only == "cold":
         cold_start.report(runs=args.import_runs)
+        return
+    if args.only == "events":
+        events_bench.report()
         return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
@@ -571,6 +583,7 @@ def main() -> None:
     print(f"| GET /customers?limit=100, every page (baseline) | {listed_rate:.0f} | 1.00 |")
     ratio = export_rate / listed_rate
     print(f"| GET /admin/exports/customers.csv (303, then the file) | {export_rate:.0f} | {ratio:.2f} |")
+    events_bench.report()
 
 
 if __name__ == "__main__":
