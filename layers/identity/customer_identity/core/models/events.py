@@ -18,7 +18,6 @@ from customer_identity.core.models.common import Answer
 from customer_identity.core.models.customers import Customer
 from customer_identity.core.wire import Timestamp
 
-
 STRICT = ConfigDict(extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True)
 
 
