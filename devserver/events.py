@@ -35,6 +35,7 @@ from devserver.dynamodb_local import _die_with_parent
 JSON = {"Content-Type": "application/json"}
 PAGE = 500
 IDLE_SECONDS = 0.02  # between polls of a shard with nothing new
+DESCRIBE_SECONDS = 2.0  # how often the stream's shards are listed again
 EVENTS_DIR = "events"
 
 
@@ -132,16 +133,29 @@ class StreamReader:
         )
         self.publisher = publisher
         self.iterators: dict[str, str] = {}
+        self.arn: str | None = None
+        self.shards: list[str] = []
+        self.described_at: float | None = None
+        self.finished: set[str] = set()
 
     def poll(self) -> int:
-        """One pass over every shard: the number of records published."""
-        arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"].get("LatestStreamArn")
-        if not arn:
-            return 0
-        shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        """One pass over every shard: the number of records published. The stream and its shards are
+        described again at most every :data:`DESCRIBE_SECONDS` (an idle poll is one ``GetRecords``)."""
+        if self.described_at is None or time.monotonic() - self.described_at > DESCRIBE_SECONDS:
+            self.arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"].get("LatestStreamArn")
+            self.shards = (
+                [
+                    shard["ShardId"]
+                    for shard in self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+                ]
+                if self.arn
+                else []
+            )
+            self.described_at = time.monotonic()
         done = 0
-        for shard in shards:  # parents are listed before their children
-            done += self._poll_shard(arn, shard["ShardId"])
+        for shard_id in self.shards:  # parents are listed before their children
+            if shard_id not in self.finished:
+                done += self._poll_shard(self.arn, shard_id)
         return done
 
     def _poll_shard(self, arn: str, shard_id: str) -> int:
@@ -168,6 +182,8 @@ class StreamReader:
             self._save(shard_id, records[-1]["dynamodb"]["SequenceNumber"])
         if answer.get("NextShardIterator"):
             self.iterators[shard_id] = answer["NextShardIterator"]
+        else:  # a closed shard, read to its end
+            self.finished.add(shard_id)
         return len(records)
 
     def _save(self, shard_id: str, sequence: str) -> None:
@@ -234,6 +250,7 @@ def run(folder: Path) -> None:
         except (BotoCoreError, ClientError) as error:  # DynamoDB Local stopping, or a shard gone: read again
             print(f"events: {error!r}; polling again", file=sys.stderr, flush=True)
             reader.iterators.clear()
+            reader.described_at = None
             time.sleep(0.5)
 
 

@@ -5,13 +5,16 @@ order; a failed request has no event; a kill -9 loses no event of an acknowledge
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -211,3 +214,44 @@ def test_a_kill_9_mid_workload_loses_no_event_of_an_acknowledged_write(tmp_path:
     changes = Counter((e["type"], e["customer_id"], e["revision"]) for e in events)
     assert max(changes.values()) == 1  # a change published again after the restart kept its event_id
     assert len(seen_before) < len(events)
+
+
+class Hook(BaseHTTPRequestHandler):
+    """A consumer's webhook: refuses the first POSTs (500), then keeps what it receives."""
+
+    received: list[dict[str, Any]] = []
+    refusals = 3
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Hook.refusals > 0:
+            Hook.refusals -= 1
+            self.send_response(500)
+        else:
+            Hook.received.append(body)
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_the_webhook_gets_every_event_in_order_retrying_when_refused(tmp_path: Path) -> None:
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    data = tmp_path / "data"
+    try:
+        webhook = {"EVENTS_WEBHOOK_URL": f"http://127.0.0.1:{hook.server_address[1]}/hook"}
+        with local_server(data, env=webhook) as url, authorized(mint_token(data, "admin"), url) as api:
+            for n in range(5):
+                assert api.post("/customers", json={"phone": phone(n)}).status_code == 201
+                assert api.patch(f"/customers/PL{n + 1}", json={"status": "paused"}).status_code == 200
+            assert api.patch("/customers/PL1", json={"phone": phone(9)}).status_code == 200
+            logged = settled_events(api)
+            deadline = time.monotonic() + 30
+            while len(Hook.received) < len(logged) and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        hook.shutdown()
+    assert Hook.refusals == 0 and len(logged) == 11
+    assert Hook.received == logged  # every event, once, in the log's order: in order per customer
