@@ -38,7 +38,7 @@ help:
 	@echo "make backfill DIR=./export [DRY_RUN=1]   import a legacy export into the local data (state machine on moto)"
 	@echo "make test     lint, template checks, OpenAPI drift check and the whole test suite"
 	@echo "make browser  the console's journeys and axe-core checks in headless Chromium (tests/browser; part of make test)"
-	@echo "make openapi  regenerate docs/openapi.json"
+	@echo "make openapi  regenerate docs/openapi.json and the change events' schemas (events/schemas)"
 	@echo "make fuzz     Schemathesis against a local server [FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED)]"
 	@echo "make bench    run the benchmarks (bench/benchmark.py, bench/backfill_bench.py; cold start alone: bench/benchmark.py --only cold)"
 	@echo "make cost     what a million of each operation costs on AWS (bench/cost.py; docs/cost.md)"
@@ -146,12 +146,14 @@ template-lint: install $(SAM_VENV)/.installed
 
 openapi: install
 	$(BIN)/python -m devserver.openapi
+	$(BIN)/python -m devserver.event_schemas
 
 # Every stage runs (a failing one does not hide the others) and writes its report to $(REPORTS); the
 # last line counts every test that ran: `tests: N passed, M failed` (devserver/test_summary.py).
 REPORTS := .test-reports
 test: lint template-lint chromium
 	$(BIN)/python -m devserver.openapi --check
+	$(BIN)/python -m devserver.event_schemas --check
 	rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	-$(BIN)/python -m pytest tests/unit -n 2 --junitxml=$(REPORTS)/unit.xml  # in-process (moto): one process per core
 	-$(BIN)/python -m pytest tests/integration --junitxml=$(REPORTS)/integration.xml  # servers, real concurrency

@@ -32,7 +32,7 @@ WRITERS = 8
 def raw_batch_write_rate(endpoint: str, items: int) -> float:
     """Items/s of ``BatchWriteItem`` (25 items a call) from ``WRITERS`` threads, into a table of our shape."""
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_table(TableName="raw-batch", **table_definition())
+    client.create_table(TableName="raw-batch", **table_definition(stream=False))
     batches = [
         [
             {"PutRequest": {"Item": {"pk": {"S": f"RAW#{i + j}"}, "sk": {"S": "X"}, "v": {"S": "x" * 200}}}}

@@ -27,7 +27,12 @@ ratio against a baseline measured in the same run, on the same machine:
    /health`` (no token, no read) through the local server, one at a time, with the latency of the
    one strongly consistent ``GetItem`` the session check adds, against the same DynamoDB Local.
 
-``--only cold`` runs the cold-start part alone; ``--only sessions`` the sessions part.
+10. change events (``bench/events_bench.py``): the requests and write units a create and a merge make
+   with and without the table's stream, what the publisher does for them, and the delay from a
+   commit to its event through the local server (median and p99).
+
+``--only cold`` runs the cold-start part alone; ``--only sessions`` the sessions part; ``--only events``
+the change events' part.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from typing import Any
 
 import boto3
 import cold_start  # bench/cold_start.py, beside this script
+import events_bench  # bench/events_bench.py
 import httpx
 
 from devserver import dynamodb_local
@@ -86,7 +92,9 @@ def request_counts() -> list[tuple[str, Counter[str]]]:
         return original(client, operation, params)
 
     with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName="bench", **table_definition())
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName="bench", **table_definition(stream=False)
+        )
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
         registration, resolver, profiles = runtime.registration(), runtime.resolver(), runtime.profiles()
 
@@ -576,7 +584,9 @@ def main() -> None:
     parser.add_argument("--auth-samples", type=int, default=60, help="samples per side of each known/unknown pair")
     parser.add_argument("--auth-only", action="store_true", help="only the known/unknown account timings")
     parser.add_argument(
-        "--only", choices=["cold", "sessions"], help="run only this part (cold: the cold-start imports; sessions)"
+        "--only",
+        choices=["cold", "sessions", "events"],
+        help="run only this part (cold: the cold-start imports; sessions; events)",
     )
     args = parser.parse_args()
     if args.auth_only:
@@ -589,6 +599,9 @@ def main() -> None:
         return
     if args.only == "sessions":
         sessions_report(args.requests // 2)
+        return
+    if args.only == "events":
+        events_bench.report()
         return
     print("## DynamoDB requests per operation (moto in-process, botocore event hook)\n")
     print("| operation | requests | calls |")
@@ -617,7 +630,7 @@ def main() -> None:
     endpoint = ddb.endpoint
     try:
         client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_table(TableName="raw", **table_definition())
+        client.create_table(TableName="raw", **table_definition(stream=False))
         raw = throughput(
             args.requests,
             args.clients,
@@ -709,6 +722,7 @@ def main() -> None:
     print(f"| GET /customers?limit=100, every page (baseline) | {listed_rate:.0f} | 1.00 |")
     ratio = export_rate / listed_rate
     print(f"| GET /admin/exports/customers.csv (303, then the file) | {export_rate:.0f} | {ratio:.2f} |")
+    events_bench.report()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """A local API Gateway: HTTP requests become REST proxy events for the same Lambda handlers.
 
 Routes come from ``template.yaml``, plus ``GET /dev/outbox`` (local only: the messages the
-outbox sender kept instead of sending SMS and email), ``GET /dev/exports/<name>`` (local only:
+outbox sender kept instead of sending SMS and email), ``GET /dev/events?after=`` (local only: the
+change events published from the table's stream, devserver/events.py), ``GET /dev/exports/<name>`` (local only:
 large CSV exports, streamed from disk, standing in for S3's presigned links) and ``GET
 /dev/invocations`` (local only: how many asynchronous invocations of each function have finished,
 so that a test can wait for background work instead of sleeping). Like Lambda, each
@@ -40,7 +41,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-from devserver import dynamodb_local, exports, template
+from devserver import dynamodb_local, events, exports, template
 from devserver.openapi import build_document, load_apps, swagger_html
 from devserver.outbox import outbox_response
 
@@ -163,6 +164,7 @@ class LocalApi:
         # Functions without a route, reached through the Lambda Invoke API (LAMBDA_ENDPOINT).
         for worker in workers or []:
             self.pools.setdefault(worker.function, FunctionPool(worker, context, max_environments))
+        self.events_dir: Path | None = None  # where the local change events are logged (devserver/events.py)
         self._openapi: str | None = None
         self._openapi_lock = threading.Lock()
         self.finished: dict[str, dict[str, int]] = {"completed": {}, "failed": {}}  # asynchronous invocations
@@ -321,6 +323,9 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if self.command == "GET" and raw_path == "/dev/outbox":
                 self._respond(*outbox_response(parts.query))
                 return
+            if self.command == "GET" and raw_path == "/dev/events":
+                self._respond(*events.events_response(api.events_dir or Path("-"), parts.query))
+                return
             if self.command == "GET" and raw_path == "/dev/invocations":
                 self._respond(200, {"Content-Type": "application/json"}, api.finished_json().encode())
                 return
@@ -420,6 +425,9 @@ def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
             raise
         client.create_table(TableName=table_name, **definition)
         return
+    stream = definition.get("StreamSpecification")
+    if stream and not existing.get("StreamSpecification", {}).get("StreamEnabled"):
+        client.update_table(TableName=table_name, StreamSpecification=stream)  # a table made before events
     have = {index["IndexName"] for index in existing.get("GlobalSecondaryIndexes", [])}
     for index in definition.get("GlobalSecondaryIndexes", []):
         if index["IndexName"] not in have:  # one at a time, each waited for, as DynamoDB requires
@@ -553,6 +561,9 @@ def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynam
     if endpoint:  # DynamoDB Local (ours or another): create the table; a real account deploys it with SAM
         ensure_table(endpoint, env["TABLE_NAME"], env["AWS_REGION"])
     api = LocalApi(template.routes(), workers=template.functions())
+    api.events_dir = data_dir / events.EVENTS_DIR
+    # The table's stream, published by the Lambda's code (devserver/events.py); AWS has the function.
+    poller = events.start(data_dir) if endpoint else None
     # Our DynamoDB Local: answer only once the function's transactions are stored (dynamodb_local.py).
     server = LocalServer((host, port), make_handler(api, ddb.wait_for_commits if ddb else None))
     url = f"http://{host}:{server.server_address[1]}"
@@ -570,6 +581,9 @@ def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynam
         state_file.unlink(missing_ok=True)
         server.server_close()
         api.stop()
+        if poller is not None:
+            poller.kill()
+            poller.wait()
 
 
 if __name__ == "__main__":

@@ -47,6 +47,11 @@ def requests_of(service: str, operation: str, params: dict[str, Any]) -> list[Re
         sender = params.get("FromEmailAddress") or params.get("Source") or ""
         identity = f"arn:aws:ses:us-east-1:123456789012:identity/{sender}"
         return [Request(f"ses:{operation}", identity, context=(("ses:FromAddress", sender),))]
+    if service == "events":
+        return [
+            Request(f"events:{operation}", f"arn:aws:events:us-east-1:123456789012:event-bus/{entry['EventBusName']}")
+            for entry in params["Entries"]
+        ]
     if service != "dynamodb":
         return []
     action = f"dynamodb:{operation}"
@@ -85,6 +90,8 @@ def resource_pattern(value: Any) -> str:
     if "Fn::GetAtt" in value:
         target = value["Fn::GetAtt"]
         target = target if isinstance(target, str) else ".".join(target)
+        if target == "EventBus.Arn":  # the bus the template names, at the Stage parameter's default
+            return "arn:aws:events:us-east-1:123456789012:event-bus/customer-identity-events-prod"
         return TABLE if target == "IdentityTable.Arn" else target
     if "Fn::Sub" in value:
         text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]

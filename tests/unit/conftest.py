@@ -46,6 +46,7 @@ TEST_ENVIRONMENT = {
     "CONTENTION_BUDGET_SECONDS": "5",
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerIdentityTests",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "EVENT_BUS_NAME": "customer-identity-events-prod",  # the template's, at the Stage default
 }
 
 
@@ -95,9 +96,14 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 
 @pytest.fixture
-def aws(environment: Callable[..., None]) -> Iterator[None]:
+def aws(environment: Callable[..., None], request: pytest.FixtureRequest) -> Iterator[None]:
+    """moto, with the template's table; its stream only for tests marked ``stream`` (moto records
+    one slowly)."""
+    stream = request.node.get_closest_marker("stream") is not None
     with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName=TABLE, **table_definition())
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName=TABLE, **table_definition(stream=stream)
+        )
         yield
 
 

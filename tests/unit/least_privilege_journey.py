@@ -4,12 +4,14 @@ call made while :func:`as_function` names the function (setup and staged races n
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from customer_identity import runtime
@@ -17,8 +19,9 @@ from customer_identity.core.models.customers import NewCustomer
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.use_cases.admin.alias_check import AliasCheck
 from customer_identity.use_cases.backfill.steps import Backfill
-from devserver.template import routes
-from tests.unit.conftest import code_in, email_token_in, load_event, reset_token_in
+from devserver.server import LambdaContext
+from devserver.template import functions, routes
+from tests.unit.conftest import code_in, email_token_in, load_event, load_handler, reset_token_in
 from tests.unit.test_review import EXPORT
 
 BY_DIR = {route.code_dir.name: route.function for route in routes()}
@@ -204,6 +207,21 @@ def journey(
         path = {"path": f"/admin/review/{review_id}", "pathParameters": {"review_id": review_id}}
         run("resolve_review", event("resolve_review", body, **path), expect=200)
     run("get_customer", event("get_customer", path="/customers/CV-9", pathParameters={"ref": "CV-9"}), expect=200)
+    publish_events(recorder)
+
+
+def publish_events(recorder: dict[str, Any]) -> None:
+    """The stream of everything above, in batches of 100 as Lambda hands them, to the publisher."""
+    from tests.unit.test_events import stream_records
+
+    boto3.client("events", region_name="us-east-1").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+    publisher = next(f for f in functions() if f.function == "PublishEventsFunction")
+    records = stream_records()
+    with as_function(recorder, publisher.function):
+        handler = load_handler(publisher).handler
+        for start in range(0, len(records), 100):
+            answer = handler({"Records": records[start : start + 100]}, LambdaContext(publisher.function))
+            assert answer == {"batchItemFailures": []}
 
 
 def request_code(run: Callable[..., Any], phone: str) -> str:

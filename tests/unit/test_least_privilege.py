@@ -21,6 +21,8 @@ from devserver.template import resources
 from tests.iam_policy import Request, allowed, granted, requests_of
 from tests.unit.least_privilege_journey import as_function, journey
 
+# The journey ends by publishing the table's stream of all it did (the change-event publisher).
+pytestmark = pytest.mark.stream
 FUNCTIONS = resources("AWS::Serverless::Function")
 
 # Granted from reading the code, on paths the journey does not take: finishing a claim left by a
@@ -161,6 +163,12 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     "StartAliasCheckFunction": {("dynamodb:GetItem", "SESSION#*")},  # started without its handler
     "EndCustomerSessionsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "AuditAliasCheckFunction": {("dynamodb:PutItem", "AUDIT#alias_check")},
+    # Lambda's event source mapping reads the stream with the function's role; its code never does.
+    "PublishEventsFunction": {
+        (action, "IdentityTable.StreamArn")
+        for action in ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+    }
+    | {("dynamodb:ListStreams", "*")},
 }
 
 

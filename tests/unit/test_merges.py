@@ -31,10 +31,16 @@ def book(domain: Domain, ref: str, amount: str) -> str:
 
 
 def raw(phone: str) -> dict:
-    """The stored customer item as DynamoDB holds it."""
+    """The stored customer item as DynamoDB holds it, but its revision (an undo raises it: it only grows)."""
     item = table.get(CustomerItem, keys.phone_key(phone))
     assert item is not None
-    return item.serialize()
+    return {name: value for name, value in item.serialize().items() if name != "revision"}
+
+
+def revision(phone: str) -> int:
+    item = table.get(CustomerItem, keys.phone_key(phone))
+    assert item is not None
+    return int(item.revision)
 
 
 def pair(domain: Domain, merged_bookings: int = 3, survivor_bookings: int = 2) -> tuple[str, str]:
@@ -113,11 +119,13 @@ def test_undo_restores_the_merged_customer_byte_for_byte_over_several_batches(do
     before = {"merged": raw(MERGED_PHONE), "survivor": runtime.lookup_reader().find("PL2").model_dump()}
     before_view = runtime.lookup_reader().find("PL1").model_dump_json()
     history = [b.model_dump() for b in domain.bookings.history("PL1", limit=100, cursor=None).items]
+    revision_before = revision(MERGED_PHONE)
     merge = merges.merge("PL1", "PL2", by=ADMIN)
     assert merge.moved.bookings == count
     undone = merges.undo(merge.merge_id, by="stf_other")
     assert (undone.state, undone.undone_by) == ("undone", "stf_other")
     assert raw(MERGED_PHONE) == before["merged"]
+    assert revision(MERGED_PHONE) == revision_before + 2  # the merge, then the undo
     assert runtime.lookup_reader().find("PL1").model_dump_json() == before_view
     assert runtime.lookup_reader().find("PL2").model_dump() == before["survivor"]
     assert [b.model_dump() for b in domain.bookings.history("PL1", limit=100, cursor=None).items] == history

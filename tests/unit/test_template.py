@@ -83,7 +83,11 @@ def test_every_item_statement_on_the_table_is_narrowed_by_leading_keys() -> None
     for name, function in resources("AWS::Serverless::Function").items():
         for statement in dynamodb_statements(function):
             targets = [resource_pattern(r) for r in as_list(statement["Resource"])]
-            if as_list(statement["Action"]) == ["dynamodb:Scan"]:
+            if targets == ["IdentityTable.StreamArn"] or targets == ["*"]:  # the stream's readers
+                assert name == "PublishEventsFunction", name
+                assert set(as_list(statement["Action"])) <= STREAM_READS, name
+                assert targets == ["IdentityTable.StreamArn"] or statement["Action"] == "dynamodb:ListStreams"
+            elif as_list(statement["Action"]) == ["dynamodb:Scan"]:
                 assert "Condition" not in statement, name
             elif targets == ["table"]:
                 keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
@@ -94,6 +98,7 @@ def test_every_item_statement_on_the_table_is_narrowed_by_leading_keys() -> None
                 assert all(re.fullmatch(r"table/index/\w+", t) for t in targets), name
 
 
+STREAM_READS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 FIXED_PARTITIONS = {"COUNTER#customer_number", "AUDIT#alias_check", "IDEMPOTENCY#create_booking"}
 
 
@@ -268,6 +273,8 @@ def test_alarms_watch_5xx_4xx_lambda_errors_and_throttles_and_notify_the_topic_i
         ("AWS/ApiGateway", "4XXError"),
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),  # the event publisher's dead letters
+        ("AWS/Lambda", "IteratorAge"),  # the event publisher falling behind
     }
     only_if_given = {"Fn::If": ["AlarmTopicGiven", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
     for alarm in alarms.values():
@@ -289,3 +296,29 @@ def test_the_functions_environment_at_parameter_defaults_is_a_valid_configuratio
     assert env["ALLOWED_ORIGINS"] == "" and env["SIGNING_KEY_VERSION"] == "1"
     settings = load_settings(**{k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields})
     assert settings.cors_origins == ()
+
+
+def test_change_events_come_from_the_stream_retried_in_order_with_a_watched_dead_letter_queue() -> None:
+    template = load_template()["Resources"]
+    assert template["IdentityTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    mapping = template["PublishEventsFromTableStream"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": "IdentityTable.StreamArn"}
+    assert mapping["FunctionName"] == {"Ref": "PublishEventsFunction"}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and mapping["BisectBatchOnFunctionError"]
+    assert mapping["ParallelizationFactor"] == 1  # one batch at a time per shard: in order per item
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": "PublishEventsDeadLetterQueue.Arn"
+    }
+    alarm = template["PublishEventsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": "PublishEventsDeadLetterQueue.QueueName"}
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    publisher = template["PublishEventsFunction"]["Properties"]
+    assert "Events" not in publisher  # SAM would add a managed policy reading every stream
+    grants = {s["Sid"]: s for s in statements(publisher["Policies"])}
+    assert grants["PutEventsOnTheIdentityBusOnly"]["Resource"] == {"Fn::GetAtt": "EventBus.Arn"}
+    assert grants["DescribeFailedBatchesOnTheDeadLetterQueue"]["Resource"] == {
+        "Fn::GetAtt": "PublishEventsDeadLetterQueue.Arn"
+    }
+    rule = template["CustomerMergedRule"]["Properties"]
+    assert rule["EventPattern"] == {"source": ["customer-identity"], "detail-type": ["customer.merged"]}
+    assert rule["EventBusName"] == {"Ref": "EventBus"}

@@ -76,6 +76,11 @@ class Settings(BaseModel):
     sms_per_ip_per_minute: int = Field(default=10, ge=1)
     sms_global_per_minute: int = Field(default=60, ge=1)
 
+    # Change events (docs/events.md): the EventBridge bus the stream publisher puts them on, and
+    # their ``source``.
+    event_bus_name: str | None = None
+    event_source: str = Field(default="customer-identity", min_length=1, max_length=256)
+
     # Browser frontends allowed to call the API (CORS), comma-separated origins such as
     # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
     allowed_origins: str = ""

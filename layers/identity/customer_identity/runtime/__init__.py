@@ -4,8 +4,8 @@ Read-only functions get read-only use cases (``*_reader``): their resolver never
 abandoned create, so they never write (their IAM policy is read-only). Each builder imports its use
 case itself, so a function's cold start pays only for the modules it uses. The builders live beside
 the feature they build (:mod:`.identity_builders`, :mod:`.sign_in_builders`,
-:mod:`.booking_builders`, :mod:`.admin_builders`); handlers call them as ``runtime.<builder>()``.
-Importing it registers SnapStart's hooks (:mod:`.snapshot_hooks`).
+:mod:`.booking_builders`, :mod:`.admin_builders`, :mod:`.event_builders`); handlers call them as
+``runtime.<builder>()``. Importing it registers SnapStart's hooks (:mod:`.snapshot_hooks`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from customer_identity.core.settings import settings
 from customer_identity.runtime import (  # noqa: F401 (snapshot_hooks registers SnapStart's hooks on import)
     admin_builders,
     booking_builders,
+    event_builders,
     identity_builders,
     sign_in_builders,
     snapshot_hooks,
@@ -36,6 +37,7 @@ from customer_identity.runtime.booking_builders import (  # noqa: F401 (the hand
     bookings_reader,
     idempotent_bookings,
 )
+from customer_identity.runtime.event_builders import event_catalogue, event_publisher  # noqa: F401 (the handlers' API)
 from customer_identity.runtime.identity_builders import (  # noqa: F401 (the handlers' API)
     config,
     dashboard,
@@ -75,6 +77,6 @@ from customer_identity.runtime.sign_in_builders import (  # noqa: F401 (the hand
 def reset() -> None:
     """Forget every object built (tests that change the environment between cases)."""
     settings.cache_clear()
-    for feature in (identity_builders, sign_in_builders, booking_builders, admin_builders):
+    for feature in (identity_builders, sign_in_builders, booking_builders, admin_builders, event_builders):
         for builder in feature.BUILDERS:
             builder.cache_clear()

@@ -62,6 +62,9 @@ class CustomerItem(TableItem, discriminator="customer"):
     # Merges moving bookings onto (or back from) this customer right now: it cannot be merged away
     # meanwhile (a merge conditions on 0).
     merges_in_progress = NumberAttribute(null=True)
+    # Written by a phone change on the item at the new phone: the changed fields' values before it
+    # (JSON), so the change event made from the stream's new item names old and new values.
+    moved_from = UnicodeAttribute(null=True)
     # Every status this customer entered and the month (UTC, ``YYYY-MM``) it did, oldest first, as
     # ``2026-11:trial 2026-12:active``: what the monthly figures count (derived when serialised).
     status_history = UnicodeAttribute(null=True)
@@ -147,6 +150,8 @@ class BookingItem(TableItem, discriminator="booking"):
     # Earlier merges that moved it, when a survivor was merged away in turn: JSON list of
     # [merge_id, merge_updated_at], innermost first (an undo pops the latest back into place).
     merge_trail = UnicodeAttribute(null=True)
+    # The customer a merge (or an undo) last moved it from: the change event names both customers.
+    moved_from = UnicodeAttribute(null=True)
 
 
 class BookingRefItem(TableItem, discriminator="booking_ref"):

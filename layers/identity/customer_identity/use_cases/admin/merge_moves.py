@@ -185,7 +185,7 @@ def _moved(booking: BookingItem, customer_id: str, merge_id: str | None) -> Book
     moved = booking.copy()
     assert isinstance(moved, BookingItem)
     moved.pk = keys.bookings_partition(customer_id)
-    moved.customer_id = customer_id
+    moved.customer_id, moved.moved_from = customer_id, booking.customer_id
     trail = json.loads(booking.merge_trail or "[]")
     if merge_id is not None:
         if booking.merge_id:
@@ -235,6 +235,7 @@ def _restored(merged: CustomerItem, record: MergeItem) -> CustomerItem:
     restored = merged.copy()
     assert isinstance(restored, CustomerItem)
     restored.merged_into = restored.merged_into_phone = restored.merge_id = None
-    restored.revision = record.merged_revision
+    # Every field as before the merge except the revision, which only grows (change events order by it).
+    restored.revision = int(merged.revision or 0) + 1
     restored.updated_at = record.merged_updated_at
     return restored

@@ -7,6 +7,7 @@ swaps the email marker; assigning a delivery person checks that the account is o
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
@@ -65,6 +66,16 @@ def update_in(
     return updated
 
 
+# What a phone change records of the item it leaves (see ``CustomerItem.moved_from``).
+MOVED_FIELDS = ("phone", "phone_raw", "name", "email", "status", "address", "area", "delivery_person_id", "notes")
+
+
+def moved_from(current: CustomerItem, updated: CustomerItem) -> str:
+    return json.dumps(
+        {name: getattr(current, name) for name in MOVED_FIELDS if getattr(current, name) != getattr(updated, name)}
+    )
+
+
 def replace(current: CustomerItem, updated: CustomerItem) -> None:
     """Write ``updated`` over ``current``; :class:`LostRace` if ``current`` changed since it was read."""
     unchanged = Attr("revision").eq(current.revision)
@@ -81,6 +92,7 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
             condition=Attr("role").eq("marketing_staff"),
         )
     if updated.phone != current.phone:
+        updated.moved_from = moved_from(current, updated)
         tx.delete("customer", keys.phone_key(current.phone), condition=unchanged)
         tx.put("new_phone", updated, condition=Attr("pk").not_exists())
         for kind, key in markers.marker_keys(current):

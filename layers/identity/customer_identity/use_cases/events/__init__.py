@@ -1,0 +1,1 @@
+"""Change events from the table's stream: what changed, as domain events (docs/events.md); builds on identity."""
