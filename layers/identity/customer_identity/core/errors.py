@@ -29,6 +29,15 @@ class InvalidPhone(InvalidInput):
         super().__init__(message, field=field, code="invalid_phone")
 
 
+class PhoneNotAllowed(InvalidPhone):
+    """A phone people type when they have none (``0000000000``, ``1234567890``, too short for its
+    region, the business's own number): refused so that strangers are never made one customer through it."""
+
+    def __init__(self, message: str, *, field: str = "phone") -> None:
+        super().__init__(message, field=field)
+        self.code = "phone_not_allowed"
+
+
 class InvalidReference(InvalidInput):
     """A field names something that does not exist (or is not of the right kind)."""
 

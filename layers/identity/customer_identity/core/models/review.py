@@ -16,7 +16,14 @@ from customer_identity.core.wire import (
 
 ReviewStatus = Literal["open", "resolved", "dismissed"]
 LegacyCollection = Literal[
-    "auth_users", "customers_v2", "otp_users", "booking_users", "customers", "bookings", "name_conflicts"
+    "auth_users",
+    "customers_v2",
+    "otp_users",
+    "booking_users",
+    "customers",
+    "bookings",
+    "name_conflicts",
+    "shared_phones",
 ]
 ReviewAction = Literal["attach", "dismiss"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]

@@ -12,7 +12,7 @@ from customer_identity.core.errors import ReviewNotFound
 from customer_identity.core.models.review import ReviewEntry, ReviewPage, ReviewResolution
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
-from customer_identity.use_cases.backfill import name_conflicts
+from customer_identity.use_cases.backfill import name_conflicts, shared_phones
 from customer_identity.use_cases.backfill.records import COLLECTIONS
 from customer_identity.use_cases.identity.listing import check_limit
 
@@ -24,7 +24,7 @@ def load(review_id: str) -> ReviewItem:
     """The review item ``review_id`` names (strongly consistent), or :class:`ReviewNotFound`."""
     collection, _, reference = review_id.partition(":")
     if (
-        collection not in (*COLLECTIONS, name_conflicts.COLLECTION)
+        collection not in (*COLLECTIONS, name_conflicts.COLLECTION, shared_phones.COLLECTION)
         or not reference
         or len(review_id) > MAX_REVIEW_ID_LENGTH
     ):

@@ -14,7 +14,7 @@ from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.identity import customer_writes, markers, profile_fields, stats
 from customer_identity.use_cases.identity.emails import normalise_email
-from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
 from customer_identity.use_cases.identity.views import Views
@@ -41,7 +41,7 @@ class Profiles:
         for required in ("phone", "status"):
             if required in given and getattr(changes, required) is None:
                 raise InvalidInput(f"{required} cannot be removed", field=required, code=f"invalid_{required}")
-        new_phone = normalise_phone(changes.phone, self.settings.default_region) if changes.phone is not None else None
+        new_phone = allowed_phone(changes.phone, self.settings) if changes.phone is not None else None
 
         def attempt() -> Customer:
             current = self.resolver.resolve(ref).item

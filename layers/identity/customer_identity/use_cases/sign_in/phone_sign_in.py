@@ -21,7 +21,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, OtpItem
 from customer_identity.use_cases.identity import customer_writes
-from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.registration import Registration
 from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.sign_in.limits import Limits
@@ -58,7 +58,7 @@ class PhoneSignIn:
         Checked in this order, each refusal before anything later is counted: the country (422), the
         phone's own limit, then the SMS budgets of the client's IP and of everyone (429).
         """
-        e164 = normalise_phone(phone_text, self.settings.default_region).e164
+        e164 = allowed_phone(phone_text, self.settings).e164
         self.sms_budget.check_country(e164)
         self.limits.record_send("otp", e164)
         self.sms_budget.take(source_ip)
@@ -76,7 +76,7 @@ class PhoneSignIn:
 
     def verify(self, phone_text: str, code: str) -> OtpVerified:
         """Check a code; on success find-or-create the phone's customer and sign it in."""
-        e164 = normalise_phone(phone_text, self.settings.default_region).e164
+        e164 = allowed_phone(phone_text, self.settings).e164
         expected = self._take_attempt(e164)
         if not hmac.compare_digest(expected, self._code_hash(e164, code)):
             raise InvalidCode()
