@@ -172,6 +172,35 @@ def journey(
         path = {"path": f"/admin/review/{review_id}", "pathParameters": {"review_id": review_id}}
         run("resolve_review", event("resolve_review", body, **path), expect=200)
     run("get_customer", event("get_customer", path="/customers/CV-9", pathParameters={"ref": "CV-9"}), expect=200)
+    # Phones over time: PL2's phone released by an admin, then PL2 (without a phone) read, booked,
+    # changed and credited by its number; the phone's history; PL1 releasing its own phone.
+    ref = {"path": "/admin/customers/PL2/release-phone", "pathParameters": {"ref": "PL2"}}
+    run("release_phone", event("release_phone", **ref), expect=200)
+    run("release_phone", event("release_phone", **ref), expect=409)
+    pl2 = {"path": "/customers/PL2", "pathParameters": {"ref": "PL2"}}
+    run("get_customer", event("get_customer", **pl2), expect=200)
+    booked = {"customer": "PL2", "service": "Ironing", "amount": "3.00"}
+    later = run("create_booking", event("create_booking", booked) | _key("phoneless-1"), expect=201)
+    path = {
+        "path": f"/bookings/{later['booking']['booking_id']}",
+        "pathParameters": {"booking_id": later["booking"]["booking_id"]},
+    }
+    run("update_booking", event("update_booking", {"status": "cancelled"}, **path), expect=200)
+    run("update_customer", event("update_customer", {"name": "Without a phone"}, **pl2), expect=200)
+    ledger = {"path": "/admin/customers/PL2/balance-adjustments", "pathParameters": {"ref": "PL2"}}
+    run("adjust_balance", event("adjust_balance", **ledger) | _key("phoneless-2"), expect=201)
+    history = {"path": "/admin/phone-history/+919800000002", "pathParameters": {"phone": "+919800000002"}}
+    run("get_phone_history", event("get_phone_history", **history), expect=200)
+    run("release_my_phone", token=customer, expect=200)
+
+
+def _key(value: str) -> dict[str, Any]:
+    """An event's headers with another Idempotency-Key (API Gateway sends both header maps)."""
+    sample = load_event("create_booking")
+    return {
+        "headers": sample["headers"] | {"Idempotency-Key": value},
+        "multiValueHeaders": sample["multiValueHeaders"] | {"Idempotency-Key": [value]},
+    }
 
 
 def backfill(recorder: dict[str, Any], folder: Path) -> None:

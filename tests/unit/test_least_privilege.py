@@ -65,6 +65,9 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     "ListCustomerBookingsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "GetCustomerLedgerFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "AdjustBalanceFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
+    # the journey releases by number a customer without an email: its email marker follows the phone otherwise
+    "ReleasePhoneFunction": (RESOLVING & {("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")})
+    | {("dynamodb:UpdateItem", "EMAIL#*")},
     "UpdateBookingFunction": (
         ADOPTING
         & {

@@ -113,6 +113,13 @@ class MergeConflict(Conflict):
         self.code = code
 
 
+class NoPhone(Conflict):
+    code = "no_phone"
+
+    def __init__(self) -> None:
+        super().__init__("the customer has no phone to release", field="ref")
+
+
 class PhoneTaken(Conflict):
     code = "phone_taken"
 

@@ -44,6 +44,7 @@ from customer_identity.runtime.identity_builders import (  # noqa: F401 (the han
     listing,
     lookup_reader,
     numbering,
+    phone_releases,
     profiles,
     registration,
     resolver,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.identity.ledger import Ledger
     from customer_identity.use_cases.identity.listing import Listing
     from customer_identity.use_cases.identity.lookup import Lookup
+    from customer_identity.use_cases.identity.phone_release import PhoneReleases
     from customer_identity.use_cases.identity.numbering import Numbering
     from customer_identity.use_cases.identity.profiles import Profiles
     from customer_identity.use_cases.identity.registration import Registration
@@ -111,6 +112,15 @@ def dashboard() -> Callable[[], DashboardStats]:
     return totals
 
 
+@cache
+def phone_releases() -> PhoneReleases:
+    """Releases and phone histories: a release does not finish a create abandoned midway (a claim is
+    not found, as for readers); the next create, booking, sign-in or update does."""
+    from customer_identity.use_cases.identity.phone_release import PhoneReleases
+
+    return PhoneReleases(config(), resolver_reader(), views())
+
+
 BUILDERS = (
     config,
     views,
@@ -124,4 +134,5 @@ BUILDERS = (
     ledger_reader,
     listing,
     dashboard,
+    phone_releases,
 )

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import AccountId, Address, Area, Email, Input, Name, PhoneText
+from customer_identity.core.models.phones import PhoneHolding
 from customer_identity.core.models.profile_fields import (
     CalendarDate,
     HttpsUrl,
@@ -85,7 +86,13 @@ class CustomerChanges(Input):
 class Customer(Answer):
     customer_id: str
     customer_number: str
-    phone: str
+    phone: str | None = Field(
+        description="E.164; null once the phone was released (the customer keeps everything else and is "
+        "reached by its id, number, email or legacy ids)"
+    )
+    phone_history: list[PhoneHolding] = Field(
+        default_factory=list, description="Phones it held before, oldest first (docs/phones.md)"
+    )
     name: str | None
     email: str | None
     status: CustomerStatus

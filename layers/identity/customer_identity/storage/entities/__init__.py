@@ -36,3 +36,6 @@ from customer_identity.storage.entities.operation_items import (  # noqa: F401 (
     MergeLinkItem,
     ReviewItem,
 )
+from customer_identity.storage.entities.phone_items import (  # noqa: F401 (the package's API)
+    PhoneHistoryItem,
+)

@@ -20,7 +20,13 @@ class CustomerItem(TableItem, discriminator="customer"):
     # Null only while a contended create is between claiming the phone and taking its number.
     customer_number = NumberAttribute(null=True)
     pending_since = NumberAttribute(null=True)
-    phone = UnicodeAttribute()
+    # None once the phone was released (the item then lives under its customer id: keys.customer_key).
+    phone = UnicodeAttribute(null=True)
+    phone_since = UnicodeAttribute(null=True)  # when it got this phone (None: since created_at)
+    # Phones it held before, JSON list of {"phone", "held_from", "held_until", "reason"} (oldest first).
+    phone_history = UnicodeAttribute(null=True)
+    # The last sign-in, booking or admin edit (None: its updated_at): the recycling guard's clock.
+    last_activity_at = UnicodeAttribute(null=True)
     phone_raw = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
@@ -79,10 +85,15 @@ class CustomerItem(TableItem, discriminator="customer"):
         )
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
-        self.pk, self.sk = keys.phone_key(self.phone)
+        self.pk, self.sk = keys.customer_key(self.home)
         for name, value in self.derived_keys().items():
             setattr(self, name, value)
         return super().serialize(null_check=null_check)
+
+    @property
+    def home(self) -> str:
+        """Where the item lives, as markers and merge records name it: its phone, or its id without one."""
+        return self.phone or self.customer_id
 
     @property
     def is_claim(self) -> bool:
@@ -99,7 +110,9 @@ class AliasItem(TableItem, discriminator="alias"):
 
     kind = UnicodeAttribute()
     customer_id = UnicodeAttribute()
-    phone = UnicodeAttribute()  # where the customer lives (authoritative for customer ids, else a hint)
+    # Where the customer lives (authoritative for customer ids, else a hint): its phone, or its
+    # customer id when it has none (CustomerItem.home).
+    phone = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
 

@@ -191,7 +191,7 @@ def _adjust_totals(
         condition = condition & Attr("merged_into").not_exists()
     tx.update(
         "customer",
-        keys.phone_key(customer.phone),
+        keys.customer_key(customer.home),
         add_values={"total_bookings": bookings, "total_spent": spent, "revision": 1},
         condition=condition,
     )

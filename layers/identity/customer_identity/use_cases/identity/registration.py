@@ -78,7 +78,7 @@ class Registration:
     def adopt(self, claim: CustomerItem) -> CustomerItem | None:
         """Finish a claim whose creator died between claiming and finalizing (at most one adopter)."""
         try:
-            CustomerItem(*keys.phone_key(claim.phone)).update(
+            CustomerItem(*keys.customer_key(claim.home)).update(
                 actions=[CustomerItem.pending_since.set(epoch())],
                 condition=CustomerItem.pending_since == claim.pending_since,
             )

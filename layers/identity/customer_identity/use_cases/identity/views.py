@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from customer_identity.core.models.customers import Customer
+from customer_identity.core.models.phones import PhoneHolding
 from customer_identity.storage.entities import BookingItem, CustomerItem
 from customer_identity.use_cases.identity import profile_fields
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
@@ -25,6 +27,7 @@ class Views:
             customer_id=item.customer_id,
             customer_number=self.numbers.format(int(item.customer_number)),
             phone=item.phone,
+            phone_history=[PhoneHolding(**holding) for holding in json.loads(item.phone_history or "[]")],
             name=item.name,
             email=item.email,
             status=item.status,  # type: ignore[arg-type]

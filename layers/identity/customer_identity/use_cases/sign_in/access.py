@@ -34,6 +34,13 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden("only admins may do this")
 
 
+def require_customer(principal: Principal) -> str:
+    """The caller's own customer id; :class:`Forbidden` for staff."""
+    if principal.role != "customer" or not principal.customer_id:
+        raise Forbidden("only a customer may do this, for itself")
+    return principal.customer_id
+
+
 def require_any(principal: Principal, roles: frozenset[str]) -> None:
     if principal.role not in roles:
         raise Forbidden()

@@ -152,7 +152,7 @@ def mark_phone_verified(customer: CustomerItem, budget_seconds: float | None = N
         try:
             customer_writes.replace(latest, updated)
         except LostRace:
-            current = table.get(CustomerItem, keys.phone_key(latest.phone))
+            current = table.get(CustomerItem, keys.customer_key(latest.home))
             if current is None or current.customer_id != latest.customer_id or current.merged_into:
                 return latest  # moved on, or merged away meanwhile (a merged customer is never written)
             latest = current
