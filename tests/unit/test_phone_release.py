@@ -13,8 +13,8 @@ from customer_identity.core.errors import CustomerNotFound, NoPhone
 from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.core.models.ledger import BalanceAdjustment
-from tests.stats_oracle import assert_stats_match_scan
 from customer_identity.use_cases.sign_in.accounts import LoginAccount
+from tests.stats_oracle import assert_stats_match_scan
 from tests.unit.conftest import TABLE, Domain
 from tests.unit.test_ledger import body_event
 

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.identity.ledger import Ledger
     from customer_identity.use_cases.identity.listing import Listing
     from customer_identity.use_cases.identity.lookup import Lookup
-    from customer_identity.use_cases.identity.phone_release import PhoneReleases
     from customer_identity.use_cases.identity.numbering import Numbering
+    from customer_identity.use_cases.identity.phone_release import PhoneReleases
     from customer_identity.use_cases.identity.profiles import Profiles
     from customer_identity.use_cases.identity.registration import Registration
     from customer_identity.use_cases.identity.resolution import Resolver
