@@ -66,6 +66,14 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     "GetCustomerLedgerFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "AdjustBalanceFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     # the journey releases by number a customer without an email: its email marker follows the phone otherwise
+    # proving a customer whose phone was never verified marks it verified (a counted login): the journey's was
+    "ProveRecycledFunction": {("dynamodb:PutItem", "PHONE#*"), ("dynamodb:UpdateItem", "STATS#*")},
+    # the contended create and a first counter (as every create), and an idle customer with an email
+    # (its marker follows it to its new home): the journey's has none
+    "StartRecycledFunction": (
+        ADOPTING & {("dynamodb:GetItem", "COUNTER#customer_number"), ("dynamodb:PutItem", "COUNTER#customer_number")}
+    )
+    | {("dynamodb:UpdateItem", "EMAIL#*")},
     "ReleasePhoneFunction": (RESOLVING & {("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")})
     | {("dynamodb:UpdateItem", "EMAIL#*")},
     "UpdateBookingFunction": (

@@ -107,7 +107,7 @@ def test_sms_only_to_phone_numbers_and_email_only_from_the_configured_sender() -
         topic = "arn:aws:sns:us-east-1:123456789012:anything"
         assert not allowed(policies, Request("sns:Publish", topic), parameters), name
     mailers = {name for name, f in functions.items() if "ses:" in str(f["Properties"].get("Policies"))}
-    assert mailers == {"ForgotPasswordWorkerFunction", "SetCredentialsFunction"}
+    assert mailers == {"ForgotPasswordWorkerFunction", "SetCredentialsFunction", "ProveRecycledFunction"}
     for name in mailers:
         policies = functions[name]["Properties"]["Policies"]
         for identity in ("no-reply@example.com", "example.com"):
@@ -186,7 +186,7 @@ def test_the_stage_is_throttled_and_each_auth_route_more_tightly() -> None:
     assert everything["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
     assert everything["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
     auth = {(r.path, r.method) for r in routes() if r.path.startswith("/auth/")}
-    assert len(auth) == 5
+    assert len(auth) == 7  # login, codes, resets, and the recycling guard's proofs
     for path, method in auth:
         limits = by_path[("/" + path.replace("/", "~1"), method)]
         assert limits["ThrottlingRateLimit"] == {"Ref": "AuthThrottleRateLimit"}, path

@@ -242,6 +242,17 @@ class InvalidCode(Unauthenticated):
         DomainError.__init__(self, "the code is wrong, expired or already used; request a new one", field="code")
 
 
+class InvalidChallenge(Unauthenticated):
+    """A recycling challenge that is unknown, expired, used up or out of attempts."""
+
+    code = "invalid_challenge"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "the challenge is wrong, expired or used up; sign in with a new phone code", field="challenge"
+        )
+
+
 class InvalidResetToken(DomainError):
     code = "invalid_token"
 

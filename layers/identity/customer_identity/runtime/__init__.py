@@ -59,6 +59,7 @@ from customer_identity.runtime.sign_in_builders import (  # noqa: F401 (the hand
     password_sign_in,
     passwords,
     phone_sign_in,
+    recycle_guard,
     reset_delivery,
     reset_requests,
     sender,

@@ -5,6 +5,7 @@ Items (``pk`` / ``sk``):
 * ``PHONE#<e164>`` / ``CUSTOMER`` -- a customer, keyed by its phone (one phone, one item);
   ``CUSTOMER#<customer_id>`` / ``CUSTOMER`` -- a customer without a phone (:func:`customer_key`).
 * ``PHONEHIST#<e164>`` / ``<held_until>#<customer_id>`` -- a former holding of a phone (released).
+* ``RECYCLE#<sha256>`` / ``CHALLENGE`` -- a phone code verified for a dormant customer, awaiting proof.
 * ``CUSTOMER#<customer_id>`` / ``ALIAS`` -- the authoritative marker of a customer id: it always
   names the phone the customer's item lives under (re-pointed by a phone change).
 * ``NUMBER#<n>``, ``EMAIL#<email>``, ``LEGACY#<id>`` / ``ALIAS`` -- unique markers naming a customer
@@ -86,6 +87,11 @@ def phone_history_partition(e164: str) -> str:
 
 def phone_history_key(e164: str, held_until: str, customer_id: str) -> Key:
     return phone_history_partition(e164), f"{held_until}#{customer_id}"
+
+
+def recycle_challenge_key(token_hash: str) -> Key:
+    """A recycling challenge: a phone code verified for a dormant customer, awaiting proof."""
+    return f"RECYCLE#{token_hash}", "CHALLENGE"
 
 
 def customer_id_key(customer_id: str) -> Key:

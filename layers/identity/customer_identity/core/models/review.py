@@ -24,6 +24,7 @@ LegacyCollection = Literal[
     "bookings",
     "name_conflicts",
     "shared_phones",
+    "phone_recycled",
 ]
 ReviewAction = Literal["attach", "dismiss"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]

@@ -38,4 +38,5 @@ from customer_identity.storage.entities.operation_items import (  # noqa: F401 (
 )
 from customer_identity.storage.entities.phone_items import (  # noqa: F401 (the package's API)
     PhoneHistoryItem,
+    RecycleChallengeItem,
 )

@@ -18,3 +18,14 @@ class PhoneHistoryItem(TableItem, discriminator="phone_history"):
     reason = UnicodeAttribute()  # admin, self, recycled
     released_by = UnicodeAttribute(null=True)  # the account that released it
     note = UnicodeAttribute(null=True)
+
+
+class RecycleChallengeItem(TableItem, discriminator="recycle_challenge"):
+    """A phone code verified for a dormant customer: what the person proves next (keyed by the SHA-256
+    of its token; single use, 10 minutes)."""
+
+    phone = UnicodeAttribute()
+    customer_id = UnicodeAttribute()  # the dormant customer (never shown until proven)
+    expires_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+    email_code_hash = UnicodeAttribute(null=True)  # HMAC of a code sent to the account's email

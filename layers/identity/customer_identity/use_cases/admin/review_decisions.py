@@ -55,6 +55,7 @@ from customer_identity.use_cases.backfill.records import Booking, Identity, Reco
 from customer_identity.use_cases.identity import customer_writes, markers, stats
 from customer_identity.use_cases.identity.resolution import Resolver
 from customer_identity.use_cases.identity.views import Views
+from customer_identity.use_cases.sign_in import recycling
 
 
 class ReviewDecisions:
@@ -95,6 +96,8 @@ class ReviewDecisions:
     def _attach(self, item: ReviewItem, decision: ReviewDecision, by: str) -> ReviewOutcome:
         if item.reason == name_conflicts.REASON:  # its rows are the customer's already: decide the name, dismiss
             raise ReviewNotAttachable(item.review_id, "a name conflict; PATCH the customer's name if needed")
+        if item.reason == recycling.REVIEW_REASON:  # told, not decided: the phone went to someone new
+            raise ReviewNotAttachable(item.review_id, "a recycled phone; dismiss it once the business knows")
         ref = decision.customer or ""
         try:
             customer = self.resolver.resolve(ref).item

@@ -193,5 +193,6 @@ def _adjust_totals(
         "customer",
         keys.customer_key(customer.home),
         add_values={"total_bookings": bookings, "total_spent": spent, "revision": 1},
+        set_values={"last_activity_at": utc_now()},  # a booking is activity (the recycling guard's clock)
         condition=condition,
     )

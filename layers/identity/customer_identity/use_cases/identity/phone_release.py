@@ -21,7 +21,7 @@ from customer_identity.core.models.phones import PhoneHistory, PhoneHolder, Rele
 from customer_identity.core.retry import retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, phone_history, table
-from customer_identity.storage.entities import CustomerItem, PhoneHistoryItem
+from customer_identity.storage.entities import CustomerItem, PhoneHistoryItem, TableItem
 from customer_identity.use_cases.identity import customer_writes
 from customer_identity.use_cases.identity.phones import normalise_phone
 from customer_identity.use_cases.identity.resolution import Resolver
@@ -61,13 +61,19 @@ def released(
 
 
 def release_item(
-    current: CustomerItem, *, reason: ReleaseReason, by: str | None, note: str | None = None
+    current: CustomerItem,
+    *,
+    reason: ReleaseReason,
+    by: str | None,
+    note: str | None = None,
+    also: Callable[[CustomerItem], list[TableItem]] | None = None,
 ) -> CustomerItem:
-    """Release ``current``'s phone in one transaction (:class:`LostRace` if it changed since read)."""
+    """Release ``current``'s phone in one transaction (:class:`LostRace` if it changed since read);
+    ``also`` gives further items to put in it (the recycling guard's review item)."""
     if current.phone is None:
         raise NoPhone()
     updated, history = released(current, reason=reason, by=by, note=note)
-    customer_writes.replace(current, updated, also=[history])
+    customer_writes.replace(current, updated, also=[history, *(also(updated) if also else [])])
     return updated
 
 

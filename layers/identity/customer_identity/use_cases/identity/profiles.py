@@ -63,6 +63,9 @@ class Profiles:
                     setattr(updated, name, value)
             if all(getattr(updated, name) == getattr(current, name) for name in (*given, "phone_raw")):
                 return self.views.customer(current)
+            updated.last_activity_at = updated.updated_at  # an edit is activity (the recycling guard's clock)
+            if updated.phone != current.phone:
+                updated.phone_since = updated.updated_at
             customer_writes.replace(current, updated)
             return self.views.customer(updated)
 

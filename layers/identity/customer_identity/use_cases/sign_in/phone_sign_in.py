@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Protocol
 
 from pynamodb.exceptions import UpdateError
 
@@ -14,6 +15,7 @@ from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidCode, TooManyRequests
 from customer_identity.core.models.accounts import OtpVerified
 from customer_identity.core.models.customers import NewCustomer
+from customer_identity.core.models.phones import RecycleChallenge
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
 from customer_identity.core.retry import LostRace, retry_lost_races
@@ -33,6 +35,12 @@ OTP_TTL_SECONDS = 5 * 60
 OTP_MAX_ATTEMPTS = 5
 
 
+class Guard(Protocol):
+    """The recycling guard (:mod:`.recycling`): a challenge instead of a sign-in for a dormant customer."""
+
+    def check(self, customer: CustomerItem) -> RecycleChallenge | None: ...
+
+
 class PhoneSignIn:
     def __init__(
         self,
@@ -42,6 +50,7 @@ class PhoneSignIn:
         limits: Limits,
         sms_budget: SmsBudget,
         sender: Sender,
+        guard: Guard | None = None,
     ) -> None:
         self.settings = settings
         self.registration = registration
@@ -49,6 +58,7 @@ class PhoneSignIn:
         self.limits = limits
         self.sms_budget = sms_budget
         self.sender = sender
+        self.guard = guard
         # Codes are HMAC-ed with a key derived from the signing key: a table dump does not reveal them.
         self._code_key = accounts.tokens.derived_key(b"otp-code-hash")
 
@@ -74,8 +84,9 @@ class PhoneSignIn:
         self.sender.send(to=e164, channel="sms", message=Message.sign_in_code(code, OTP_TTL_SECONDS // 60))
         logger.info("sign-in code sent", extra={"to": mask_address(e164)})
 
-    def verify(self, phone_text: str, code: str) -> OtpVerified:
-        """Check a code; on success find-or-create the phone's customer and sign it in."""
+    def verify(self, phone_text: str, code: str) -> OtpVerified | RecycleChallenge:
+        """Check a code; on success find-or-create the phone's customer and sign it in, unless it has
+        been idle ``PHONE_RECYCLE_DAYS`` (the number may have been recycled): then a challenge."""
         e164 = allowed_phone(phone_text, self.settings).e164
         expected = self._take_attempt(e164)
         if not hmac.compare_digest(expected, self._code_hash(e164, code)):
@@ -93,6 +104,9 @@ class PhoneSignIn:
             account = self.accounts.customer_login(own)
             customer = account.survivor
         else:
+            challenge = self.guard.check(own) if self.guard is not None and not created else None
+            if challenge is not None:
+                return challenge
             customer = mark_phone_verified(own, self.settings.contention_budget_seconds)
             account = LoginAccount(customer=customer)
         assert customer is not None
