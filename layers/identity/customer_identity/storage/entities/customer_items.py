@@ -27,6 +27,8 @@ class CustomerItem(TableItem, discriminator="customer"):
     phone_history = UnicodeAttribute(null=True)
     # The last sign-in, booking or admin edit (None: its updated_at): the recycling guard's clock.
     last_activity_at = UnicodeAttribute(null=True)
+    # Its household, JSON list of {"member_id", "name", "relation"} (use_cases/identity/households.py).
+    members = UnicodeAttribute(null=True)
     phone_raw = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
@@ -131,6 +133,7 @@ class BookingItem(TableItem, discriminator="booking"):
     status = UnicodeAttribute()
     scheduled_for = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
+    member_id = UnicodeAttribute(null=True)  # the household member it is for
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Set on a booking a merge moved onto the survivor: the merge, and ``updated_at`` when it moved

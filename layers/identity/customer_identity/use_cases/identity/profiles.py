@@ -12,7 +12,7 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import customer_writes, markers, profile_fields, stats
+from customer_identity.use_cases.identity import customer_writes, households, markers, profile_fields, stats
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
@@ -57,6 +57,8 @@ class Profiles:
                         updated.phone_verified_at = None  # a proof of the old phone says nothing of this one
                 elif name == "email":
                     updated.email = normalise_email(value)
+                elif name == "members":
+                    updated.members = households.stored(changes.members, current)
                 elif name in PROFILE_FIELDS:
                     profile_fields.apply(updated, name, value)
                 else:

@@ -21,7 +21,7 @@ from customer_identity.use_cases.sign_in.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and
 # password go through PUT /me/credentials, status and assignment are the business's).
-CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area"})
+CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area", "members"})
 CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
 CUSTOMER_UPDATERS = frozenset({"admin", "customer"})
 BOOKING_CHANGERS = frozenset({"admin", "customer", "delivery_person"})
