@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from customer_identity import runtime
-from customer_identity.core.errors import InvalidInput, ReviewAlreadyResolved, ReviewNotAttachable
+from customer_identity.core.errors import CustomerNotFound, InvalidInput, ReviewAlreadyResolved, ReviewNotAttachable
 from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.core.models.households import MemberInput
@@ -122,7 +122,7 @@ def test_junk_rows_are_held_and_never_merged_and_a_shared_phone_is_one_item(doma
     # the junk row carrying a real person's email joined that person; nobody was made of the junk phones
     real = domain.resolver.resolve("real@example.com").item
     assert real.legacy_ids == {"CV-3", "CUST-J"}
-    with pytest.raises(Exception):
+    with pytest.raises(CustomerNotFound):
         domain.resolver.resolve(f"+91{SHARED}")
     assert stats_match_scan()["customers"]["total"] == 1
 

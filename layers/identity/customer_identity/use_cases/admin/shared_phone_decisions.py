@@ -60,7 +60,7 @@ def decide(item: ReviewItem, decision: ReviewDecision, *, by: str, settings: Set
         return keeper if looks_like_phone(booking.reference) else owner.get(booking.reference, keeper)
 
     if decision.action == "household":
-        plans = [(keeper, rows, bookings, [name for name in ordered[1:]])]
+        plans = [(keeper, rows, bookings, list(ordered[1:]))]
     else:
         plans = [(name, groups[name], [b for b in bookings if booking_group(b) == name], []) for name in ordered]
     current = counter.read()
