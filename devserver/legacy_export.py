@@ -726,7 +726,8 @@ def build_export(persons: int = 300, seed: int = 7, region: str = "IN") -> Expor
     walk_in_oids = builder.walk_ins(max(8, persons // 50))
     builder.unknown_bookings(max(5, persons // 100), walk_in_oids)
     legacy_phones.junk_phone_rows(builder, EPOCH, first_person)
-    legacy_phones.shared_phone_rows(builder, EPOCH)
+    for names in legacy_phones.SHARED_NAMES:
+        legacy_phones.shared_phone_rows(builder, EPOCH, names)
     builder.damage()
     return Export(region, builder.lines, builder.passwords, builder.expected, builder.held)
 

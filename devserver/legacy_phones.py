@@ -24,7 +24,12 @@ import phonenumbers
 SHARED_PHONE_NAMES = 3  # the service's default (SHARED_PHONE_NAMES)
 # Junk as legacy systems hold it: every digit the same, a run, too short.
 JUNK_PHONES = ("0000000000", "9999999999", "1234567890", "9876543210", "1111111111", "98765")
-SHARED_NAMES = ("Hostel Reception", "Meera Iyer", "Tom Becker", "Lina Haddad", "Karan Gill")
+# Two phones of five names each (a hostel's landline, a receptionist's mobile): one to resolve as a
+# household, one as separate customers.
+SHARED_NAMES = (
+    ("Hostel Reception", "Meera Iyer", "Tom Becker", "Lina Haddad", "Karan Gill"),
+    ("Front Desk", "Ana Souza", "Wei Chen", "Omar Said", "Priya Nair"),
+)
 
 
 class Builder(Protocol):  # the part of legacy_export._Builder these functions use
@@ -89,7 +94,7 @@ def junk_phone_rows(builder: Builder, epoch: datetime, joins: tuple[str, str] | 
         builder.expected[e164].legacy_ids.append(("customers", legacy_id))
 
 
-def shared_phone_rows(builder: Builder, epoch: datetime, names: tuple[str, ...] = SHARED_NAMES) -> str:
+def shared_phone_rows(builder: Builder, epoch: datetime, names: tuple[str, ...]) -> str:
     """One phone carried by ``names`` (a hostel's landline): one row per name, balances on some, and
     bookings naming the phone or one of its rows; all held ``shared_phone``. Returns the E.164."""
     region = builder.region
