@@ -2,6 +2,7 @@
 ids, reachable by every other identifier), goes to a dated history, and is free for a new customer
 who gets the next number; the counters equal a scan at every step."""
 
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges, NewCustomer
 from customer_identity.core.models.ledger import BalanceAdjustment
 from customer_identity.use_cases.sign_in.accounts import LoginAccount
+from devserver.capacity import CapacityMeter
 from tests.stats_oracle import assert_stats_match_scan
 from tests.unit.conftest import TABLE, Domain
 from tests.unit.test_ledger import body_event
@@ -114,3 +116,35 @@ def test_a_customer_releases_its_own_phone(invoke) -> None:
     assert answer["customer"]["phone_history"][0]["reason"] == "self"
     status, me = invoke("get_me", token=token)
     assert status == 200 and me["customer"]["phone"] is None
+
+
+def measured(action) -> Counter[str]:
+    """The DynamoDB requests ``action`` sends, as devserver/capacity.py's meter counts them (bench/cost.py)."""
+    meter = CapacityMeter()
+    meter.install()
+    try:
+        action()
+        return meter.requests()  # the service's requests (the meter's own size reads are not counted)
+    finally:
+        meter.uninstall()
+
+
+def test_request_counts_of_a_release_and_of_the_recycling_check(domain: Domain, outbox) -> None:
+    """docs/phones.md: a release by number is 2 GetItem + 1 TransactWriteItems; a code for a dormant
+    customer costs the usual verify (2 UpdateItem of the code, 1 BatchGetItem) plus 1 PutItem."""
+    from customer_identity.storage import keys as storage_keys
+    from customer_identity.storage.entities import CustomerItem
+    from tests.unit.conftest import TEST_IP, code_in
+
+    domain.registration.find_or_create(NewCustomer(phone="9717619183", email="asha@example.com"))
+    release_counts = measured(lambda: release("PL1"))
+    assert release_counts == Counter({"GetItem": 2, "TransactWriteItems": 1}), release_counts
+    domain.registration.find_or_create(NewCustomer(phone="9800000003"))
+    CustomerItem(*storage_keys.phone_key("+919800000003")).update(
+        actions=[CustomerItem.last_activity_at.set("2025-01-01T00:00:00.000Z")]
+    )
+    domain.phone_sign_in.request("+919800000003", source_ip=TEST_IP)
+    code = code_in(outbox("+919800000003"))
+    check_counts = measured(lambda: domain.phone_sign_in.verify("+919800000003", code))
+    assert check_counts == Counter({"UpdateItem": 2, "BatchGetItem": 1, "PutItem": 1}), check_counts
+    print(f"\nrelease: {dict(release_counts)}; recycling check: {dict(check_counts)}")
