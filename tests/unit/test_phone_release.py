@@ -148,3 +148,13 @@ def test_request_counts_of_a_release_and_of_the_recycling_check(domain: Domain, 
     check_counts = measured(lambda: domain.phone_sign_in.verify("+919800000003", code))
     assert check_counts == Counter({"UpdateItem": 2, "BatchGetItem": 1, "PutItem": 1}), check_counts
     print(f"\nrelease: {dict(release_counts)}; recycling check: {dict(check_counts)}")
+
+
+def test_a_phone_change_dates_the_old_holding_too(domain: Domain) -> None:
+    domain.registration.find_or_create(NewCustomer(phone="9717619183"))
+    moved = domain.profiles.update("PL1", CustomerChanges(phone="9800000011"))
+    assert [(h.phone, h.reason) for h in moved.phone_history] == [("+919717619183", "changed")]
+    holders = runtime.phone_releases().history("9717619183").holders
+    assert [(h.customer_number, h.reason) for h in holders] == [("PL1", "changed")]
+    assert runtime.phone_releases().history("9800000011").holders[0].held_from == moved.phone_history[0].held_until
+    assert stats_match_scan()["phones_released"] == 1

@@ -10,7 +10,7 @@ from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import Email, Input, OtpCode, Password
 from customer_identity.core.wire import Timestamp
 
-ReleaseReason = Literal["admin", "self", "recycled"]
+ReleaseReason = Literal["admin", "self", "recycled", "changed"]
 
 
 class PhoneHolding(Answer):
@@ -21,7 +21,7 @@ class PhoneHolding(Answer):
     held_until: Timestamp = Field(description="When the phone was released")
     reason: ReleaseReason = Field(
         description="`admin`: released by an admin; `self`: by the customer; `recycled`: a new person proved "
-        "the number is theirs now (the recycling guard)"
+        "the number is theirs now (the recycling guard); `changed`: the customer moved to another phone (PATCH)"
     )
 
 

@@ -32,21 +32,19 @@ def holdings(item: CustomerItem) -> list[dict[str, Any]]:
     return json.loads(item.phone_history) if item.phone_history else []
 
 
-def released(
-    current: CustomerItem, *, reason: ReleaseReason, by: str | None, note: str | None = None
-) -> tuple[CustomerItem, PhoneHistoryItem]:
-    """``current`` without its phone (next revision), and the history item of the holding it ends."""
+def record_holding(
+    current: CustomerItem, updated: CustomerItem, *, reason: ReleaseReason, by: str | None, note: str | None = None
+) -> PhoneHistoryItem:
+    """Append ``current``'s holding of its phone (ending now) to ``updated``'s history; its history item."""
     assert current.phone is not None and current.customer_number is not None
-    updated = customer_writes.next_revision(current)
     holding = {
         "phone": current.phone,
         "held_from": current.phone_since or current.created_at,
         "held_until": updated.updated_at,
         "reason": reason,
     }
-    updated.phone = updated.phone_raw = updated.phone_since = updated.phone_verified_at = None
     updated.phone_history = json.dumps([*holdings(current), holding], separators=(",", ":"))
-    history = PhoneHistoryItem(
+    return PhoneHistoryItem(
         *keys.phone_history_key(current.phone, updated.updated_at, current.customer_id),
         phone=current.phone,
         customer_id=current.customer_id,
@@ -57,6 +55,15 @@ def released(
         released_by=by,
         note=note,
     )
+
+
+def released(
+    current: CustomerItem, *, reason: ReleaseReason, by: str | None, note: str | None = None
+) -> tuple[CustomerItem, PhoneHistoryItem]:
+    """``current`` without its phone (next revision), and the history item of the holding it ends."""
+    updated = customer_writes.next_revision(current)
+    history = record_holding(current, updated, reason=reason, by=by, note=note)
+    updated.phone = updated.phone_raw = updated.phone_since = updated.phone_verified_at = None
     return updated, history
 
 

@@ -12,7 +12,14 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import customer_writes, households, markers, profile_fields, stats
+from customer_identity.use_cases.identity import (
+    customer_writes,
+    households,
+    markers,
+    phone_release,
+    profile_fields,
+    stats,
+)
 from customer_identity.use_cases.identity.emails import normalise_email
 from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
@@ -66,9 +73,12 @@ class Profiles:
             if all(getattr(updated, name) == getattr(current, name) for name in (*given, "phone_raw")):
                 return self.views.customer(current)
             updated.last_activity_at = updated.updated_at  # an edit is activity (the recycling guard's clock)
+            also = []
             if updated.phone != current.phone:
                 updated.phone_since = updated.updated_at
-            customer_writes.replace(current, updated)
+                if current.phone is not None:  # the old phone's holding goes to its history
+                    also.append(phone_release.record_holding(current, updated, reason="changed", by=None))
+            customer_writes.replace(current, updated, also=also)
             return self.views.customer(updated)
 
         return retry_lost_races(attempt, self.settings.contention_budget_seconds)
