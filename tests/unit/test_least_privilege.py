@@ -88,7 +88,9 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     ),
     "VerifyOtpFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
     | {("dynamodb:GetItem", "PHONE#*"), ("dynamodb:PutItem", "EMAIL#*")},
-    "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}) | {("dynamodb:UpdateItem", "STAFF#*")},
+    # a customer without a phone signing in by email records its activity there (once a day)
+    "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
+    | {("dynamodb:UpdateItem", "STAFF#*"), ("dynamodb:UpdateItem", "CUSTOMER#*")},
     # the authoritative customer-id marker: read when an email marker's phone hint went stale
     "ForgotPasswordWorkerFunction": RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")},
     "ResetPasswordFunction": (
