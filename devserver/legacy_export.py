@@ -40,6 +40,8 @@ from typing import Any
 import bcrypt
 import phonenumbers
 
+from devserver import legacy_phones
+
 COLLECTIONS = ("auth_users", "customers_v2", "otp_users", "booking_users", "customers", "bookings")
 IDENTITY_COLLECTIONS = COLLECTIONS[:5]
 STAFF_ROLES = ("delivery_boy", "supplier", "marketing_staff", "admin")
@@ -113,6 +115,8 @@ REVIEW_REASONS = (
     "no_phone_email_unmatched",
     "email_ambiguous",
     "booking_reference_unknown",
+    "junk_phone",
+    "shared_phone",
 )
 
 # Names in several scripts, NFC, kept byte-exact by the backfill. The first four come first.
@@ -721,7 +725,8 @@ class _Builder:
                     "created_at": self.stamp(collection, when),
                 }
             self.emit(collection, doc, anywhere=True)
-            self.held.append((collection, legacy_id, "no_valid_phone"))
+            junk = legacy_phones.junk_phone(_text(phone), self.region)
+            self.held.append((collection, legacy_id, "junk_phone" if junk else "no_valid_phone"))
         return walk_in_oids
 
     def unknown_bookings(self, count: int, walk_in_oids: list[str]) -> None:
@@ -785,18 +790,24 @@ def build_export(persons: int = 300, seed: int = 7, region: str = "IN") -> Expor
     builder.staff(persons)
     forced = _forced_plans(region)
     shared_email = ""
+    first_person: tuple[str, str] | None = None
     for index in range(persons):
         plan = forced[index] if index < len(forced) else _random_plan(builder, region)
         family_email = None
         if index in (5, 6):
             family_email = shared_email or f"family.{index}@example.com"
         email = builder.person(index, plan, family_email)
+        if index == 0 and email:
+            first_person = (next(iter(builder.expected)), email.lower())
         if index == 5:
             shared_email = email
         if index == 6:
             builder.shared_login_without_phone(email)
     walk_in_oids = builder.walk_ins(max(8, persons // 50))
     builder.unknown_bookings(max(5, persons // 100), walk_in_oids)
+    legacy_phones.junk_phone_rows(builder, EPOCH, first_person)
+    for names in legacy_phones.SHARED_NAMES:
+        legacy_phones.shared_phone_rows(builder, EPOCH, names)
     builder.damage()
     return Export(region, builder.lines, builder.passwords, builder.expected, builder.held)
 
@@ -1001,6 +1012,7 @@ class _Row:
     time: datetime | None
     phone: str | None
     values: dict[str, object]
+    junk: bool = False  # its phone is junk (legacy_phones.junk_phone)
 
     @property
     def age(self) -> tuple[bool, datetime, int, int]:
@@ -1062,8 +1074,9 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
                     }
                 )
             else:
-                phone = phone_key(doc.get("phone"), region)
-                rows.append(_Row(collection, line, legacy_id, _row_time(doc), phone, _kept_values(doc)))
+                junk = legacy_phones.junk_phone(_text(doc.get("phone")), region)
+                phone = None if junk else phone_key(doc.get("phone"), region)
+                rows.append(_Row(collection, line, legacy_id, _row_time(doc), phone, _kept_values(doc), junk))
 
     # persons: one per E.164 phone, plus login accounts without phone that share an email with one of them
     members: dict[str, list[_Row]] = {}
@@ -1077,7 +1090,7 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
             if isinstance(email, str) and phone not in owners.setdefault(email, []):
                 owners[email].append(phone)
     for row in rows:
-        if row.phone is not None:
+        if row.phone is not None or row.junk:
             continue
         email = row.values["email"]
         if row.collection != "auth_users" or not isinstance(email, str):
@@ -1087,6 +1100,14 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
         else:
             hold(row.collection, row.line, row.legacy_id, "email_ambiguous" if found else "no_phone_email_unmatched")
 
+    _join_junk_by_email(rows, members, hold)
+    shared = legacy_phones.shared_phones(members, lambda row: row.values["name"])
+    shared_legacy_ids = {}
+    for phone in sorted(shared):
+        for row in members.pop(phone):
+            hold(row.collection, row.line, row.legacy_id, "shared_phone")
+            if row.legacy_id is not None:
+                shared_legacy_ids.setdefault(row.legacy_id, phone)
     ordered = sorted(members.items(), key=lambda item: min(row.age for row in item[1]))
     by_legacy_id: dict[str, str] = {}
     persons: dict[str, dict[str, Any]] = {}
@@ -1101,8 +1122,14 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
     for line, legacy_id, doc in bookings:
         reference = _text(doc.get("customer_id"))
         owner: str | None = None
+        if reference is not None and legacy_phones.junk_phone(reference, region):
+            hold("bookings", line, legacy_id, "junk_phone")
+            continue
         if reference is not None:
             phone = _e164(reference, region)
+            if (phone in shared) if phone else (reference.strip() in shared_legacy_ids):
+                hold("bookings", line, legacy_id, "shared_phone")
+                continue
             owner = (phone if phone in persons else None) if phone else by_legacy_id.get(reference.strip())
         if owner is None:
             hold("bookings", line, legacy_id, "booking_reference_unknown")
@@ -1129,6 +1156,24 @@ def compute_truth(out_dir: Path, region: str = "IN", passwords: dict[str, str] |
         "counts": counts,
         "unmapped_fields": {name: dict(sorted(c.items())) for name, c in sorted(unmapped.items()) if c},
     }
+
+
+def _join_junk_by_email(rows: list[_Row], members: dict[str, list[_Row]], hold: Callable[..., None]) -> None:
+    """A row with a junk phone joins the one person whose rows carry its email, else is held."""
+    owners: dict[str, set[str]] = {}
+    for phone, person_rows in members.items():
+        for row in person_rows:
+            if isinstance(email := row.values["email"], str):
+                owners.setdefault(email, set()).add(phone)
+    for row in rows:
+        if not row.junk:
+            continue
+        email = row.values["email"]
+        found = owners.get(email, set()) if isinstance(email, str) else set()
+        if len(found) == 1:
+            members[next(iter(found))].append(row)
+        else:
+            hold(row.collection, row.line, row.legacy_id, "junk_phone")
 
 
 def _one_account_per_email(persons: Any) -> None:

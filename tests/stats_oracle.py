@@ -28,6 +28,8 @@ class Tally:
         self.with_login = 0
         self.with_email = 0
         self.merged_away = 0
+        self.without_phone = 0
+        self.phones_released = 0
         self.staff_by_role: Counter[str] = Counter()
         self.review_open = 0
         self.bookings = 0
@@ -68,9 +70,11 @@ class Tally:
                 "with_login": self.with_login,
                 "with_email": self.with_email,
                 "merged_away": self.merged_away,
+                "without_phone": self.without_phone,
             },
             "staff": {"by_role": _non_zero(self.staff_by_role)},
             "review_open": self.review_open,
+            "phones_released": self.phones_released,
             "bookings": {"total": self.bookings, "total_spent": f"{self.spent:.2f}"},
             "total_balance": f"{self.balance:.2f}",
         }
@@ -113,6 +117,8 @@ def count_customer(item: Raw, tally: Tally) -> None:
         tally.with_login += 1
     if text(item, "email"):
         tally.with_email += 1
+    if not text(item, "phone"):  # released: it lives under CUSTOMER#<id>
+        tally.without_phone += 1
 
 
 def count_staff(item: Raw, tally: Tally) -> None:
@@ -139,6 +145,7 @@ RULES: dict[str, Callable[[Raw, Tally], None]] = {
     "staff": count_staff,
     "booking": count_booking,
     "review": count_review,
+    "phone_history": lambda item, tally: setattr(tally, "phones_released", tally.phones_released + 1),
 }
 
 

@@ -250,3 +250,39 @@ def test_a_run_killed_midway_and_started_again_ends_where_an_uninterrupted_run_e
             )
     assert snapshots[1] == snapshots[0]
     assert counts[1]["bookings"] == counts[0]["bookings"] and counts[1]["review_open"] == counts[0]["review_open"]
+
+
+def test_junk_and_shared_phones_are_held_and_the_shared_ones_resolve_both_ways(imported: dict[str, Any]) -> None:
+    """Last in this module: it changes the imported data (the runs above compare it as imported)."""
+    data, truth = imported["data"], imported["truth"]
+    held = [r for r in imported["rows"] if r["outcome"] == "review"]
+    assert {r["reason"] for r in held} >= {"junk_phone", "shared_phone"}
+    with local_server(data) as url, authorized(mint_token(data, "admin"), url) as admin:
+        for junk in ("9999999999", "0000000000", "1234567890"):  # nobody was made of a junk phone
+            assert admin.get(f"/customers/{junk}").status_code == 404
+        items = admin.get("/admin/review", params={"reason": "shared_phone", "limit": 100}).json()["items"]
+        assert len(items) == 2 and all(len(item["row"]["names"]) == 5 for item in items)
+        household, separate = sorted(items, key=lambda item: item["review_id"])
+        next_number = admin.get("/admin/customer-numbers").json()["next_number"]
+        answer = admin.post(f"/admin/review/{quote(household['review_id'], safe='')}", json={"action": "household"})
+        assert answer.status_code == 200, answer.text
+        (one,) = answer.json()["customers"]
+        assert one["phone"] == household["row"]["phone"] and len(one["members"]) == 4 and len(one["legacy_ids"]) == 5
+        assert one["customer_number"] == f"PL{next_number}"
+        keeper = separate["row"]["rows"][-1]["id"]
+        body = {"action": "separate", "keeper": keeper}
+        answer = admin.post(f"/admin/review/{quote(separate['review_id'], safe='')}", json=body)
+        assert answer.status_code == 200, answer.text
+        five = answer.json()["customers"]
+        assert [c["customer_number"] for c in five] == [f"PL{next_number + k}" for k in range(1, 6)]
+        assert five[0]["phone"] == separate["row"]["phone"] and keeper in five[0]["legacy_ids"]
+        assert all(c["phone"] is None for c in five[1:])
+        for customer in five[1:]:  # reached by their number and legacy ids, with their bookings
+            (legacy,) = customer["legacy_ids"]
+            found = admin.get(f"/customers/{quote(legacy, safe='')}").json()["customer"]
+            assert found["customer_id"] == customer["customer_id"]
+        again = admin.post(f"/admin/review/{quote(separate['review_id'], safe='')}", json={"action": "household"})
+        assert again.status_code == 409
+        stats = assert_stats_match_scan(admin.get("/admin/stats").json(), *local_table(data))
+        assert stats["customers"]["without_phone"] == 4
+        assert stats["customers"]["total"] == len(truth["persons"]) + 1 + 6  # + PL<n> created by the API above

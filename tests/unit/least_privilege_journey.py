@@ -16,6 +16,7 @@ import pytest
 
 from customer_identity import runtime
 from customer_identity.core.models.customers import NewCustomer
+from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem
 from customer_identity.use_cases.admin.alias_check import AliasCheck
 from customer_identity.use_cases.backfill.steps import Backfill
@@ -207,6 +208,50 @@ def journey(
         path = {"path": f"/admin/review/{review_id}", "pathParameters": {"review_id": review_id}}
         run("resolve_review", event("resolve_review", body, **path), expect=200)
     run("get_customer", event("get_customer", path="/customers/CV-9", pathParameters={"ref": "CV-9"}), expect=200)
+    # Phones over time: PL2's phone released by an admin, then PL2 (without a phone) read, booked,
+    # changed and credited by its number; the phone's history; PL1 releasing its own phone.
+    ref = {"path": "/admin/customers/PL2/release-phone", "pathParameters": {"ref": "PL2"}}
+    run("release_phone", event("release_phone", **ref), expect=200)
+    run("release_phone", event("release_phone", **ref), expect=409)
+    pl2 = {"path": "/customers/PL2", "pathParameters": {"ref": "PL2"}}
+    run("get_customer", event("get_customer", **pl2), expect=200)
+    booked = {"customer": "PL2", "service": "Ironing", "amount": "3.00"}
+    later = run("create_booking", event("create_booking", booked) | _key("phoneless-1"), expect=201)
+    path = {
+        "path": f"/bookings/{later['booking']['booking_id']}",
+        "pathParameters": {"booking_id": later["booking"]["booking_id"]},
+    }
+    run("update_booking", event("update_booking", {"status": "cancelled"}, **path), expect=200)
+    run("update_customer", event("update_customer", {"name": "Without a phone"}, **pl2), expect=200)
+    ledger = {"path": "/admin/customers/PL2/balance-adjustments", "pathParameters": {"ref": "PL2"}}
+    run("adjust_balance", event("adjust_balance", **ledger) | _key("phoneless-2"), expect=201)
+    history = {"path": "/admin/phone-history/+919800000002", "pathParameters": {"phone": "+919800000002"}}
+    run("get_phone_history", event("get_phone_history", **history), expect=200)
+    # The recycling guard: PL1 idle proves itself by an email code, then by its password; the idle
+    # customer of +919800000005 is left for a new person who says the number is theirs.
+    for proof in ("email", "password"):
+        idle("+919717619183")
+        run("request_otp", expect=202)
+        sign_in = event("verify_otp", {"phone": "+919717619183", "code": code_in(outbox("+919717619183"))})
+        challenge = run("verify_otp", sign_in, expect=202)["challenge"]
+        if proof == "email":
+            run(
+                "prove_recycled",
+                event("prove_recycled", {"challenge": challenge, "email": "asha.new@example.com"}),
+                expect=202,
+            )
+            given = {"email_code": code_in(outbox("asha.new@example.com"))}
+        else:
+            given = {"password": "a new long password"}
+        run("prove_recycled", event("prove_recycled", {"challenge": challenge} | given), expect=200)
+    idle("+919800000005")
+    run("request_otp", event("request_otp", {"phone": "+919800000005"}), expect=202)
+    sign_in = event("verify_otp", {"phone": "+919800000005", "code": code_in(outbox("+919800000005"))})
+    challenge = run("verify_otp", sign_in, expect=202)["challenge"]
+    run("prove_recycled", event("prove_recycled", {"challenge": challenge, "password": "not the password"}), expect=401)
+    run("start_recycled", event("start_recycled", {"challenge": challenge}), expect=201)
+    run("release_my_phone", token=customer, expect=200)
+
     publish_events(recorder)
 
 
@@ -238,6 +283,20 @@ def bearer(token: str) -> dict[str, Any]:
     return {
         "headers": sample["headers"] | {"Authorization": f"Bearer {token}"},
         "multiValueHeaders": sample["multiValueHeaders"] | {"Authorization": [f"Bearer {token}"]},
+    }
+
+
+def idle(phone: str) -> None:
+    """The phone's customer idle for longer than PHONE_RECYCLE_DAYS (setup: no function's call)."""
+    CustomerItem(*keys.phone_key(phone)).update(actions=[CustomerItem.last_activity_at.set("2025-01-01T00:00:00.000Z")])
+
+
+def _key(value: str) -> dict[str, Any]:
+    """An event's headers with another Idempotency-Key (API Gateway sends both header maps)."""
+    sample = load_event("create_booking")
+    return {
+        "headers": sample["headers"] | {"Idempotency-Key": value},
+        "multiValueHeaders": sample["multiValueHeaders"] | {"Idempotency-Key": [value]},
     }
 
 

@@ -38,6 +38,11 @@ def outcomes_of(result: Plan) -> dict[str, dict[int, str]]:
     for person in result.booking_only:  # phones only bookings name: nobody has them on an empty table
         for booking in person.bookings:
             put("bookings", booking.line, "review")
+    for person in result.shared:  # a phone of many names: every row and booking held as one item
+        for row in person.rows:
+            put(row.collection, row.line, "review")
+        for booking in person.bookings:
+            put("bookings", booking.line, "review")
     for staff in result.staff:
         put(staff.collection, staff.line, "staff")
     for held in result.held:
@@ -59,6 +64,7 @@ def test_held_rows_carry_the_truths_reasons(planned: tuple[Plan, dict[str, Any]]
     result, truth = planned
     held = {(h.record.collection, h.record.line): h.reason for h in result.held}
     held |= {("bookings", b.line): "booking_reference_unknown" for p in result.booking_only for b in p.bookings}
+    held |= {(r.collection, r.line): "shared_phone" for p in result.shared for r in [*p.rows, *p.bookings]}
     assert held == {(h["collection"], h["line"]): h["reason"] for h in truth["held"]}
 
 

@@ -67,6 +67,17 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     "ListCustomerBookingsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "GetCustomerLedgerFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "AdjustBalanceFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
+    # the journey releases by number a customer without an email: its email marker follows the phone otherwise
+    # proving a customer whose phone was never verified marks it verified (a counted login): the journey's was
+    "ProveRecycledFunction": {("dynamodb:PutItem", "PHONE#*"), ("dynamodb:UpdateItem", "STATS#*")},
+    # the contended create and a first counter (as every create), and an idle customer with an email
+    # (its marker follows it to its new home): the journey's has none
+    "StartRecycledFunction": (
+        ADOPTING & {("dynamodb:GetItem", "COUNTER#customer_number"), ("dynamodb:PutItem", "COUNTER#customer_number")}
+    )
+    | {("dynamodb:UpdateItem", "EMAIL#*")},
+    "ReleasePhoneFunction": (RESOLVING & {("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*")})
+    | {("dynamodb:UpdateItem", "EMAIL#*")},
     "UpdateBookingFunction": (
         ADOPTING
         & {
@@ -79,7 +90,9 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     ),
     "VerifyOtpFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
     | {("dynamodb:GetItem", "PHONE#*"), ("dynamodb:PutItem", "EMAIL#*")},
-    "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")}) | {("dynamodb:UpdateItem", "STAFF#*")},
+    # a customer without a phone signing in by email records its activity there (once a day)
+    "LoginFunction": (RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")})
+    | {("dynamodb:UpdateItem", "STAFF#*"), ("dynamodb:UpdateItem", "CUSTOMER#*")},
     # the authoritative customer-id marker: read when an email marker's phone hint went stale
     "ForgotPasswordWorkerFunction": RESOLVING & {("dynamodb:GetItem", "CUSTOMER#*")},
     "ResetPasswordFunction": (

@@ -501,3 +501,22 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     with pytest.raises(SystemExit):
         legacy_export.main([str(tmp_path / "bad"), "--region", "GB"])
+
+
+def test_junk_phones_are_held_and_one_joins_its_person_by_email(generated: Generated) -> None:
+    junk = [h for h in generated.truth["held"] if h["reason"] == "junk_phone"]
+    assert {h["collection"] for h in junk} >= {"otp_users", "booking_users", "bookings"}
+    nines = [doc for doc in generated.identity_rows() if str(doc.get("phone")) == "9999999999"]
+    assert len(nines) >= 3  # strangers sharing one junk phone: none of them is merged with another
+    joined = [doc for doc in generated.rows("customers") if doc.get("phone") == "1234567890"]
+    assert len(joined) == 1 and generated.truth["rows"]["customers"].count("merged") >= 1
+    person = next(p for p in generated.truth["persons"] if p["email"] == joined[0]["email"])
+    assert {"collection": "customers", "id": joined[0]["customer_id"]} in person["legacy_ids"]
+
+
+def test_two_phones_of_five_names_are_held_whole(generated: Generated) -> None:
+    shared = [h for h in generated.truth["held"] if h["reason"] == "shared_phone"]
+    identity = [h for h in shared if h["collection"] != "bookings"]
+    assert len(identity) == 10 and len([h for h in shared if h["collection"] == "bookings"]) == 4
+    phones = {legacy_export.phone_key(generated.docs[h["collection"]][h["line"] - 1]["phone"], "IN") for h in identity}
+    assert len(phones) == 2 and not any(p["phone"] in phones for p in generated.truth["persons"])

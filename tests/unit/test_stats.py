@@ -60,9 +60,11 @@ def test_an_empty_table_counts_nothing(domain: Domain) -> None:
             "with_login": 0,
             "with_email": 0,
             "merged_away": 0,
+            "without_phone": 0,
         },
         "staff": {"by_role": {}},
         "review_open": 0,
+        "phones_released": 0,
         "bookings": {"total": 0, "total_spent": "0.00"},
         "total_balance": "0.00",
     }
@@ -79,6 +81,7 @@ def test_a_create_counts_the_customer_its_status_area_and_email_and_a_find_count
         "with_login": 0,
         "with_email": 1,
         "merged_away": 0,
+        "without_phone": 0,
     }
 
 
@@ -119,6 +122,7 @@ def test_updates_move_status_area_and_email_counts_and_a_phone_change_moves_none
         "with_login": 0,
         "with_email": 1,
         "merged_away": 0,
+        "without_phone": 0,
     }
 
 

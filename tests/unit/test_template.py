@@ -113,7 +113,7 @@ def test_sms_only_to_phone_numbers_and_email_only_from_the_configured_sender() -
         topic = "arn:aws:sns:us-east-1:123456789012:anything"
         assert not allowed(policies, Request("sns:Publish", topic), parameters), name
     mailers = {name for name, f in functions.items() if "ses:" in str(f["Properties"].get("Policies"))}
-    assert mailers == {"ForgotPasswordWorkerFunction", "SetCredentialsFunction"}
+    assert mailers == {"ForgotPasswordWorkerFunction", "SetCredentialsFunction", "ProveRecycledFunction"}
     for name in mailers:
         policies = functions[name]["Properties"]["Policies"]
         for identity in ("no-reply@example.com", "example.com"):
@@ -195,7 +195,7 @@ def test_the_stage_is_throttled_and_each_auth_route_more_tightly() -> None:
     # refreshes: they keep the stage's limits (WAF's per-IP rule still covers them).
     sessions = {("/auth/refresh", "POST"), ("/auth/logout", "POST")}
     auth = {(r.path, r.method) for r in routes() if r.path.startswith("/auth/")} - sessions
-    assert len(auth) == 5
+    assert len(auth) == 7  # login, codes, resets, and the recycling guard's proofs
     assert not {("/" + path.replace("/", "~1"), method) for path, method in sessions} & set(by_path)
     for path, method in auth:
         limits = by_path[("/" + path.replace("/", "~1"), method)]

@@ -59,14 +59,14 @@ def cookie_path(app: APIGatewayRestResolver) -> str:
     return "/auth"
 
 
-def signed_in(app: APIGatewayRestResolver, answer: BaseModel, *, refresh_in: str) -> Response:
-    """200 with ``answer``; in cookie mode its ``refresh_token`` goes into the cookie, never the body."""
+def signed_in(app: APIGatewayRestResolver, answer: BaseModel, *, refresh_in: str, status: int = 200) -> Response:
+    """``status`` with ``answer``; in cookie mode its ``refresh_token`` goes into the cookie, never the body."""
     body = answer.model_dump(mode="json")
     cookies = []
     if refresh_in == "cookie":
         token, body["refresh_token"] = body["refresh_token"], None
         cookies.append(_cookie(app, token, int(body["refresh_expires_in"])))
-    return Response(200, content_types.APPLICATION_JSON, body, cookies=cookies)
+    return Response(status, content_types.APPLICATION_JSON, body, cookies=cookies)
 
 
 def ended(app: APIGatewayRestResolver, answer: BaseModel, *, clear_cookie: bool) -> Response:

@@ -29,6 +29,15 @@ class InvalidPhone(InvalidInput):
         super().__init__(message, field=field, code="invalid_phone")
 
 
+class PhoneNotAllowed(InvalidPhone):
+    """A phone people type when they have none (``0000000000``, ``1234567890``, too short for its
+    region, the business's own number): refused so that strangers are never made one customer through it."""
+
+    def __init__(self, message: str, *, field: str = "phone") -> None:
+        super().__init__(message, field=field)
+        self.code = "phone_not_allowed"
+
+
 class InvalidReference(InvalidInput):
     """A field names something that does not exist (or is not of the right kind)."""
 
@@ -109,6 +118,13 @@ class MergeConflict(Conflict):
     def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.code = code
+
+
+class NoPhone(Conflict):
+    code = "no_phone"
+
+    def __init__(self) -> None:
+        super().__init__("the customer has no phone to release", field="ref")
 
 
 class PhoneTaken(Conflict):
@@ -250,6 +266,17 @@ class InvalidCode(Unauthenticated):
 
     def __init__(self) -> None:
         DomainError.__init__(self, "the code is wrong, expired or already used; request a new one", field="code")
+
+
+class InvalidChallenge(Unauthenticated):
+    """A recycling challenge that is unknown, expired, used up or out of attempts."""
+
+    code = "invalid_challenge"
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self, "the challenge is wrong, expired or used up; sign in with a new phone code", field="challenge"
+        )
 
 
 class InvalidResetToken(DomainError):

@@ -80,6 +80,14 @@ class Settings(BaseModel):
     # their ``source``.
     event_bus_name: str | None = None
     event_source: str = Field(default="customer-identity", min_length=1, max_length=256)
+    # Phones over time (use_cases/identity/junk_phones.py, docs/phones.md). The business's own numbers
+    # (comma-separated): staff type them when a customer gives none, so no customer may have one.
+    junk_phones: tuple[str, ...] = ()
+    # A legacy phone whose rows carry at least this many distinct names is held as one shared_phone
+    # review item instead of being merged (two names stay one customer with a name_conflict).
+    shared_phone_names: int = Field(default=3, ge=2)
+    # A phone code for a customer idle this long does not open its account until proven (recycled numbers).
+    phone_recycle_days: int = Field(default=90, ge=1)
 
     # Browser frontends allowed to call the API (CORS), comma-separated origins such as
     # ``https://app.example.com``; empty: no CORS headers at all, so browsers refuse cross-origin calls.
@@ -101,6 +109,16 @@ class Settings(BaseModel):
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("junk_phones", mode="before")
+    @classmethod
+    def _phone_list(cls, value: object) -> tuple[str, ...]:
+        parts = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        numbers = tuple(str(part).strip() for part in parts if str(part).strip())
+        bad = [number for number in numbers if not re.fullmatch(r"\+?[0-9][0-9 ().\-]{4,30}", number)]
+        if bad:
+            raise ValueError(f"not phone numbers: {', '.join(bad)}")
+        return numbers
 
     @field_validator("sms_countries", mode="before")
     @classmethod

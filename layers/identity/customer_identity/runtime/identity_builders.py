@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.identity.listing import Listing
     from customer_identity.use_cases.identity.lookup import Lookup
     from customer_identity.use_cases.identity.numbering import Numbering
+    from customer_identity.use_cases.identity.phone_release import PhoneReleases
     from customer_identity.use_cases.identity.profiles import Profiles
     from customer_identity.use_cases.identity.registration import Registration
     from customer_identity.use_cases.identity.resolution import Resolver
@@ -120,6 +121,14 @@ def monthly_dashboard() -> Callable[[str | None, str | None], MonthlyStats]:
     return monthly
 
 
+def phone_releases() -> PhoneReleases:
+    """Releases and phone histories: a release does not finish a create abandoned midway (a claim is
+    not found, as for readers); the next create, booking, sign-in or update does."""
+    from customer_identity.use_cases.identity.phone_release import PhoneReleases
+
+    return PhoneReleases(config(), resolver_reader(), views())
+
+
 BUILDERS = (
     config,
     views,
@@ -134,4 +143,5 @@ BUILDERS = (
     listing,
     dashboard,
     monthly_dashboard,
+    phone_releases,
 )

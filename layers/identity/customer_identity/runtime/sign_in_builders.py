@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.sign_in.password_sign_in import PasswordSignIn
     from customer_identity.use_cases.sign_in.passwords import Passwords
     from customer_identity.use_cases.sign_in.phone_sign_in import PhoneSignIn
+    from customer_identity.use_cases.sign_in.recycling import RecycleGuard
     from customer_identity.use_cases.sign_in.refresh import Refresh
     from customer_identity.use_cases.sign_in.session_store import SessionStore
     from customer_identity.use_cases.sign_in.sessions import Sessions
@@ -127,7 +128,15 @@ def sms_budget() -> SmsBudget:
 def phone_sign_in() -> PhoneSignIn:
     from customer_identity.use_cases.sign_in.phone_sign_in import PhoneSignIn
 
-    return PhoneSignIn(config(), registration(), accounts(), limits(), sms_budget(), sender())
+    return PhoneSignIn(config(), registration(), accounts(), limits(), sms_budget(), sender(), recycle_guard())
+
+
+@cache
+def recycle_guard() -> RecycleGuard:
+    """The recycling guard: its checks (verify) and proofs (/auth/recycled/*)."""
+    from customer_identity.use_cases.sign_in.recycling import RecycleGuard
+
+    return RecycleGuard(config(), registration(), accounts(), passwords, sender())
 
 
 @cache
@@ -173,6 +182,7 @@ BUILDERS = (
     sender,
     sms_budget,
     phone_sign_in,
+    recycle_guard,
     password_sign_in,
     reset_requests,
     reset_delivery,

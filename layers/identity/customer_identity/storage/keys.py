@@ -2,7 +2,10 @@
 
 Items (``pk`` / ``sk``):
 
-* ``PHONE#<e164>`` / ``CUSTOMER`` -- a customer, keyed by its phone (one phone, one item).
+* ``PHONE#<e164>`` / ``CUSTOMER`` -- a customer, keyed by its phone (one phone, one item);
+  ``CUSTOMER#<customer_id>`` / ``CUSTOMER`` -- a customer without a phone (:func:`customer_key`).
+* ``PHONEHIST#<e164>`` / ``<held_until>#<customer_id>`` -- a former holding of a phone (released).
+* ``RECYCLE#<sha256>`` / ``CHALLENGE`` -- a phone code verified for a dormant customer, awaiting proof.
 * ``CUSTOMER#<customer_id>`` / ``ALIAS`` -- the authoritative marker of a customer id: it always
   names the phone the customer's item lives under (re-pointed by a phone change).
 * ``NUMBER#<n>``, ``EMAIL#<email>``, ``LEGACY#<id>`` / ``ALIAS`` -- unique markers naming a customer
@@ -62,6 +65,35 @@ PRIMARY_KEY_ATTRIBUTES = ("pk", "sk")
 
 def phone_key(e164: str) -> Key:
     return f"PHONE#{e164}", CUSTOMER_SK
+
+
+# A customer without a phone (released, recycled, or a separated member of a shared phone) lives in
+# its own item collection; its *home* (what markers and merge records name) is its customer id.
+CUSTOMER_ID_HOME_PREFIX = "cus_"
+
+
+def customer_key(home: str) -> Key:
+    """The key of a customer item from its home: its phone (E.164), or its customer id when it has none."""
+    if home.startswith(CUSTOMER_ID_HOME_PREFIX):
+        return f"CUSTOMER#{home}", CUSTOMER_SK
+    return phone_key(home)
+
+
+PHONE_HISTORY_PREFIX = "PHONEHIST#"
+
+
+def phone_history_partition(e164: str) -> str:
+    """Who held a phone before, one item per holding (``GET /admin/phone-history/{phone}``)."""
+    return f"{PHONE_HISTORY_PREFIX}{e164}"
+
+
+def phone_history_key(e164: str, held_until: str, customer_id: str) -> Key:
+    return phone_history_partition(e164), f"{held_until}#{customer_id}"
+
+
+def recycle_challenge_key(token_hash: str) -> Key:
+    """A recycling challenge: a phone code verified for a dormant customer, awaiting proof."""
+    return f"RECYCLE#{token_hash}", "CHALLENGE"
 
 
 def customer_id_key(customer_id: str) -> Key:

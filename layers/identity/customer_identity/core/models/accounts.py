@@ -8,17 +8,10 @@ from pydantic import Field, StrictBool, StringConstraints
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.customers import Customer, CustomerPage
-from customer_identity.core.models.fields import Email, Input, Name, OtpCode, Password, PhoneText
+from customer_identity.core.models.fields import REFRESH_IN, Email, Input, Name, OtpCode, Password, PhoneText, RefreshIn
 from customer_identity.core.roles import Role, StaffRoleInput
 from customer_identity.core.wire import (
     Timestamp,
-)
-
-RefreshIn = Literal["body", "cookie"]
-REFRESH_IN = Field(
-    default="body",
-    description="`cookie`: the refresh token comes as an `HttpOnly; Secure; SameSite=Strict` cookie scoped to "
-    "`/auth`, and `refresh_token` in the answer is null (browsers: no long-lived secret a script can read)",
 )
 
 

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import Input, Name, Text
+from customer_identity.core.models.households import MemberId
 from customer_identity.core.models.money import Money
 from customer_identity.core.wire import (
     DecimalString,
@@ -48,6 +49,7 @@ class NewBooking(Input):
     amount: Money
     scheduled_for: IsoDateTime | None = None
     notes: Annotated[Text, StringConstraints(max_length=1000)] | None = None
+    member_id: MemberId | None = Field(default=None, description="The household member it is for (the customer's)")
 
 
 class BookingChanges(Input):
@@ -65,6 +67,7 @@ class Booking(Answer):
     status: BookingStatus
     scheduled_for: Timestamp | None = Field(description="As it was sent (its offset too, if it had one)")
     notes: str | None
+    member_id: str | None = Field(default=None, description="The household member it is for")
     created_at: Timestamp
     updated_at: Timestamp
 

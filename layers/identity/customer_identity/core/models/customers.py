@@ -9,6 +9,8 @@ from pydantic import Field
 
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.fields import AccountId, Address, Area, Email, Input, Name, PhoneText
+from customer_identity.core.models.households import MAX_MEMBERS, Member, MemberInput
+from customer_identity.core.models.phones import PhoneHolding
 from customer_identity.core.models.profile_fields import (
     CalendarDate,
     HttpsUrl,
@@ -60,6 +62,11 @@ class CustomerChanges(Input):
     phone: PhoneText | None = None
     name: Name | None = None
     email: Email | None = None
+    members: list[MemberInput] | None = Field(
+        default=None,
+        max_length=MAX_MEMBERS,
+        description="The household (replaces the list): admins and the customer itself",
+    )
     address: Address | None = None
     area: Area | None = None
     status: CustomerStatus | None = None
@@ -85,7 +92,16 @@ class CustomerChanges(Input):
 class Customer(Answer):
     customer_id: str
     customer_number: str
-    phone: str
+    phone: str | None = Field(
+        description="E.164; null once the phone was released (the customer keeps everything else and is "
+        "reached by its id, number, email or legacy ids)"
+    )
+    phone_history: list[PhoneHolding] = Field(
+        default_factory=list, description="Phones it held before, oldest first (docs/phones.md)"
+    )
+    members: list[Member] = Field(
+        default_factory=list, description="Its household: people it books for (no number, no login)"
+    )
     name: str | None
     email: str | None
     status: CustomerStatus

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from customer_identity.core.wire import (
     ADDRESS_PATTERN,
@@ -71,3 +71,12 @@ class Input(BaseModel):
     """A request body: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# How a sign-in answers its refresh token (every sign-in body takes it).
+RefreshIn = Literal["body", "cookie"]
+REFRESH_IN = Field(
+    default="body",
+    description="`cookie`: the refresh token comes as an `HttpOnly; Secure; SameSite=Strict` cookie scoped to "
+    "`/auth`, and `refresh_token` in the answer is null (browsers: no long-lived secret a script can read)",
+)

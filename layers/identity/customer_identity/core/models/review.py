@@ -24,8 +24,10 @@ LegacyCollection = Literal[
     "bookings",
     "name_conflicts",
     "balance_conflicts",
+    "shared_phones",
+    "phone_recycled",
 ]
-ReviewAction = Literal["attach", "dismiss"]
+ReviewAction = Literal["attach", "dismiss", "household", "separate"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
@@ -63,6 +65,11 @@ class ReviewDecision(Input):
         default=None, description="attach only (required): any reference to the customer the row belongs to"
     )
     note: Note | None = None
+    keeper: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)] | None = Field(
+        default=None,
+        description="household / separate (a `shared_phone` item) only: the legacy id of the row whose person keeps "
+        "the phone (default: the oldest row's)",
+    )
 
 
 class ReviewOutcome(Answer):
@@ -71,4 +78,8 @@ class ReviewOutcome(Answer):
     booking: Booking | None = Field(description="The booking an attached booking row became")
     ignored_fields: list[str] = Field(
         description="Values of the row the customer already had differently: kept, as the backfill keeps them"
+    )
+    customers: list[Customer] = Field(
+        default_factory=list,
+        description="A `shared_phone` item resolved: the customers created (the phone's keeper first)",
     )

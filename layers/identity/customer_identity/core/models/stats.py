@@ -20,6 +20,7 @@ class CustomerCounts(Answer):
     with_login: int = Field(description="Live customers with a password or a verified phone")
     with_email: int = Field(description="Live customers with an email")
     merged_away: int = Field(description="Customers merged into another one")
+    without_phone: int = Field(default=0, description="Live customers without a phone (theirs was released)")
 
 
 class StaffCounts(Answer):
@@ -37,6 +38,7 @@ class DashboardStats(Answer):
     customers: CustomerCounts
     staff: StaffCounts
     review_open: int = Field(description="Review items still open")
+    phones_released: int = Field(default=0, description="Phones released from a customer so far (phone history items)")
     bookings: BookingCounts
     total_balance: SummedAmount = Field(
         default="0.00",

@@ -36,4 +36,8 @@ from customer_identity.storage.entities.operation_items import (  # noqa: F401 (
     MergeLinkItem,
     ReviewItem,
 )
+from customer_identity.storage.entities.phone_items import (  # noqa: F401 (the package's API)
+    PhoneHistoryItem,
+    RecycleChallengeItem,
+)
 from customer_identity.storage.entities.session_items import SessionItem  # noqa: F401 (the package's API)

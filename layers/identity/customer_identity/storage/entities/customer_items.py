@@ -20,7 +20,15 @@ class CustomerItem(TableItem, discriminator="customer"):
     # Null only while a contended create is between claiming the phone and taking its number.
     customer_number = NumberAttribute(null=True)
     pending_since = NumberAttribute(null=True)
-    phone = UnicodeAttribute()
+    # None once the phone was released (the item then lives under its customer id: keys.customer_key).
+    phone = UnicodeAttribute(null=True)
+    phone_since = UnicodeAttribute(null=True)  # when it got this phone (None: since created_at)
+    # Phones it held before, JSON list of {"phone", "held_from", "held_until", "reason"} (oldest first).
+    phone_history = UnicodeAttribute(null=True)
+    # The last sign-in, booking or admin edit (None: its updated_at): the recycling guard's clock.
+    last_activity_at = UnicodeAttribute(null=True)
+    # Its household, JSON list of {"member_id", "name", "relation"} (use_cases/identity/households.py).
+    members = UnicodeAttribute(null=True)
     phone_raw = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
@@ -101,11 +109,16 @@ class CustomerItem(TableItem, discriminator="customer"):
         )
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
-        self.pk, self.sk = keys.phone_key(self.phone)
+        self.pk, self.sk = keys.customer_key(self.home)
         self.status_history = " ".join(f"{month}:{status}" for month, status in self.status_entries())
         for name, value in self.derived_keys().items():
             setattr(self, name, value)
         return super().serialize(null_check=null_check)
+
+    @property
+    def home(self) -> str:
+        """Where the item lives, as markers and merge records name it: its phone, or its id without one."""
+        return self.phone or self.customer_id
 
     @property
     def is_claim(self) -> bool:
@@ -122,7 +135,9 @@ class AliasItem(TableItem, discriminator="alias"):
 
     kind = UnicodeAttribute()
     customer_id = UnicodeAttribute()
-    phone = UnicodeAttribute()  # where the customer lives (authoritative for customer ids, else a hint)
+    # Where the customer lives (authoritative for customer ids, else a hint): its phone, or its
+    # customer id when it has none (CustomerItem.home).
+    phone = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
 
@@ -141,6 +156,7 @@ class BookingItem(TableItem, discriminator="booking"):
     status = UnicodeAttribute()
     scheduled_for = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
+    member_id = UnicodeAttribute(null=True)  # the household member it is for
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Set on a booking a merge moved onto the survivor: the merge, and ``updated_at`` when it moved

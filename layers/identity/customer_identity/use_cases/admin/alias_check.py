@@ -112,7 +112,7 @@ def check(markers: list[AliasItem | StaffEmailItem]) -> tuple[list[dict[str, str
     homes = {m.customer_id: m.phone for m in customer_markers}
     homes.update({item.customer_id: item.phone for item in id_markers.values() if isinstance(item, AliasItem)})
     found = audit.items_at(
-        [keys.phone_key(phone) for phone in homes.values()] + [keys.staff_key(m.account_id) for m in staff_markers]
+        [keys.customer_key(home) for home in homes.values()] + [keys.staff_key(m.account_id) for m in staff_markers]
     )
     customers = {item.customer_id: item for item in found.values() if isinstance(item, CustomerItem)}
     dangling: list[dict[str, str]] = []

@@ -105,7 +105,7 @@ class Mover:
                 totals["revision"] = 1  # writers that replace the survivor read it again
             tx.update(
                 label,
-                keys.phone_key(phones[customer_id]),
+                keys.customer_key(phones[customer_id]),
                 add_values=totals,
                 condition=names_customer(customer_id),
             )
@@ -132,7 +132,7 @@ class Mover:
             )
         else:
             assert record.merged_phone
-            merged = table.get(CustomerItem, keys.phone_key(record.merged_phone))
+            merged = table.get(CustomerItem, keys.customer_key(record.merged_phone))
             assert merged is not None and merged.merge_id == record.merge_id, "the merged customer left its merge"
             restored = _restored(merged, record)
             reversals = _balance_reversals(record, now)
@@ -156,7 +156,7 @@ class Mover:
         undone_balance = -(record.moved_balance or Decimal("0")) if record.state != "moving" else Decimal("0")
         tx.update(
             "survivor",
-            keys.phone_key(survivor_phone[0]),
+            keys.customer_key(survivor_phone[0]),
             add_values={
                 "merges_in_progress": -1,
                 "revision": 1,
@@ -175,7 +175,7 @@ class Mover:
                 record.state = current.state  # another caller finished this step: carry on from there
                 return
             survivor = self.resolver.by_id(record.survivor_id, follow_merges=False)
-            survivor_phone[0] = survivor.phone  # the survivor may have changed phone
+            survivor_phone[0] = survivor.home  # the survivor may have changed phone
             raise LostRace from cancelled
 
 

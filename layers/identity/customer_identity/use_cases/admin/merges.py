@@ -103,7 +103,7 @@ class Merges:
         now, merge_id = utc_now(), f"{MERGE_ID_PREFIX}{uuid.uuid4().hex}"
         after = merged.copy()
         assert isinstance(after, CustomerItem)
-        after.merged_into, after.merged_into_phone, after.merge_id = survivor.customer_id, survivor.phone, merge_id
+        after.merged_into, after.merged_into_phone, after.merge_id = survivor.customer_id, survivor.home, merge_id
         after.revision, after.updated_at = int(merged.revision or 0) + 1, now
         record = MergeItem(
             *keys.merge_key(merge_id),
@@ -112,10 +112,10 @@ class Merges:
             state="moving",
             survivor_id=survivor.customer_id,
             survivor_number=survivor.customer_number,
-            survivor_phone=survivor.phone,
+            survivor_phone=survivor.home,
             merged_id=merged.customer_id,
             merged_number=merged.customer_number,
-            merged_phone=merged.phone,
+            merged_phone=merged.home,
             merged_revision=merged.revision,
             merged_updated_at=merged.updated_at,
             merged_revision_after=after.revision,
@@ -161,7 +161,7 @@ class Merges:
         )
         tx.update(
             "survivor",
-            keys.phone_key(survivor.phone),
+            keys.customer_key(survivor.home),
             add_values={"merges_in_progress": 1, "revision": 1, **({"balance": moved} if moved else {})},
             condition=markers.names_customer(survivor.customer_id) & Attr("merged_into").not_exists(),
         )
@@ -205,7 +205,7 @@ class Merges:
             survivor = self.resolver.by_id(record.survivor_id, follow_merges=False)
             tx.update(
                 "survivor",
-                keys.phone_key(survivor.phone),
+                keys.customer_key(survivor.home),
                 add_values={"merges_in_progress": 1, "revision": 1},
                 condition=markers.names_customer(survivor.customer_id) & Attr("merged_into").not_exists(),
             )
@@ -214,7 +214,7 @@ class Merges:
             except TransactionCancelled as cancelled:
                 raise LostRace from cancelled
             record.state, record.undone_at, record.undone_by = "undoing", now, by
-            record.survivor_phone = survivor.phone
+            record.survivor_phone = survivor.home
             return record
 
         record = retry_lost_races(attempt, self.settings.contention_budget_seconds)
@@ -227,7 +227,7 @@ class Merges:
         customer can have taken its email, number, phone or legacy ids meanwhile.
         """
         assert record.merged_phone
-        merged = table.get(CustomerItem, keys.phone_key(record.merged_phone))
+        merged = table.get(CustomerItem, keys.customer_key(record.merged_phone))
         if merged is None or merged.merge_id != record.merge_id or merged.revision != record.merged_revision_after:
             raise _blocked(f"the merged customer {record.merged_id} changed since the merge")
         survivor = self.resolver.by_id(record.survivor_id, follow_merges=False)

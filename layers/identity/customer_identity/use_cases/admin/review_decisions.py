@@ -44,8 +44,8 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, ReviewItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.admin import review_queue
-from customer_identity.use_cases.backfill import name_conflicts, opening_balances
+from customer_identity.use_cases.admin import review_queue, shared_phone_decisions
+from customer_identity.use_cases.backfill import name_conflicts, opening_balances, shared_phones
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
 from customer_identity.use_cases.backfill.held_rows import REMOVED
 from customer_identity.use_cases.backfill.linking import fillable, same_value
@@ -55,6 +55,7 @@ from customer_identity.use_cases.backfill.records import Booking, Identity, Reco
 from customer_identity.use_cases.identity import customer_writes, markers, stats
 from customer_identity.use_cases.identity.resolution import Resolver
 from customer_identity.use_cases.identity.views import Views
+from customer_identity.use_cases.sign_in import recycling
 
 
 class ReviewDecisions:
@@ -67,13 +68,23 @@ class ReviewDecisions:
         """Attach or dismiss the held row ``review_id`` as the admin ``by``; 409 if it is not open."""
         if decision.action == "attach" and decision.customer is None:
             raise InvalidInput("customer is required to attach a row", field="customer", code="missing_field")
-        if decision.action == "dismiss" and decision.customer is not None:
+        if decision.action != "attach" and decision.customer is not None:
             raise InvalidInput("customer is only for attach", field="customer", code="invalid_customer")
+        if decision.keeper is not None and decision.action not in ("household", "separate"):
+            raise InvalidInput("keeper is only for household or separate", field="keeper", code="invalid_keeper")
 
         def attempt() -> ReviewOutcome:
             item = review_queue.load(review_id)
             if item.status != "open":
                 raise ReviewAlreadyResolved(review_id, item.status)
+            shared = item.reason == shared_phones.REASON
+            if decision.action in ("household", "separate") or (shared and decision.action == "attach"):
+                if not shared:
+                    message = f"{decision.action} resolves a shared_phone item only"
+                    raise InvalidInput(message, field="action", code="invalid_action")
+                if decision.action == "attach":
+                    raise ReviewNotAttachable(item.review_id, "a shared phone; resolve it as household or separate")
+                return shared_phone_decisions.decide(item, decision, by=by, settings=self.settings, views=self.views)
             if decision.action == "dismiss":
                 return self._dismiss(item, decision, by)
             return self._attach(item, decision, by)
@@ -97,6 +108,8 @@ class ReviewDecisions:
             raise ReviewNotAttachable(item.review_id, "a name conflict; PATCH the customer's name if needed")
         if item.reason == opening_balances.REASON:  # its entries are posted: confirm, adjust if needed, dismiss
             raise ReviewNotAttachable(item.review_id, "a balance conflict; post an adjustment if needed")
+        if item.reason == recycling.REVIEW_REASON:  # told, not decided: the phone went to someone new
+            raise ReviewNotAttachable(item.review_id, "a recycled phone; dismiss it once the business knows")
         ref = decision.customer or ""
         try:
             customer = self.resolver.resolve(ref).item

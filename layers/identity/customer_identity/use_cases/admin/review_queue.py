@@ -12,22 +12,27 @@ from customer_identity.core.errors import ReviewNotFound
 from customer_identity.core.models.review import ReviewEntry, ReviewPage, ReviewResolution
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
-from customer_identity.use_cases.backfill import name_conflicts, opening_balances
+from customer_identity.use_cases.backfill import name_conflicts, opening_balances, shared_phones
 from customer_identity.use_cases.backfill.records import COLLECTIONS
 from customer_identity.use_cases.identity.listing import check_limit
+from customer_identity.use_cases.sign_in import recycling
 
 MAX_REVIEW_ID_LENGTH = 300
+# Review items that are no one legacy row: a customer's name conflict, a phone of many names, a
+# phone that went to a new person (the recycling guard).
+HELD_WHOLE = (
+    name_conflicts.COLLECTION,
+    opening_balances.COLLECTION,
+    shared_phones.COLLECTION,
+    recycling.REVIEW_COLLECTION,
+)
 DEFAULT_STATUS = "open"
 
 
 def load(review_id: str) -> ReviewItem:
     """The review item ``review_id`` names (strongly consistent), or :class:`ReviewNotFound`."""
     collection, _, reference = review_id.partition(":")
-    if (
-        collection not in (*COLLECTIONS, name_conflicts.COLLECTION, opening_balances.COLLECTION)
-        or not reference
-        or len(review_id) > MAX_REVIEW_ID_LENGTH
-    ):
+    if collection not in (*COLLECTIONS, *HELD_WHOLE) or not reference or len(review_id) > MAX_REVIEW_ID_LENGTH:
         raise ReviewNotFound(review_id)
     item = table.get(ReviewItem, keys.review_key(collection, reference))
     if item is None:

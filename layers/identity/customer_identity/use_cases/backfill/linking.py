@@ -37,7 +37,7 @@ def link(entry: dict[str, Any]) -> list[dict[str, Any]]:
                 *keys.legacy_key(row["id"]),
                 kind="legacy_id",
                 customer_id=customer_id,
-                phone=current.phone,
+                phone=current.home,
                 created_at=utc_now(),
             ).save(condition=AliasItem.pk.does_not_exist() | (AliasItem.customer_id == customer_id))
         except PutError as error:
@@ -82,7 +82,7 @@ def _fill(entry: dict[str, Any], current: CustomerItem) -> tuple[CustomerItem | 
             if not cancelled.failed("customer"):
                 conflicted = back_off(conflicted, cancelled)
                 continue
-            again = table.get(CustomerItem, keys.phone_key(current.phone))
+            again = table.get(CustomerItem, keys.customer_key(current.home))
             if again is None or again.customer_id != current.customer_id:
                 return None, conflicts
             current = again  # changed meanwhile (an API write): decide again on what it is now
@@ -124,7 +124,9 @@ def _link_email(current: CustomerItem, email: str) -> list[dict[str, Any]]:
             tx.commit()
             return []
         except TransactionCancelled as cancelled:
-            again = table.get(CustomerItem, keys.phone_key(current.phone)) if cancelled.failed("customer") else current
+            again = (
+                table.get(CustomerItem, keys.customer_key(current.home)) if cancelled.failed("customer") else current
+            )
             if cancelled.failed("email") or again is None or again.customer_id != current.customer_id or again.email:
                 return [conflict(current.phone, "email", again.email if again else None, [email], reason="email_taken")]
             if again is current:
@@ -145,7 +147,7 @@ def _book_once(entry: dict[str, Any], current: CustomerItem, booking: dict[str, 
         if booking["status"] != "cancelled":
             tx.update(
                 "customer",
-                keys.phone_key(current.phone),
+                keys.customer_key(current.home),
                 add_values={"total_bookings": 1, "total_spent": Decimal(booking["amount"]), "revision": 1},
                 condition=markers.names_customer(current.customer_id),
             )

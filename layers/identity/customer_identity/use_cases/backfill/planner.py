@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from customer_identity.core.folding import fold
 from customer_identity.use_cases.backfill.records import (
     PROFILE_FIELDS,
     Booking,
@@ -25,6 +26,7 @@ from customer_identity.use_cases.backfill.records import (
     Record,
     Staff,
     Unreadable,
+    is_junk_legacy_phone,
     legacy_phone,
 )
 from customer_identity.use_cases.identity.phones import looks_like_phone, strip_legacy_prefix
@@ -42,6 +44,8 @@ class Person:
     # Only for phones referenced by bookings alone: each booking's original line (by line number), so
     # that a booking held after all (its phone has no customer) keeps its line for the review queue.
     booking_texts: dict[int, str] = field(default_factory=dict)
+    # Only for shared phones: each row's original line, for the review item.
+    row_texts: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def founder(self) -> Identity | None:
@@ -75,19 +79,31 @@ class Plan:
     rows_total: int
     # Per collection, how many rows carried each key that no field is read from.
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    # phones whose rows carry at least ``shared_names`` distinct names: held whole as one review item
+    shared: list[Person] = field(default_factory=list)
 
 
-def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> Plan:
-    """Plan ``lines``: (collection, line number, text, record) for every input line, in file order."""
+def plan(
+    lines: Iterable[tuple[str, int, str, Record]],
+    default_region: str,
+    own_numbers: frozenset[str] = frozenset(),
+    shared_names: int = 3,
+) -> Plan:
+    """Plan ``lines``: (collection, line number, text, record) for every input line, in file order.
+
+    ``own_numbers``: the business's own phones (E.164), junk like the built-in patterns;
+    ``shared_names``: distinct names that make a phone shared (``SHARED_PHONE_NAMES``)."""
     persons: dict[str, Person] = {}
     staff: list[Staff] = []
     held: list[Held] = []
     duplicates: list[Record] = []
     phoneless_logins: list[tuple[Identity, str]] = []
+    junk_rows: list[tuple[Identity, str]] = []
     bookings: list[tuple[Booking, str]] = []
     seen: set[tuple[str, str]] = set()
     rows_total = 0
     unmapped: dict[str, Counter[str]] = defaultdict(Counter)
+    texts: dict[tuple[str, int], str] = {}
     for collection, _, text, record in lines:
         rows_total += 1
         unmapped[collection].update(getattr(record, "unmapped", ()))
@@ -104,20 +120,26 @@ def plan(lines: Iterable[tuple[str, int, str, Record]], default_region: str) -> 
         elif isinstance(record, Booking):
             bookings.append((record, text))
         elif isinstance(record, Identity):
-            if record.phone is not None:
+            texts[(record.collection, record.line)] = text
+            if is_junk(record, own_numbers):
+                junk_rows.append((record, text))
+            elif record.phone is not None:
                 persons.setdefault(record.phone, Person(record.phone)).rows.append(record)
             elif record.is_login and record.email:
                 phoneless_logins.append((record, text))
             else:
                 held.append(Held(record, "no_valid_phone", text))
     _join_by_email(persons, phoneless_logins, held)
+    _join_junk_by_email(persons, junk_rows, held)
     for person in persons.values():
         _decide_fields(person)
+    bookings = _hold_junk_bookings(bookings, held, default_region, own_numbers)
     booking_only = _place_bookings(persons, bookings, held, default_region)
+    shared = _take_shared(persons, shared_names, texts, {booking.line: text for booking, text in bookings})
     ordered = sorted(persons.values(), key=lambda person: person.rows[0].age)
     _one_account_per_email(ordered)
     counted = {name: dict(sorted(counts.items())) for name, counts in sorted(unmapped.items()) if counts}
-    return Plan(ordered, booking_only, staff, held, duplicates, rows_total, counted)
+    return Plan(ordered, booking_only, staff, held, duplicates, rows_total, counted, shared)
 
 
 def _join_by_email(persons: dict[str, Person], phoneless: list[tuple[Identity, str]], held: list[Held]) -> None:
@@ -192,3 +214,62 @@ def _place_bookings(
         else:
             person.bookings.append(booking)
     return list(booking_only.values())
+
+
+# --- junk phones (0000000000, 1234567890, the business's own number): never merged on -------------
+
+
+def is_junk(row: Identity, own_numbers: frozenset[str]) -> bool:
+    return row.junk_phone or (row.phone is not None and row.phone in own_numbers)
+
+
+def _join_junk_by_email(persons: dict[str, Person], junk: list[tuple[Identity, str]], held: list[Held]) -> None:
+    """A row with a junk phone joins the one person its email names (any row kind), else is held
+    as ``junk_phone``: strangers who share a junk phone are never made one customer."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for person in persons.values():
+        for row in person.rows:
+            if row.email:
+                owners[row.email].add(person.phone)
+    for row, text in junk:
+        phones = owners.get(row.email or "", set()) if row.email else set()
+        if len(phones) == 1:
+            persons[next(iter(phones))].rows.append(row)
+        else:
+            held.append(Held(row, "junk_phone", text))
+
+
+def _hold_junk_bookings(
+    bookings: list[tuple[Booking, str]], held: list[Held], region: str, own_numbers: frozenset[str]
+) -> list[tuple[Booking, str]]:
+    """Bookings referencing a junk phone (``user_0000000000``) are held as ``junk_phone``."""
+    kept = []
+    for booking, text in bookings:
+        reference = strip_legacy_prefix(booking.reference)
+        junk = looks_like_phone(booking.reference) and (
+            is_junk_legacy_phone(reference, region) or legacy_phone(reference, region) in own_numbers
+        )
+        if junk:
+            held.append(Held(booking, "junk_phone", text))
+        else:
+            kept.append((booking, text))
+    return kept
+
+
+# --- shared phones (a hostel's landline, a receptionist's mobile): held whole, never merged ------
+
+
+def _take_shared(
+    persons: dict[str, Person], shared_names: int, texts: dict[tuple[str, int], str], booking_texts: dict[int, str]
+) -> list[Person]:
+    """Remove and return the persons whose rows carry at least ``shared_names`` distinct names (folded),
+    each with its rows' and bookings' original lines (``booking_texts`` by line)."""
+    shared = []
+    for phone, person in list(persons.items()):
+        names = {fold(row.fields["name"]) for row in person.rows if row.fields.get("name")}
+        if len(names) >= shared_names:
+            del persons[phone]
+            person.booking_texts = {booking.line: booking_texts[booking.line] for booking in person.bookings}
+            person.row_texts = {(row.collection, row.line): texts[(row.collection, row.line)] for row in person.rows}
+            shared.append(person)
+    return sorted(shared, key=lambda person: person.rows[0].age)

@@ -26,7 +26,9 @@ from customer_identity.storage.entities import BackfillRunItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.backfill.planner import Held, Person, Plan, plan
 from customer_identity.use_cases.backfill.records import Identity, Record, Staff, read_record
+from customer_identity.use_cases.backfill.shared_phones import shared_entry
 from customer_identity.use_cases.backfill.workspace import Workspace
+from customer_identity.use_cases.identity.junk_phones import business_numbers
 
 IDS = uuid.UUID("0b5c2f3e-6a51-4d7e-9a8e-0c1b2d3e4f50")  # namespace of the ids a backfill derives
 
@@ -71,7 +73,12 @@ def plan_step(
 ) -> dict[str, Any]:
     started = time.monotonic()
     digest = hashlib.sha256()
-    result = plan(read_lines(workspace, settings.default_region, digest), settings.default_region)
+    result = plan(
+        read_lines(workspace, settings.default_region, digest),
+        settings.default_region,
+        business_numbers(settings),
+        settings.shared_phone_names,
+    )
     run_id = run_id or run_id_for(digest.hexdigest()[:20], dry_run=dry_run)
     existing = _existing_customers(result)
     new = [p for p in result.persons if _is_new(existing.get(p.phone), run_id)]
@@ -223,6 +230,7 @@ def _chunks(result: Plan, entries: list[dict[str, Any]], size: int) -> list[dict
         {"persons": entries[i * size : (i + 1) * size], "staff": [], "held": [], "duplicates": []} for i in range(count)
     ]
     chunks[0]["staff"] = [_staff_entry(s) for s in result.staff]
+    chunks[0]["shared"] = [shared_entry(person) for person in result.shared]
     for i, held in enumerate(result.held):
         record = held.record
         chunks[i % count]["held"].append(

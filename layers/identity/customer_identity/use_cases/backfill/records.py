@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from customer_identity.core.errors import InvalidPhone
+from customer_identity.core.errors import InvalidPhone, PhoneNotAllowed
 from customer_identity.core.models.profile_fields import CalendarDate, HttpsUrl, Location
 from customer_identity.core.roles import STAFF_ROLES, canonical_role
 from customer_identity.use_cases.backfill.extjson import NotJson, object_id_time, parse_date, parse_line
@@ -76,6 +76,7 @@ class Identity(Record):
     fields: dict[str, Any] = field(default_factory=dict)
     password_hash: str | None = None  # login rows only
     unmapped: tuple[str, ...] = ()  # the row's keys no field is read from
+    junk_phone: bool = False  # its phone is a junk pattern (0000000000, 1234567890...): never merged on
 
     @property
     def is_login(self) -> bool:
@@ -181,6 +182,7 @@ def _identity(collection: str, row: dict[str, Any], line: int, legacy_id: str, r
         fields={name: value for name, value in fields.items() if value not in (None, {}, "")},
         password_hash=_text(row.get("password_hash")) if collection == "auth_users" else None,
         unmapped=unmapped_keys(collection, row),
+        junk_phone=is_junk_legacy_phone(row.get("phone"), region),
     )
 
 
@@ -205,14 +207,33 @@ def _booking(row: dict[str, Any], line: int, legacy_id: str) -> Record:
     )
 
 
-def legacy_phone(value: Any, region: str) -> str | None:
-    """The E.164 form of a phone as legacy systems wrote it (a JSON number, ``00<cc>…``, ``(+cc) …``)."""
+def _legacy_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     text = str(value).strip()
     text = _BRACKETED_COUNTRY.sub(lambda match: f"+{match.group(1)} ", text)
-    if text.startswith("00"):
-        text = "+" + text[2:]
+    return "+" + text[2:] if text.startswith("00") else text
+
+
+def is_junk_legacy_phone(value: Any, region: str) -> bool:
+    """Whether a legacy phone is a junk pattern (the business's own numbers are the planner's check)."""
+    text = _legacy_text(value)
+    if not text:
+        return False
+    try:
+        normalise_phone(text, region)
+    except PhoneNotAllowed:
+        return True
+    except InvalidPhone:
+        return False
+    return False
+
+
+def legacy_phone(value: Any, region: str) -> str | None:
+    """The E.164 form of a phone as legacy systems wrote it (a JSON number, ``00<cc>…``, ``(+cc) …``)."""
+    text = _legacy_text(value)
+    if text is None:
+        return None
     try:
         return normalise_phone(text, region).e164
     except InvalidPhone:

@@ -34,6 +34,7 @@ from customer_identity.use_cases.backfill.new_customers import (
 )
 from customer_identity.use_cases.backfill.opening_balances import balance_conflict_item, post_openings
 from customer_identity.use_cases.backfill.outcomes import row_outcome
+from customer_identity.use_cases.backfill.shared_phones import shared_item, shared_outcomes
 from customer_identity.use_cases.backfill.staff_accounts import write_staff
 
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
@@ -54,6 +55,10 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
         for group in _groups([review_item(held, run_id) for held in chunk["held"]], PUTS_PER_TRANSACTION):
             put_once(group)
     outcomes += [row_outcome(held, "review", None, held["reason"]) for held in chunk["held"]]
+    shared = chunk.get("shared", [])
+    if not dry_run and shared:
+        put_once([shared_item(entry, run_id) for entry in shared])
+    outcomes += [outcome for entry in shared for outcome in shared_outcomes(entry)]
     outcomes += [row_outcome(row, "duplicate", None) for row in chunk["duplicates"]]
     persons = chunk["persons"]
     fail_after = int(os.environ.get(_FAULT_AFTER, "0") or 0)

@@ -29,7 +29,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import BookingItem, BookingRefItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import stats
+from customer_identity.use_cases.identity import households, stats
 from customer_identity.use_cases.identity.listing import check_limit
 from customer_identity.use_cases.identity.markers import names_customer
 from customer_identity.use_cases.identity.phones import looks_like_phone
@@ -64,6 +64,7 @@ class Bookings:
             customer, customer_created = self.resolver.resolve(new.customer).item, False
             if customer.customer_id != on_behalf_of:
                 raise CustomerNotFound(new.customer)
+        households.ensure_member(customer, new.member_id)
         now = utc_now()
         booking_id = f"{BOOKING_ID_PREFIX}{uuid.uuid4().hex}"
         latest = customer
@@ -80,6 +81,7 @@ class Bookings:
                 status="scheduled",
                 scheduled_for=new.scheduled_for.isoformat() if new.scheduled_for else None,
                 notes=new.notes,
+                member_id=new.member_id,
                 created_at=now,
                 updated_at=now,
             )
@@ -191,7 +193,8 @@ def _adjust_totals(
         condition = condition & Attr("merged_into").not_exists()
     tx.update(
         "customer",
-        keys.phone_key(customer.phone),
+        keys.customer_key(customer.home),
         add_values={"total_bookings": bookings, "total_spent": spent, "revision": 1},
+        set_values={"last_activity_at": utc_now()},  # a booking is activity (the recycling guard's clock)
         condition=condition,
     )

@@ -8,6 +8,7 @@ swaps the email marker; assigning a delivery person checks that the account is o
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
@@ -16,7 +17,7 @@ from customer_identity.core.clock import utc_now
 from customer_identity.core.errors import EmailTaken, InvalidReference, PhoneTaken
 from customer_identity.core.retry import LostRace
 from customer_identity.storage import keys
-from customer_identity.storage.entities import CustomerItem
+from customer_identity.storage.entities import CustomerItem, TableItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.identity import markers, stats
 
@@ -56,7 +57,7 @@ def update_in(
     unchanged = Attr("revision").eq(current.revision)
     tx.update(
         "customer",
-        keys.phone_key(current.phone),
+        keys.customer_key(current.home),
         set_values=set_values,
         add_values={"revision": 1},
         remove=removed,
@@ -66,7 +67,8 @@ def update_in(
     return updated
 
 
-# What a phone change records of the item it leaves (see ``CustomerItem.moved_from``).
+# What a move to another key (a phone change or release) records of the item it leaves (see
+# ``CustomerItem.moved_from``).
 MOVED_FIELDS = ("phone", "phone_raw", "name", "email", "status", "address", "area", "delivery_person_id", "notes")
 
 
@@ -76,8 +78,10 @@ def moved_from(current: CustomerItem, updated: CustomerItem) -> str:
     )
 
 
-def replace(current: CustomerItem, updated: CustomerItem) -> None:
-    """Write ``updated`` over ``current``; :class:`LostRace` if ``current`` changed since it was read."""
+def replace(current: CustomerItem, updated: CustomerItem, *, also: Sequence[TableItem] = ()) -> None:
+    """Write ``updated`` over ``current``; :class:`LostRace` if ``current`` changed since it was read.
+
+    ``also``: counted items written with it (each must not exist yet), such as a phone's history item."""
     unchanged = Attr("revision").eq(current.revision)
     email_changed = updated.email != current.email
     tx = Transaction()
@@ -91,16 +95,16 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
             keys.staff_key(updated.marketing_person_id),
             condition=Attr("role").eq("marketing_staff"),
         )
-    if updated.phone != current.phone:
+    if updated.home != current.home:
         updated.moved_from = moved_from(current, updated)
-        tx.delete("customer", keys.phone_key(current.phone), condition=unchanged)
+        tx.delete("customer", keys.customer_key(current.home), condition=unchanged)
         tx.put("new_phone", updated, condition=Attr("pk").not_exists())
         for kind, key in markers.marker_keys(current):
             if kind in markers.FOLLOW_PHONE and not (kind == "email" and email_changed):
                 tx.update(
                     kind,
                     key,
-                    set_values={"phone": updated.phone},
+                    set_values={"phone": updated.home},
                     condition=markers.names_customer(current.customer_id),
                 )
     else:
@@ -110,7 +114,9 @@ def replace(current: CustomerItem, updated: CustomerItem) -> None:
             tx.delete("old_email", keys.email_key(current.email), condition=markers.names_customer(current.customer_id))
         if updated.email:
             markers.put_new(tx, updated, {"email"}, labels={"email": "new_email"})
-    stats.record(tx, (current, updated))
+    for index, item in enumerate(also):
+        tx.put(f"also:{index}", item, condition=Attr("pk").not_exists())
+    stats.record(tx, (current, updated), *((None, item) for item in also))
     try:
         tx.commit()
     except TransactionCancelled as cancelled:

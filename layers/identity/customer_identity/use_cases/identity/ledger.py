@@ -73,7 +73,7 @@ def post(tx: Transaction, customer: CustomerItem, entry: LedgerEntryItem, *, lab
     tx.put(label, entry, condition=Attr("pk").not_exists())
     tx.update(
         f"{label}:customer",
-        keys.phone_key(customer.phone),
+        keys.customer_key(customer.home),
         add_values={"balance": entry.amount, "revision": 1},
         set_values={"updated_at": entry.created_at},
         condition=names_customer(customer.customer_id) & Attr("merged_into").not_exists(),

@@ -34,7 +34,7 @@ def marker(key: keys.Key, *, kind: str, customer: CustomerItem) -> AliasItem:
         key[1],
         kind=kind,
         customer_id=customer.customer_id,
-        phone=customer.phone,
+        phone=customer.home,
         created_at=customer.updated_at,
     )
 

@@ -12,9 +12,16 @@ from customer_identity.core.retry import LostRace, retry_lost_races
 from customer_identity.core.settings import Settings
 from customer_identity.storage import keys
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import customer_writes, markers, profile_fields, stats
+from customer_identity.use_cases.identity import (
+    customer_writes,
+    households,
+    markers,
+    phone_release,
+    profile_fields,
+    stats,
+)
 from customer_identity.use_cases.identity.emails import normalise_email
-from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, MAX_REF_LENGTH, Resolver
 from customer_identity.use_cases.identity.views import Views
@@ -50,7 +57,7 @@ class Profiles:
         for required in ("phone", "status"):
             if required in given and getattr(changes, required) is None:
                 raise InvalidInput(f"{required} cannot be removed", field=required, code=f"invalid_{required}")
-        new_phone = normalise_phone(changes.phone, self.settings.default_region) if changes.phone is not None else None
+        new_phone = allowed_phone(changes.phone, self.settings) if changes.phone is not None else None
 
         def attempt() -> Customer:
             current = self.resolver.resolve(ref).item
@@ -66,13 +73,21 @@ class Profiles:
                         updated.phone_verified_at = None  # a proof of the old phone says nothing of this one
                 elif name == "email":
                     updated.email = normalise_email(value)
+                elif name == "members":
+                    updated.members = households.stored(changes.members, current)
                 elif name in PROFILE_FIELDS:
                     profile_fields.apply(updated, name, value)
                 else:
                     setattr(updated, name, value)
             if all(getattr(updated, name) == getattr(current, name) for name in (*given, "phone_raw")):
                 return self.views.customer(current)
-            customer_writes.replace(current, updated)
+            updated.last_activity_at = updated.updated_at  # an edit is activity (the recycling guard's clock)
+            also = []
+            if updated.phone != current.phone:
+                updated.phone_since = updated.updated_at
+                if current.phone is not None:  # the old phone's holding goes to its history
+                    also.append(phone_release.record_holding(current, updated, reason="changed", by=None))
+            customer_writes.replace(current, updated, also=also)
             changed.clear()
             changed.extend(name for name in ("phone", "email") if getattr(updated, name) != getattr(current, name))
             return self.views.customer(updated)

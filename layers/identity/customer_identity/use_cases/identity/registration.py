@@ -27,8 +27,8 @@ from customer_identity.storage.entities import CounterItem, CustomerItem, StaffI
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
 from customer_identity.use_cases.identity import markers, profile_fields, stats
 from customer_identity.use_cases.identity.emails import normalise_email
+from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.numbering import Numbering
-from customer_identity.use_cases.identity.phones import normalise_phone
 from customer_identity.use_cases.identity.profile_fields import PROFILE_FIELDS
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX, settled, survivor_of
 from customer_identity.use_cases.identity.views import Views
@@ -58,7 +58,7 @@ class Registration:
         One request when the customer exists; two when it is created without contention. The phone
         of a customer merged away gives its survivor, unless ``follow_merges`` is False.
         """
-        phone = normalise_phone(new.phone, self.settings.default_region)
+        phone = allowed_phone(new.phone, self.settings)
         existing, current_counter = self._customer_and_counter(phone.e164)
         if existing is None:
             if new.marketing_person_id is not None:
@@ -78,7 +78,7 @@ class Registration:
     def adopt(self, claim: CustomerItem) -> CustomerItem | None:
         """Finish a claim whose creator died between claiming and finalizing (at most one adopter)."""
         try:
-            CustomerItem(*keys.phone_key(claim.phone)).update(
+            CustomerItem(*keys.customer_key(claim.home)).update(
                 actions=[CustomerItem.pending_since.set(epoch())],
                 condition=CustomerItem.pending_since == claim.pending_since,
             )

@@ -59,7 +59,7 @@ def settled(item: CustomerItem, settings: Settings, adopt: Adopt | None) -> Cust
             adopted = adopt(latest)
             if adopted is not None:
                 return adopted
-        current = table.get(CustomerItem, keys.phone_key(latest.phone))
+        current = table.get(CustomerItem, keys.customer_key(latest.home))
         if current is None or current.customer_id != latest.customer_id:
             return None
         latest = current
@@ -120,8 +120,9 @@ class Resolver:
         return Resolved(_via_marker(key, ref, self.settings, self._adopt), kind)
 
 
-def _by_phone(e164: str, settings: Settings, adopt: Adopt | None) -> CustomerItem | None:
-    item = table.get(CustomerItem, keys.phone_key(e164))
+def _by_phone(home: str, settings: Settings, adopt: Adopt | None) -> CustomerItem | None:
+    """The customer item at ``home`` (a phone, or the customer id of a customer without one)."""
+    item = table.get(CustomerItem, keys.customer_key(home))
     return settled(item, settings, adopt) if item is not None else None
 
 

@@ -13,7 +13,9 @@ The rules, one place:
 * a staff account counts in ``staff.role#<role>`` while it is active;
 * a booking that is not cancelled counts in ``bookings.total`` and its amount in ``bookings.spent``;
 * a review item counts in ``review.open`` and ``review.open#<reason>`` while it is open;
-* a ledger entry adds its amount to ``balance.total`` (entries are never changed or removed).
+* a ledger entry adds its amount to ``balance.total`` (entries are never changed or removed);
+* a live customer without a phone (released) counts in ``customers.without_phone``; every phone
+  history item (a release) in ``phones.released``.
 
 Per month (``YYYY-MM``, UTC), in the same shards (``month#<YYYY-MM>#<figure>``):
 
@@ -35,6 +37,7 @@ from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
     LedgerEntryItem,
+    PhoneHistoryItem,
     ReviewItem,
     StaffItem,
     TableItem,
@@ -45,6 +48,8 @@ CUSTOMERS_TOTAL = "customers.total"
 CUSTOMERS_WITH_LOGIN = "customers.with_login"
 CUSTOMERS_WITH_EMAIL = "customers.with_email"
 CUSTOMERS_MERGED_AWAY = "customers.merged_away"
+CUSTOMERS_WITHOUT_PHONE = "customers.without_phone"
+PHONES_RELEASED = "phones.released"
 CUSTOMERS_BY_STATUS = "customers.status#"
 CUSTOMERS_BY_AREA = "customers.area#"
 STAFF_BY_ROLE = "staff.role#"
@@ -93,6 +98,8 @@ def contribution(item: TableItem | None) -> Counts:
             counts[CUSTOMERS_WITH_LOGIN] += 1
         if item.email:
             counts[CUSTOMERS_WITH_EMAIL] += 1
+        if not item.phone:
+            counts[CUSTOMERS_WITHOUT_PHONE] += 1
     elif isinstance(item, StaffItem) and item.active:
         counts[STAFF_BY_ROLE + item.role] += 1
     elif isinstance(item, BookingItem) and item.status != "cancelled":
@@ -103,6 +110,8 @@ def contribution(item: TableItem | None) -> Counts:
     elif isinstance(item, ReviewItem) and item.status == "open":
         counts[REVIEW_OPEN] += 1
         counts[REVIEW_OPEN_BY_REASON + item.reason] += 1
+    elif isinstance(item, PhoneHistoryItem):
+        counts[PHONES_RELEASED] += 1
     elif isinstance(item, LedgerEntryItem):
         counts[BALANCE_TOTAL] += item.amount  # type: ignore[assignment]  # exact Decimal
     return counts
@@ -144,7 +153,9 @@ def totals() -> DashboardStats:
             with_login=count(CUSTOMERS_WITH_LOGIN),
             with_email=count(CUSTOMERS_WITH_EMAIL),
             merged_away=count(CUSTOMERS_MERGED_AWAY),
+            without_phone=count(CUSTOMERS_WITHOUT_PHONE),
         ),
+        phones_released=count(PHONES_RELEASED),
         staff=StaffCounts(by_role=by(STAFF_BY_ROLE)),
         review_open=count(REVIEW_OPEN),
         bookings=BookingCounts(

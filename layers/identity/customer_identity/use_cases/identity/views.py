@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from customer_identity.core.models.customers import Customer
+from customer_identity.core.models.households import Member
+from customer_identity.core.models.phones import PhoneHolding
 from customer_identity.storage.entities import BookingItem, CustomerItem
 from customer_identity.use_cases.identity import profile_fields
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
@@ -25,6 +28,8 @@ class Views:
             customer_id=item.customer_id,
             customer_number=self.numbers.format(int(item.customer_number)),
             phone=item.phone,
+            phone_history=[PhoneHolding(**holding) for holding in json.loads(item.phone_history or "[]")],
+            members=[Member(**member) for member in json.loads(item.members or "[]")],
             name=item.name,
             email=item.email,
             status=item.status,  # type: ignore[arg-type]
@@ -54,6 +59,7 @@ class Views:
             status=item.status,  # type: ignore[arg-type]
             scheduled_for=item.scheduled_for,
             notes=item.notes,
+            member_id=item.member_id,
             created_at=item.created_at,
             updated_at=item.updated_at,
         )

@@ -21,7 +21,7 @@ from customer_identity.use_cases.sign_in.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and
 # password go through PUT /me/credentials, status and assignment are the business's).
-CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area"})
+CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area", "members"})
 CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
 CUSTOMER_UPDATERS = frozenset({"admin", "customer"})
 BOOKING_CHANGERS = frozenset({"admin", "customer", "delivery_person"})
@@ -32,6 +32,13 @@ MONEY_READERS = frozenset({"admin", "customer"})
 def require_admin(principal: Principal) -> None:
     if not principal.is_admin:
         raise Forbidden("only admins may do this")
+
+
+def require_customer(principal: Principal) -> str:
+    """The caller's own customer id; :class:`Forbidden` for staff."""
+    if principal.role != "customer" or not principal.customer_id:
+        raise Forbidden("only a customer may do this, for itself")
+    return principal.customer_id
 
 
 def require_any(principal: Principal, roles: frozenset[str]) -> None:

@@ -76,7 +76,7 @@ class LoginAccount:
     def login_names(self) -> list[str]:
         """The names its password attempts are counted under."""
         names = [login_name(email=self.item.email)] if self.item.email else []
-        if self.customer is not None:
+        if self.customer is not None and self.customer.phone:
             names.append(login_name(phone=self.customer.phone))
         return names
 

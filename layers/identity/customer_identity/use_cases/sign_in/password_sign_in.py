@@ -24,6 +24,7 @@ from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.sign_in.credentials import Credentials
 from customer_identity.use_cases.sign_in.limits import Limits
 from customer_identity.use_cases.sign_in.passwords import Passwords
+from customer_identity.use_cases.sign_in.recycling import touch
 from customer_identity.use_cases.sign_in.session_store import Client
 from customer_identity.use_cases.sign_in.tokens import token_digest
 
@@ -57,7 +58,10 @@ class PasswordSignIn:
         # customer, which stays exactly as merged so that the merge can be undone.
         if verdict.needs_rehash and account.survivor is None:
             self.credentials.upgrade_hash(account, self.passwords.hash(password))
-        return self.accounts.token_for(account, "pwd", client)
+        token = self.accounts.token_for(account, "pwd", client)
+        if account.customer is not None and account.survivor is None:
+            touch(account.customer)  # a sign-in is activity (the recycling guard's clock; once a day)
+        return token
 
     def reset(self, token: str, password: str, client: Client | None = None) -> Token:
         """Use a reset token (once) to set a new password; signs in, and ends every other session."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Protocol
 
 from pynamodb.exceptions import UpdateError
 
@@ -14,6 +15,7 @@ from customer_identity.core.clock import epoch
 from customer_identity.core.errors import InvalidCode, TooManyRequests
 from customer_identity.core.models.accounts import OtpVerified
 from customer_identity.core.models.customers import NewCustomer
+from customer_identity.core.models.phones import RecycleChallenge
 from customer_identity.core.observability import logger
 from customer_identity.core.redaction import mask_address
 from customer_identity.core.retry import LostRace, retry_lost_races
@@ -21,7 +23,7 @@ from customer_identity.core.settings import Settings, settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import CustomerItem, OtpItem
 from customer_identity.use_cases.identity import customer_writes
-from customer_identity.use_cases.identity.phones import normalise_phone
+from customer_identity.use_cases.identity.junk_phones import allowed_phone
 from customer_identity.use_cases.identity.registration import Registration
 from customer_identity.use_cases.sign_in.accounts import Accounts, LoginAccount
 from customer_identity.use_cases.sign_in.limits import Limits
@@ -34,6 +36,12 @@ OTP_TTL_SECONDS = 5 * 60
 OTP_MAX_ATTEMPTS = 5
 
 
+class Guard(Protocol):
+    """The recycling guard (:mod:`.recycling`): a challenge instead of a sign-in for a dormant customer."""
+
+    def check(self, customer: CustomerItem) -> RecycleChallenge | None: ...
+
+
 class PhoneSignIn:
     def __init__(
         self,
@@ -43,6 +51,7 @@ class PhoneSignIn:
         limits: Limits,
         sms_budget: SmsBudget,
         sender: Sender,
+        guard: Guard | None = None,
     ) -> None:
         self.settings = settings
         self.registration = registration
@@ -50,6 +59,7 @@ class PhoneSignIn:
         self.limits = limits
         self.sms_budget = sms_budget
         self.sender = sender
+        self.guard = guard
         # Codes are HMAC-ed with a key derived from the signing key: a table dump does not reveal them.
         self._code_key = accounts.tokens.derived_key(b"otp-code-hash")
 
@@ -59,7 +69,7 @@ class PhoneSignIn:
         Checked in this order, each refusal before anything later is counted: the country (422), the
         phone's own limit, then the SMS budgets of the client's IP and of everyone (429).
         """
-        e164 = normalise_phone(phone_text, self.settings.default_region).e164
+        e164 = allowed_phone(phone_text, self.settings).e164
         self.sms_budget.check_country(e164)
         self.limits.record_send("otp", e164)
         self.sms_budget.take(source_ip)
@@ -75,9 +85,10 @@ class PhoneSignIn:
         self.sender.send(to=e164, channel="sms", message=Message.sign_in_code(code, OTP_TTL_SECONDS // 60))
         logger.info("sign-in code sent", extra={"to": mask_address(e164)})
 
-    def verify(self, phone_text: str, code: str, client: Client | None = None) -> OtpVerified:
-        """Check a code; on success find-or-create the phone's customer and sign it in."""
-        e164 = normalise_phone(phone_text, self.settings.default_region).e164
+    def verify(self, phone_text: str, code: str, client: Client | None = None) -> OtpVerified | RecycleChallenge:
+        """Check a code; on success find-or-create the phone's customer and sign it in, unless it has
+        been idle ``PHONE_RECYCLE_DAYS`` (the number may have been recycled): then a challenge."""
+        e164 = allowed_phone(phone_text, self.settings).e164
         expected = self._take_attempt(e164)
         if not hmac.compare_digest(expected, self._code_hash(e164, code)):
             raise InvalidCode()
@@ -94,6 +105,9 @@ class PhoneSignIn:
             account = self.accounts.customer_login(own)
             customer = account.survivor
         else:
+            challenge = self.guard.check(own) if self.guard is not None and not created else None
+            if challenge is not None:
+                return challenge
             customer = mark_phone_verified(own, self.settings.contention_budget_seconds)
             account = LoginAccount(customer=customer)
         assert customer is not None
@@ -152,7 +166,7 @@ def mark_phone_verified(customer: CustomerItem, budget_seconds: float | None = N
         try:
             customer_writes.replace(latest, updated)
         except LostRace:
-            current = table.get(CustomerItem, keys.phone_key(latest.phone))
+            current = table.get(CustomerItem, keys.customer_key(latest.home))
             if current is None or current.customer_id != latest.customer_id or current.merged_into:
                 return latest  # moved on, or merged away meanwhile (a merged customer is never written)
             latest = current
