@@ -1,7 +1,6 @@
 """POST /auth/otp/verify: check a sign-in code; find-or-create the phone's customer and sign it in (or,
 for a customer idle PHONE_RECYCLE_DAYS, answer a challenge: the number may have been recycled)."""
 
-from aws_lambda_powertools.event_handler import Response
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok
@@ -32,7 +31,7 @@ sign_in = runtime.phone_sign_in()
         errors={401: "`invalid_code`: wrong, expired or used", 429: "`too_many_attempts`: 5 per code"},
     ),
 )
-def verify_otp(body: OtpVerification) -> Response[OtpVerified]:
+def verify_otp(body: OtpVerification):  # OtpVerified (200) or RecycleChallenge (202): no one return type
     result = sign_in.verify(body.phone, body.code, client(app))
     if isinstance(result, RecycleChallenge):
         return json_response(202, result)

@@ -121,6 +121,7 @@ def monthly_dashboard() -> Callable[[str | None, str | None], MonthlyStats]:
     return monthly
 
 
+@cache
 def phone_releases() -> PhoneReleases:
     """Releases and phone histories: a release does not finish a create abandoned midway (a claim is
     not found, as for readers); the next create, booking, sign-in or update does."""
