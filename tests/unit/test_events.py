@@ -16,6 +16,7 @@ from customer_identity.core.models.accounts import CredentialsChange
 from customer_identity.core.models.bookings import NewBooking
 from customer_identity.core.models.customers import CustomerChanges
 from customer_identity.core.models.events import EVENT_TYPES
+from customer_identity.core.models.ledger import BalanceAdjustment
 from customer_identity.use_cases.events.publisher import Publisher
 from devserver.events import lambda_record
 from devserver.server import LambdaContext
@@ -118,6 +119,22 @@ def test_each_change_is_its_event_with_old_and_new_values_and_the_revision_only_
         ("booking.updated", "cancelled", "PL1"),  # and back by its undo
     ]
     assert len({e["event_id"] for e in events}) == len(events)
+
+
+def test_a_released_phone_and_a_balance_adjustment_are_changes_of_the_same_customer(domain) -> None:
+    """A release moves the item to the customer's own key: that is the phone changing (to none), not a
+    new customer; an adjustment changes the balance, with the next revision."""
+    asha = domain.create("9812345670", name="Asha").customer
+    runtime.ledger().adjust(
+        "PL1", BalanceAdjustment(amount="-40.00", reason="milk"), by=ADMIN, idempotency_key="k1"
+    )
+    runtime.phone_releases().release("PL1", reason="admin", by=ADMIN)
+    events = [e for e in published() if e["customer_id"] == asha.customer_id]
+    assert [e["type"] for e in events] == ["customer.created", "customer.updated", "customer.phone_changed"]
+    assert events[1]["data"]["changes"] == {"balance": {"old": "0.00", "new": "-40.00"}}
+    assert events[2]["data"]["changes"]["phone"] == {"old": "+919812345670", "new": None}
+    assert events[2]["data"]["customer"]["customer_number"] == "PL1"
+    assert [e["revision"] for e in events] == sorted({e["revision"] for e in events})
 
 
 def test_a_booking_moved_by_a_merge_names_both_customers(domain, tmp_path) -> None:
