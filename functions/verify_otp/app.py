@@ -1,7 +1,6 @@
 """POST /auth/otp/verify: check a sign-in code; find-or-create the phone's customer and sign it in (or,
 for a customer idle PHONE_RECYCLE_DAYS, answer a challenge: the number may have been recycled)."""
 
-
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, json_response, lambda_handler, ok
 from customer_identity.api_sessions import SET_COOKIE_HEADER, client, signed_in

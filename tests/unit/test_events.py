@@ -125,9 +125,7 @@ def test_a_released_phone_and_a_balance_adjustment_are_changes_of_the_same_custo
     """A release moves the item to the customer's own key: that is the phone changing (to none), not a
     new customer; an adjustment changes the balance, with the next revision."""
     asha = domain.create("9812345670", name="Asha").customer
-    runtime.ledger().adjust(
-        "PL1", BalanceAdjustment(amount="-40.00", reason="milk"), by=ADMIN, idempotency_key="k1"
-    )
+    runtime.ledger().adjust("PL1", BalanceAdjustment(amount="-40.00", reason="milk"), by=ADMIN, idempotency_key="k1")
     runtime.phone_releases().release("PL1", reason="admin", by=ADMIN)
     events = [e for e in published() if e["customer_id"] == asha.customer_id]
     assert [e["type"] for e in events] == ["customer.created", "customer.updated", "customer.phone_changed"]
