@@ -224,6 +224,15 @@ def journey(
     }
     run("update_booking", event("update_booking", {"status": "cancelled"}, **path), expect=200)
     run("update_customer", event("update_customer", {"name": "Without a phone"}, **pl2), expect=200)
+    household = {"members": [{"name": "Zoya Without", "relation": "child"}]}
+    run("update_customer", event("update_customer", household, **pl2), expect=200)
+    pl1 = {"path": "/customers/PL1", "pathParameters": {"ref": "PL1"}}
+    run("update_customer", event("update_customer", {"members": [{"name": "Zoya With"}]}, **pl1), expect=200)
+    q = {"queryStringParameters": {"q": "zoya"}, "multiValueQueryStringParameters": {"q": ["zoya"]}}
+    by_member = event("list_customers", **q)
+    found = run("list_customers", by_member, expect=200)["items"]
+    assert [c["customer_number"] for c in found] == ["PL1", "PL2"], found  # by a member's name, in name order
+    run("update_customer", event("update_customer", {"members": []}, **pl2), expect=200)  # its name item deleted
     ledger = {"path": "/admin/customers/PL2/balance-adjustments", "pathParameters": {"ref": "PL2"}}
     run("adjust_balance", event("adjust_balance", **ledger) | _key("phoneless-2"), expect=201)
     history = {"path": "/admin/phone-history/+919800000002", "pathParameters": {"phone": "+919800000002"}}

@@ -190,3 +190,32 @@ def test_members_are_edited_and_bookings_name_them(domain: Domain) -> None:
         "PL1", CustomerChanges(members=[MemberInput(member_id=member.member_id, name="Riya K")])
     )
     assert kept.members[0].member_id == member.member_id
+
+
+def names_found(domain: Domain, q: str, **filters: Any) -> list[str | None]:
+    page = domain.listing.customers(q=q, limit=10, cursor=None, status=filters.get("status"), area=None)
+    return [customer.customer_number for customer in page.items]
+
+
+def test_a_name_search_finds_a_customer_by_a_member_s_name_once_and_forgets_removed_members(domain: Domain) -> None:
+    domain.create("9717619183", name="Sunita Rao")
+    domain.create("9717619184", name="Riya Kapoor")
+    riya = MemberInput(name="Riya Rao", relation="child")
+    member = domain.profiles.update("PL1", CustomerChanges(members=[riya, MemberInput(name="Arjun Rao")])).members[0]
+    assert names_found(domain, "riya") == ["PL2", "PL1"]  # in name order: "riya kapoor", then the member
+    assert names_found(domain, "rao") == ["PL1"]  # the customer's last word and two members: once
+    assert names_found(domain, "arjun") == ["PL1"]
+    assert names_found(domain, "riya", status="active") == ["PL2"]  # a filtered search lists customers only
+    domain.profiles.update("PL1", CustomerChanges(members=[MemberInput(member_id=member.member_id, name="Tara Rao")]))
+    assert names_found(domain, "riya") == ["PL2"] and names_found(domain, "tara") == ["PL1"]
+    assert names_found(domain, "arjun") == []  # removed with the list that left it out
+    runtime.merges().merge("PL1", "PL2", by="stf_admin")
+    assert names_found(domain, "tara") == ["PL2"]  # a merged-away customer's member leads to the survivor
+    stats_match_scan()
+
+
+def test_a_household_resolved_from_a_shared_phone_is_found_by_its_members_names(domain: Domain, tmp_path: Path) -> None:
+    imported(tmp_path)
+    household = decide("household").customers[0]
+    assert names_found(domain, "meera") == [household.customer_number]
+    assert names_found(domain, "gill") == [household.customer_number]

@@ -100,7 +100,7 @@ def ledger_reader() -> Ledger:
 def listing() -> Listing:
     from customer_identity.use_cases.identity.listing import Listing
 
-    return Listing(views())
+    return Listing(views(), resolver_reader())
 
 
 @cache

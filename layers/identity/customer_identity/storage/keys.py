@@ -467,6 +467,11 @@ class NameSearch:
         return "names|" + "|".join(value or "" for value in fields)
 
 
+def member_name_key(customer_id: str, member_id: str) -> Key:
+    """A household member's name in the name index, beside its customer's id marker."""
+    return f"CUSTOMER#{customer_id}", f"MEMBER#{member_id}"
+
+
 def name_search(prefix: str, *, status: str | None, area: str | None, delivery_person_id: str | None) -> NameSearch:
     return NameSearch(
         prefix,

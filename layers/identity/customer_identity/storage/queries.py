@@ -10,6 +10,7 @@ from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
     LedgerEntryItem,
+    MemberNameItem,
     MergeLinkItem,
     OutboxItem,
     ReviewItem,
@@ -95,8 +96,9 @@ def reviews_page(query: keys.ReviewQuery, *, limit: int, cursor: str | None) -> 
 
 def customers_by_name(
     search: keys.NameSearch, *, limit: int, cursor: str | None
-) -> tuple[list[CustomerItem], str | None]:
-    """Customers whose folded name, or its last word, starts with ``search.prefix``.
+) -> tuple[list[CustomerItem | MemberNameItem], str | None]:
+    """Customers whose folded name, or its last word, starts with ``search.prefix``, and household
+    members whose name does (their :class:`MemberNameItem`; none when status or area filter).
 
     Everyone's: two queries per page (``by_name`` and ``by_name_last_word``, one partition each),
     merged in order of the matched text; a name matching in both is taken from ``by_name`` only.
@@ -124,7 +126,7 @@ def customers_by_name(
     positions: Positions = (
         decode_positions(cursor, search.query_id, attrs) if cursor else {name: {} for name in streams}
     )
-    fetched: dict[str, list[CustomerItem]] = {}
+    fetched: dict[str, list[CustomerItem | MemberNameItem]] = {}
     for name, (index, filter_condition) in streams.items():
         start = positions[name]
         if start is None:
@@ -138,7 +140,7 @@ def customers_by_name(
             page_size=limit + 1,
             last_evaluated_key={attr: {"S": value} for attr, value in start.items()} or None,
         )
-        fetched[name] = [item for item in results if isinstance(item, CustomerItem)]
+        fetched[name] = [item for item in results if isinstance(item, CustomerItem | MemberNameItem)]
     page, taken = _merge(fetched, attrs, limit)
     for name, items in fetched.items():
         if positions[name] is None:
@@ -152,12 +154,12 @@ def customers_by_name(
     return page, encode_positions(search.query_id, positions)
 
 
-def _merge(
-    fetched: dict[str, list[CustomerItem]], attrs: dict[str, tuple[str, ...]], limit: int
-) -> tuple[list[CustomerItem], dict[str, int]]:
+def _merge[T: TableItem](
+    fetched: dict[str, list[T]], attrs: dict[str, tuple[str, ...]], limit: int
+) -> tuple[list[T], dict[str, int]]:
     """Up to ``limit`` items from sorted streams in order of their index sort keys; how many each gave."""
     taken = dict.fromkeys(fetched, 0)
-    page: list[CustomerItem] = []
+    page: list[T] = []
     while len(page) < limit:
         heads = [
             (getattr(items[taken[name]], attrs[name][-1]), name)

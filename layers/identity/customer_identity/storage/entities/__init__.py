@@ -30,6 +30,7 @@ from customer_identity.storage.entities.customer_items import (  # noqa: F401 (t
     LedgerEntryItem,
     LedgerRequestItem,
 )
+from customer_identity.storage.entities.household_items import MemberNameItem  # noqa: F401 (the package's API)
 from customer_identity.storage.entities.operation_items import (  # noqa: F401 (the package's API)
     BackfillRunItem,
     MergeItem,

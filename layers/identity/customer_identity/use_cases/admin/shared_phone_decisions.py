@@ -37,7 +37,7 @@ from customer_identity.use_cases.backfill.extjson import parse_line
 from customer_identity.use_cases.backfill.new_customers import booking_item
 from customer_identity.use_cases.backfill.planning import iso_time
 from customer_identity.use_cases.backfill.records import Booking, Identity, read_row
-from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity import households, markers, stats
 from customer_identity.use_cases.identity.households import new_member_id
 from customer_identity.use_cases.identity.phones import looks_like_phone
 from customer_identity.use_cases.identity.resolution import CUSTOMER_ID_PREFIX
@@ -97,6 +97,7 @@ def decide(item: ReviewItem, decision: ReviewDecision, *, by: str, settings: Set
             if kind == "legacy_id":
                 marker = markers.marker(key, kind=kind, customer=customer)
                 tx.put(f"legacy_id:{key[0]}", marker, condition=Attr("pk").not_exists())
+        households.index_members(tx, None, customer)
     for index, (label, stored_item) in enumerate(puts):
         tx.put(f"{label}:{index}", stored_item, condition=Attr("pk").not_exists())
     if len(tx) > MAX_ITEMS:

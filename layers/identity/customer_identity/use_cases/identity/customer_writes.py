@@ -19,7 +19,7 @@ from customer_identity.core.retry import LostRace
 from customer_identity.storage import keys
 from customer_identity.storage.entities import CustomerItem, TableItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.identity import markers, stats
+from customer_identity.use_cases.identity import households, markers, stats
 
 
 def next_revision(current: CustomerItem) -> CustomerItem:
@@ -116,6 +116,8 @@ def replace(current: CustomerItem, updated: CustomerItem, *, also: Sequence[Tabl
             markers.put_new(tx, updated, {"email"}, labels={"email": "new_email"})
     for index, item in enumerate(also):
         tx.put(f"also:{index}", item, condition=Attr("pk").not_exists())
+    if updated.members != current.members:
+        households.index_members(tx, current, updated)
     stats.record(tx, (current, updated), *((None, item) for item in also))
     try:
         tx.commit()

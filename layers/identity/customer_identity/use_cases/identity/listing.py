@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from customer_identity.core.errors import InvalidInput
+from customer_identity.core.errors import CustomerNotFound, InvalidInput
 from customer_identity.core.folding import fold
 from customer_identity.core.models.customers import CustomerPage
 from customer_identity.storage import keys, queries
+from customer_identity.storage.entities import CustomerItem
+from customer_identity.use_cases.identity.resolution import Resolver
 from customer_identity.use_cases.identity.views import Views
 
 MAX_PAGE_SIZE = 100
@@ -18,8 +20,9 @@ def check_limit(limit: int) -> None:
 
 
 class Listing:
-    def __init__(self, views: Views) -> None:
+    def __init__(self, views: Views, resolver: Resolver) -> None:
         self.views = views
+        self.resolver = resolver
 
     def customers(
         self,
@@ -33,7 +36,9 @@ class Listing:
     ) -> CustomerPage:
         """``next_cursor`` is null on the last page. With ``delivery_person_id`` only that person's
         customers (status and area then filter the page). With ``q``, customers whose name or its
-        last word starts with ``q`` (case- and accent-insensitive, see ``core.folding``)."""
+        last word starts with ``q`` (case- and accent-insensitive, see ``core.folding``), or one of
+        whose household members' does (without a status or area filter, and not in a delivery
+        person's own list); a customer is listed once a page."""
         check_limit(limit)
         if q is not None:
             return self.by_name(q, status=status, area=area, limit=limit, cursor=cursor, scope=delivery_person_id)
@@ -48,5 +53,13 @@ class Listing:
         if len(prefix) < MIN_QUERY_CHARS:
             raise InvalidInput("q must contain at least one letter or digit", field="q", code="invalid_q")
         search = keys.name_search(prefix, status=status, area=area, delivery_person_id=scope)
-        items, next_cursor = queries.customers_by_name(search, limit=limit, cursor=cursor)
-        return CustomerPage(items=[self.views.customer(item) for item in items], next_cursor=next_cursor)
+        found, next_cursor = queries.customers_by_name(search, limit=limit, cursor=cursor)
+        items: dict[str, CustomerItem] = {}
+        for item in found:
+            if not isinstance(item, CustomerItem):  # a member's name: its customer (or its survivor)
+                try:
+                    item = self.resolver.by_id(item.customer_id)
+                except CustomerNotFound:
+                    continue  # a member index item whose customer is gone: nothing to list
+            items.setdefault(item.customer_id, item)
+        return CustomerPage(items=[self.views.customer(item) for item in items.values()], next_cursor=next_cursor)
