@@ -128,11 +128,20 @@ def test_a_released_phone_and_a_balance_adjustment_are_changes_of_the_same_custo
     runtime.ledger().adjust("PL1", BalanceAdjustment(amount="-40.00", reason="milk"), by=ADMIN, idempotency_key="k1")
     runtime.phone_releases().release("PL1", reason="admin", by=ADMIN)
     events = [e for e in published() if e["customer_id"] == asha.customer_id]
-    assert [e["type"] for e in events] == ["customer.created", "customer.updated", "customer.phone_changed"]
-    assert events[1]["data"]["changes"] == {"balance": {"old": "0.00", "new": "-40.00"}}
-    assert events[2]["data"]["changes"]["phone"] == {"old": "+919812345670", "new": None}
-    assert events[2]["data"]["customer"]["customer_number"] == "PL1"
-    assert [e["revision"] for e in events] == sorted({e["revision"] for e in events})
+    assert [e["type"] for e in events] == [
+        "customer.created",
+        "ledger.entry_posted",
+        "customer.updated",
+        "customer.phone_changed",
+    ]
+    entry = events[1]["data"]["entry"]
+    assert (entry["amount"], entry["kind"], entry["reason"]) == ("-40.00", "adjustment", "milk")
+    assert events[1]["customer_number"] == "PL1"
+    assert events[2]["data"]["changes"] == {"balance": {"old": "0.00", "new": "-40.00"}}
+    assert events[3]["data"]["changes"]["phone"] == {"old": "+919812345670", "new": None}
+    assert events[3]["data"]["customer"]["customer_number"] == "PL1"
+    customer = [e["revision"] for e in events if e["type"].startswith("customer.")]
+    assert customer == sorted(set(customer))
 
 
 def test_a_booking_moved_by_a_merge_names_both_customers(domain, tmp_path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from customer_identity.storage.entities import TableItem
 
 # The item kinds change events are made from; any other item reads as None.
-FOLLOWED = frozenset({"customer", "booking", "backfill_run"})
+FOLLOWED = frozenset({"customer", "booking", "backfill_run", "ledger_entry"})
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ One model per event type; ``events/schemas/<type>.json`` is generated from them
 (``python -m devserver.event_schemas``) and checked for drift. Every event carries the same
 envelope: ``event_id`` (the same on every retry and redelivery), ``type``, ``customer_id`` and
 ``customer_number`` (null only for ``backfill.completed``), ``revision`` (only grows for one customer;
-for ``booking.*``, for one booking), ``occurred_at`` and ``data``.
+for ``booking.*``, for one booking; ``ledger.entry_posted`` is 1, an entry never changes),
+``occurred_at`` and ``data``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from customer_identity.core.models.bookings import Booking
 from customer_identity.core.models.common import Answer
 from customer_identity.core.models.customers import Customer
+from customer_identity.core.models.ledger import LedgerEntry
 from customer_identity.core.wire import Timestamp
 
 STRICT = ConfigDict(extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True)
@@ -80,6 +82,10 @@ class ChangedBookingData(BookingData):
     changes: dict[str, FieldChange]
 
 
+class LedgerEntryData(Part):
+    entry: LedgerEntry
+
+
 class BackfillData(Part):
     run_id: str
     customers_created: int
@@ -135,6 +141,11 @@ class BookingUpdated(Envelope):
     data: ChangedBookingData
 
 
+class LedgerEntryPosted(Envelope):
+    type: Literal["ledger.entry_posted"]
+    data: LedgerEntryData
+
+
 class BackfillCompleted(Envelope):
     type: Literal["backfill.completed"]
     data: BackfillData
@@ -149,6 +160,7 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
     CustomerLegacyIdAttached,
     BookingCreated,
     BookingUpdated,
+    LedgerEntryPosted,
     BackfillCompleted,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(model.model_fields["type"].annotation.__args__[0] for model in EVENT_MODELS)  # type: ignore[union-attr]
@@ -162,6 +174,7 @@ type DomainEvent = Annotated[
     | CustomerLegacyIdAttached
     | BookingCreated
     | BookingUpdated
+    | LedgerEntryPosted
     | BackfillCompleted,
     Field(discriminator="type"),
 ]

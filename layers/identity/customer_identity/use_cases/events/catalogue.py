@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from customer_identity.core.models import events as models
 from customer_identity.storage.changes import Change
-from customer_identity.storage.entities import BackfillRunItem, BookingItem, CustomerItem
+from customer_identity.storage.entities import BackfillRunItem, BookingItem, CustomerItem, LedgerEntryItem
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
+from customer_identity.use_cases.identity.ledger import entry_view
 from customer_identity.use_cases.identity.views import Views
 
 # Fields whose change alone is not a customer.updated: bookings move the totals (booking.* events
@@ -55,6 +56,8 @@ class Catalogue:
             return self._booking_events(change, old, new)
         if isinstance(new, BackfillRunItem) and isinstance(old, BackfillRunItem | None):
             return self._backfill_events(old, new)
+        if isinstance(new, LedgerEntryItem) and old is None:
+            return self._ledger_events(new)
         return []  # a removed item (the old half of a phone change or a move), or one no event follows
 
     # --- customers ---------------------------------------------------------------------------------
@@ -145,6 +148,19 @@ class Catalogue:
             return []
         data = {"booking": booking, "changes": changed}
         return [self._event(models.BookingUpdated, "booking.updated", envelope, data, new.booking_id)]
+
+    # --- ledger ------------------------------------------------------------------------------------
+
+    def _ledger_events(self, new: LedgerEntryItem) -> list[models.Envelope]:
+        """An entry is written once, with the balance change, and never changed: one event, revision 1."""
+        envelope = {
+            "customer_id": new.customer_id,
+            "customer_number": self._formatted(new.customer_id) or None,
+            "revision": 1,
+            "occurred_at": new.created_at,
+        }
+        data = {"entry": entry_view(new)}
+        return [self._event(models.LedgerEntryPosted, "ledger.entry_posted", envelope, data, new.entry_id)]
 
     # --- backfill ----------------------------------------------------------------------------------
 
