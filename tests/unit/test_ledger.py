@@ -141,3 +141,46 @@ def test_the_routes_answer_as_documented_and_only_admins_adjust(invoke) -> None:
     token = runtime.accounts().token_for(delivery, "local").token
     assert invoke("get_customer_ledger", token=token)[0] == 403
     assert invoke("adjust_balance", token=token)[0] == 403
+
+
+def test_a_merge_of_differing_prices_keeps_the_survivors_and_names_every_difference(domain: Domain) -> None:
+    domain.create("9717619183", custom_product_prices={"milk-1l": "62.00", "curd": "40", "paneer": "90.5"})
+    domain.create("9811122233", custom_product_prices={"milk-1l": "60.00", "curd": "40.00", "ghee": "550"})
+    merge = runtime.merges().merge("PL1", "PL2", by=ADMIN)
+    survivor = runtime.lookup_reader().find("PL2").customer
+    assert {k: str(v) for k, v in survivor.custom_product_prices.items()} == {
+        "milk-1l": "60.00",
+        "curd": "40.00",
+        "ghee": "550.00",
+    }
+    page = runtime.review_queue_reader().page(reason="price_conflict", limit=10, cursor=None)
+    assert [item.review_id for item in page.items] == [f"price_conflicts:{merge.merge_id}"]
+    row = page.items[0].row
+    assert isinstance(row, dict) and row["survivor_id"] == survivor.customer_id
+    assert row["products"] == [  # curd agrees (40 = 40.00): not named
+        {"product_id": "ghee", "survivor_price": "550.00", "merged_price": None},
+        {"product_id": "milk-1l", "survivor_price": "60.00", "merged_price": "62.00"},
+        {"product_id": "paneer", "survivor_price": None, "merged_price": "90.50"},
+    ]
+    assert stats_match_scan()["review_open"] == 1
+
+    runtime.merges().undo(merge.merge_id, by=ADMIN)
+    restored = runtime.lookup_reader().find("PL1").customer
+    assert {k: str(v) for k, v in restored.custom_product_prices.items()} == {
+        "milk-1l": "62.00",
+        "curd": "40.00",
+        "paneer": "90.50",
+    }
+    assert runtime.review_queue_reader().page(reason="price_conflict", limit=10, cursor=None).items == []
+    dismissed = runtime.review_queue_reader().page(status="dismissed", limit=10, cursor=None).items
+    assert [item.resolution.note for item in dismissed if item.resolution] == [
+        "the merge was undone: each customer has its own prices again"
+    ]
+    assert stats_match_scan()["review_open"] == 0
+
+
+def test_a_merge_of_agreeing_prices_writes_no_review_item(domain: Domain) -> None:
+    domain.create("9717619183", custom_product_prices={"milk-1l": "62"})
+    domain.create("9811122233", custom_product_prices={"milk-1l": "62.00"})
+    runtime.merges().merge("PL1", "PL2", by=ADMIN)
+    assert runtime.review_queue_reader().page(limit=10, cursor=None).items == []

@@ -26,6 +26,7 @@ LegacyCollection = Literal[
     "balance_conflicts",
     "shared_phones",
     "phone_recycled",
+    "price_conflicts",
 ]
 ReviewAction = Literal["attach", "dismiss", "household", "separate"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -43,7 +44,7 @@ class ReviewEntry(Answer):
     review_id: str
     collection: LegacyCollection
     legacy_id: str | None
-    line: int = Field(description="Line number in the export file (from 1)")
+    line: int = Field(description="Line number in the export file (from 1); 0 for an item no export row made")
     reason: str
     row: dict[str, Any] | str = Field(description="The original row (a string if it is not JSON), secrets removed")
     created_at: Timestamp = Field(description="When the backfill held it")

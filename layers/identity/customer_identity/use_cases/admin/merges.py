@@ -33,6 +33,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import CustomerItem, MergeItem, MergeLinkItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases.admin import price_conflicts
 from customer_identity.use_cases.admin.merge_moves import MOVING_STATES, Mover
 from customer_identity.use_cases.identity import ledger, markers, stats
 from customer_identity.use_cases.identity.customer_numbers import CustomerNumbers
@@ -149,8 +150,11 @@ class Merges:
             )
             record.moved_balance, record.balance_out_entry, record.balance_in_entry = moved, out.entry_id, into.entry_id
             balance_entries = [out, into]
+        conflict = price_conflicts.conflict_item(survivor, merged, merge_id, now)
         tx = Transaction()
         tx.put("merge", record, condition=Attr("pk").not_exists())
+        if conflict is not None:
+            tx.put("price_conflict", conflict, condition=Attr("pk").not_exists())
         for entry in balance_entries:
             tx.put(f"entry:{entry.kind}", entry, condition=Attr("pk").not_exists())
         not_receiving = Attr("merges_in_progress").not_exists() | Attr("merges_in_progress").eq(0)
@@ -170,7 +174,8 @@ class Merges:
                 *keys.merge_link_key(customer.customer_id, now, merge_id), merge_id=merge_id, role=role
             )
             tx.put(f"{role}_link", link, condition=Attr("pk").not_exists())
-        stats.record(tx, (merged, after), *((None, entry) for entry in balance_entries))  # live -> merged away
+        review = [(None, conflict)] if conflict is not None else []
+        stats.record(tx, (merged, after), *((None, entry) for entry in balance_entries), *review)  # live -> merged away
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -209,6 +214,9 @@ class Merges:
                 add_values={"merges_in_progress": 1, "revision": 1},
                 condition=markers.names_customer(survivor.customer_id) & Attr("merged_into").not_exists(),
             )
+            withdrawn = price_conflicts.withdraw_on_undo(tx, merge_id, by)
+            if withdrawn is not None:
+                stats.record(tx, withdrawn)
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:

@@ -44,7 +44,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import BookingRefItem, CustomerItem, ReviewItem, StaffItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
-from customer_identity.use_cases.admin import review_queue, shared_phone_decisions
+from customer_identity.use_cases.admin import price_conflicts, review_queue, shared_phone_decisions
 from customer_identity.use_cases.backfill import name_conflicts, opening_balances, shared_phones
 from customer_identity.use_cases.backfill.extjson import NotJson, parse_line
 from customer_identity.use_cases.backfill.held_rows import REMOVED
@@ -108,6 +108,8 @@ class ReviewDecisions:
             raise ReviewNotAttachable(item.review_id, "a name conflict; PATCH the customer's name if needed")
         if item.reason == opening_balances.REASON:  # its entries are posted: confirm, adjust if needed, dismiss
             raise ReviewNotAttachable(item.review_id, "a balance conflict; post an adjustment if needed")
+        if item.reason == price_conflicts.REASON:  # the survivor kept its prices: PATCH them if needed, dismiss
+            raise ReviewNotAttachable(item.review_id, "a price conflict; PATCH the survivor's prices if needed")
         if item.reason == recycling.REVIEW_REASON:  # told, not decided: the phone went to someone new
             raise ReviewNotAttachable(item.review_id, "a recycled phone; dismiss it once the business knows")
         ref = decision.customer or ""

@@ -12,6 +12,7 @@ from customer_identity.core.errors import ReviewNotFound
 from customer_identity.core.models.review import ReviewEntry, ReviewPage, ReviewResolution
 from customer_identity.storage import keys, queries, table
 from customer_identity.storage.entities import ReviewItem
+from customer_identity.use_cases.admin import price_conflicts
 from customer_identity.use_cases.backfill import name_conflicts, opening_balances, shared_phones
 from customer_identity.use_cases.backfill.records import COLLECTIONS
 from customer_identity.use_cases.identity.listing import check_limit
@@ -19,12 +20,13 @@ from customer_identity.use_cases.sign_in import recycling
 
 MAX_REVIEW_ID_LENGTH = 300
 # Review items that are no one legacy row: a customer's name conflict, a phone of many names, a
-# phone that went to a new person (the recycling guard).
+# phone that went to a new person (the recycling guard), two merged customers' differing prices.
 HELD_WHOLE = (
     name_conflicts.COLLECTION,
     opening_balances.COLLECTION,
     shared_phones.COLLECTION,
     recycling.REVIEW_COLLECTION,
+    price_conflicts.COLLECTION,
 )
 DEFAULT_STATUS = "open"
 
