@@ -187,6 +187,7 @@ def journey(
     run("verify_otp", event("verify_otp", {"phone": "+919800000003", "code": request_code(run, "+919800000003")}))
     merge = run("merge_customer", event("merge_customer", {"into": "PL1"}), expect=200)["merge"]["merge_id"]
     run("list_merges", expect=200)
+    run("get_legacy_records", expect=200)  # PL1 and the customer merged into it
     undo = {"path": f"/admin/merges/{merge}/undo", "pathParameters": {"merge_id": merge}}
     run("undo_merge", event("undo_merge", **undo), expect=200)
     with as_function(recorder, "ExportCustomersFunction"), pytest.raises(json.JSONDecodeError):

@@ -149,14 +149,21 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:BatchGetItem", "MERGE#*"),
         ("dynamodb:DeleteItem", "CUSTOMER#*"),
         ("dynamodb:UpdateItem", "BOOKING#*"),
+        ("dynamodb:PutItem", "REVIEW#*"),  # a price_conflict: the journey's customers have no custom prices
     },
+    "ListLegacyRecordsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "ListMergesFunction": RESOLVING_BY_ID_EMAIL_LEGACY | {("dynamodb:GetItem", "MERGE#*")},
     "UndoMergeFunction": ADOPTING_A_NUMBER
     | (
         RESOLVING
         & {("dynamodb:GetItem", "EMAIL#*"), ("dynamodb:GetItem", "LEGACY#*"), ("dynamodb:GetItem", "NUMBER#*")}
     )
-    | {("dynamodb:DeleteItem", "CUSTOMER#*"), ("dynamodb:PutItem", "CUSTOMER#*"), ("dynamodb:UpdateItem", "BOOKING#*")},
+    | {
+        ("dynamodb:DeleteItem", "CUSTOMER#*"),
+        ("dynamodb:PutItem", "CUSTOMER#*"),
+        ("dynamodb:UpdateItem", "BOOKING#*"),
+        ("dynamodb:PutItem", "REVIEW#*"),  # dismissing an open price_conflict (none in the journey)
+    },
     "ExportCustomersFunction": {("dynamodb:Query", "table/index/by_area"), ("dynamodb:Query", "table/index/by_number")},
     "BackfillPlanFunction": (ADOPTING & {("dynamodb:PutItem", "COUNTER#customer_number")}),
     "BackfillWriteFunction": (ADOPTING & {("dynamodb:UpdateItem", "PHONE#*")})

@@ -42,6 +42,7 @@ READERS = {
     "ListCustomerBookingsFunction",
     "GetMeFunction",
     "ListMergesFunction",
+    "ListLegacyRecordsFunction",
     "GetCustomerNumbersFunction",
     "ListStaffFunction",
     "GetAuditFunction",

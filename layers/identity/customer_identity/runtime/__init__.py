@@ -25,6 +25,7 @@ from customer_identity.runtime.admin_builders import (  # noqa: F401 (the handle
     audit,
     backfill,
     customer_export,
+    legacy_records_reader,
     merges,
     merges_reader,
     review_decisions,

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from customer_identity.use_cases.admin.alias_check import AliasCheck
     from customer_identity.use_cases.admin.audit import Audit
     from customer_identity.use_cases.admin.exports import CustomerExport
+    from customer_identity.use_cases.admin.legacy_records import LegacyRecords
     from customer_identity.use_cases.admin.merges import Merges
     from customer_identity.use_cases.admin.review_decisions import ReviewDecisions
     from customer_identity.use_cases.admin.review_queue import ReviewQueue
@@ -110,6 +111,13 @@ def review_queue_reader() -> ReviewQueue:
 
 
 @cache
+def legacy_records_reader() -> LegacyRecords:
+    from customer_identity.use_cases.admin.legacy_records import LegacyRecords
+
+    return LegacyRecords(resolver_reader())
+
+
+@cache
 def review_decisions() -> ReviewDecisions:
     from customer_identity.use_cases.admin.review_decisions import ReviewDecisions
 
@@ -127,4 +135,5 @@ BUILDERS = (
     alias_check,
     review_queue_reader,
     review_decisions,
+    legacy_records_reader,
 )

@@ -26,6 +26,8 @@ Items (``pk`` / ``sk``):
 * ``CUSTOMER#<customer_id>`` / ``LEDGER#<created_at>#<entry_id>`` -- a balance ledger entry in its
   customer's item collection; ``LEDGERKEY#<sha256>`` / ``LEDGERKEY`` -- the ``Idempotency-Key`` of an
   adjustment, naming the entry it posted (a retry finds it instead of posting again).
+* ``CUSTOMER#<customer_id>`` / ``SOURCE#<collection>#<legacy_id>`` -- a legacy row the backfill
+  attached to the customer, kept verbatim (secrets removed) in its item collection.
 * ``IDEMPOTENCY#create_booking`` / hash of a key -- Powertools idempotency records.
 * ``AUDIT#alias_check`` / ``STATE`` -- the latest alias check (a background scan of the markers).
 * ``STATS#<shard>`` / ``STATS`` -- exact dashboard counters, sharded (:data:`STATS_SHARDS` items);
@@ -126,6 +128,14 @@ LEDGER_SK_PREFIX = "LEDGER#"
 
 def ledger_entry_key(customer_id: str, created_at: str, entry_id: str) -> Key:
     return bookings_partition(customer_id), f"{LEDGER_SK_PREFIX}{created_at}#{entry_id}"
+
+
+SOURCE_SK_PREFIX = "SOURCE#"
+
+
+def legacy_record_key(customer_id: str, collection: str, legacy_id: str) -> Key:
+    """A legacy row kept verbatim under the customer it was attached to (one per collection and id)."""
+    return bookings_partition(customer_id), f"{SOURCE_SK_PREFIX}{collection}#{legacy_id}"
 
 
 def ledger_request_key(key_digest: str) -> Key:

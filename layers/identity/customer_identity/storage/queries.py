@@ -10,6 +10,7 @@ from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
     LedgerEntryItem,
+    LegacyRecordItem,
     MemberNameItem,
     MergeLinkItem,
     OutboxItem,
@@ -201,6 +202,15 @@ def bookings_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[
 def ledger_page(customer_id: str, *, limit: int, cursor: str | None) -> tuple[list[LedgerEntryItem], str | None]:
     """A customer's ledger entries, newest first."""
     return _collection_page(LedgerEntryItem, customer_id, keys.LEDGER_SK_PREFIX, "ledger", limit=limit, cursor=cursor)
+
+
+def legacy_records_page(
+    customer_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[LegacyRecordItem], str | None]:
+    """The legacy rows kept under a customer (by collection, then legacy id, descending)."""
+    return _collection_page(
+        LegacyRecordItem, customer_id, keys.SOURCE_SK_PREFIX, "legacy_records", limit=limit, cursor=cursor
+    )
 
 
 def oldest_bookings(customer_id: str, *, limit: int, merge_id: str | None = None) -> list[BookingItem]:

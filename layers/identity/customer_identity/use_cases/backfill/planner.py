@@ -81,6 +81,9 @@ class Plan:
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
     # phones whose rows carry at least ``shared_names`` distinct names: held whole as one review item
     shared: list[Person] = field(default_factory=list)
+    # The original line of every identity and booking row, by (collection, line): kept verbatim
+    # with the customer each is attached to.
+    texts: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 def plan(
@@ -139,7 +142,8 @@ def plan(
     ordered = sorted(persons.values(), key=lambda person: person.rows[0].age)
     _one_account_per_email(ordered)
     counted = {name: dict(sorted(counts.items())) for name, counts in sorted(unmapped.items()) if counts}
-    return Plan(ordered, booking_only, staff, held, duplicates, rows_total, counted, shared)
+    texts.update({("bookings", booking.line): text for booking, text in bookings})
+    return Plan(ordered, booking_only, staff, held, duplicates, rows_total, counted, shared, texts)
 
 
 def _join_by_email(persons: dict[str, Person], phoneless: list[tuple[Identity, str]], held: list[Held]) -> None:

@@ -24,6 +24,7 @@ from customer_identity.core.settings import Settings
 from customer_identity.storage import bulk, counter, keys, table
 from customer_identity.storage.entities import BackfillRunItem, CustomerItem
 from customer_identity.storage.transactions import Transaction, TransactionCancelled
+from customer_identity.use_cases.backfill.held_rows import without_secrets
 from customer_identity.use_cases.backfill.planner import Held, Person, Plan, plan
 from customer_identity.use_cases.backfill.records import Identity, Record, Staff, read_record
 from customer_identity.use_cases.backfill.shared_phones import shared_entry
@@ -90,13 +91,13 @@ def plan_step(
         if s.role in {"delivery_person", "marketing_staff"}
     }
     entries = [
-        _person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids, started_at)
+        _person_entry(p, run_id, existing.get(p.phone), numbers.get(p.phone), staff_ids, started_at, result.texts)
         for p in result.persons
     ]
     for person in result.booking_only:
         found = existing.get(person.phone)
         if found is not None and not found.is_claim:
-            entries.append(_person_entry(person, run_id, found, None, staff_ids, started_at))
+            entries.append(_person_entry(person, run_id, found, None, staff_ids, started_at, result.texts))
         else:
             result.held.extend(_unplaced(person))
     chunks = _chunks(result, entries, chunk_size)
@@ -168,7 +169,10 @@ def _person_entry(
     number: int | None,
     staff_ids: dict[tuple[str, str | None], str],
     started_at: str,
+    texts: dict[tuple[str, int], str],
 ) -> dict[str, Any]:
+    """What the write step needs of one person; each row's original line (secrets removed) is kept
+    verbatim with the customer."""
     fields = dict(person.fields)
     conflicts = list(person.conflicts)
     legacy_person = fields.pop("delivery_person", None)
@@ -195,7 +199,14 @@ def _person_entry(
         "email": person.email,
         "password_hash": person.login.password_hash if person.login else None,
         "rows": [
-            {"collection": r.collection, "line": r.line, "id": r.legacy_id, "balance": _balance(r)} for r in person.rows
+            {
+                "collection": r.collection,
+                "line": r.line,
+                "id": r.legacy_id,
+                "balance": _balance(r),
+                "text": without_secrets(texts[(r.collection, r.line)]),
+            }
+            for r in person.rows
         ],
         "bookings": [
             {
@@ -205,6 +216,7 @@ def _person_entry(
                 "status": b.status,
                 "service": b.service,
                 "time": iso_time(b.time) if b.time else None,
+                "text": without_secrets(texts[("bookings", b.line)]),
             }
             for b in person.bookings
         ],

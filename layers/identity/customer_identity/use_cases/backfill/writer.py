@@ -5,7 +5,8 @@ of its held rows (:mod:`.held_rows`), then its persons: those the plan numbered 
 customers (:mod:`.new_customers`, with their automatic merge records), several groups at once; a
 person whose phone already had a customer, or gained one since the plan, is linked to it
 (:mod:`.linking`); customers whose rows disagree on the name get a review item
-(:mod:`.name_conflicts`). Every write is conditional or fixed by its key (:mod:`.conditional_puts`),
+(:mod:`.name_conflicts`); every row attached to a customer is kept verbatim beside it
+(:mod:`.source_rows`). Every write is conditional or fixed by its key (:mod:`.conditional_puts`),
 so a crash, a resume and a rerun leave the table as one run would; the result is the outcome of
 every row the chunk carries and the conflicts found (:mod:`.outcomes`).
 
@@ -35,6 +36,7 @@ from customer_identity.use_cases.backfill.new_customers import (
 from customer_identity.use_cases.backfill.opening_balances import balance_conflict_item, post_openings
 from customer_identity.use_cases.backfill.outcomes import row_outcome
 from customer_identity.use_cases.backfill.shared_phones import shared_item, shared_outcomes
+from customer_identity.use_cases.backfill.source_rows import source_items
 from customer_identity.use_cases.backfill.staff_accounts import write_staff
 
 WRITERS = 8  # persons written at once (DynamoDB is linearizable per item; moto in-process is not: use 1)
@@ -91,6 +93,8 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
             ]
             live = [_relinked(entry, linked_to) for entry in persons if linked_to.get(entry["phone"], True) is not None]
             list(pool.map(post_openings, live))
+            sources = [item for entry in live for item in source_items(entry, run_id)]
+            list(pool.map(bulk.put_all, _groups(sources, bulk.BATCH_WRITE_LIMIT)))
             held_names += [balance_conflict_item(entry, run_id) for entry in live]
             list(pool.map(put_once, _groups([item for item in held_names if item], PUTS_PER_TRANSACTION)))
     for entry in persons:
