@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from customer_identity import runtime
 from customer_identity.api import create_app, documented, lambda_handler, ok, principal
-from customer_identity.core.models.customers import CustomerPage, CustomerStatus
+from customer_identity.core.models.customers import CustomerStatus
+from customer_identity.use_cases.identity.role_views import CustomerPageAnswer, page_for
 from customer_identity.use_cases.sign_in.access import list_scope
 
 app = create_app()
@@ -17,15 +18,17 @@ customers = runtime.listing()
     "/customers",
     operation_id="listCustomers",
     summary="List customers (one index query per page)",
-    description="Admins see every customer; a delivery person sees the customers assigned to them. "
+    description="Admins see every customer (`CustomerPage`); a delivery person the customers assigned to "
+    "them, with the delivery fields only (`DeliveryCustomerPage`: no money); a marketing person the "
+    "customers they signed up (`MarketingCustomerPage`: no money; filters apply to the page read). "
     "With `q`: customers whose name, or its last word, starts with `q`, case- and accent-insensitive "
-    "(`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of the matched name (a delivery "
-    "person's: in number order).",
+    "(`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of the matched name (a delivery or "
+    "marketing person's: in number order).",
     tags=["customers"],
     responses=documented(
         {200: ok("One page; `next_cursor` is null on the last")},
         params=True,
-        errors={400: "`invalid_cursor`", 403: "admins and delivery persons only"},
+        errors={400: "`invalid_cursor`", 403: "admins, delivery persons and marketing staff only"},
     ),
 )
 def list_customers(
@@ -34,9 +37,11 @@ def list_customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     q: Annotated[str | None, Query(max_length=100, description="name prefix")] = None,
-) -> CustomerPage:
-    scope = list_scope(principal(app))
-    return customers.customers(status=status, area=area, limit=limit, cursor=cursor, delivery_person_id=scope, q=q)
+) -> CustomerPageAnswer:
+    caller = principal(app)
+    scope = list_scope(caller).filters()  # the caller's own customers unless an admin
+    page = customers.customers(status=status, area=area, limit=limit, cursor=cursor, q=q, **scope)
+    return page_for(caller.role, page)
 
 
 handler = lambda_handler(app)

@@ -345,12 +345,13 @@ def test_only_delivery_persons_can_be_assigned_and_they_list_only_theirs(domain:
         ("delivery_person", None, "stf_e", False),
         ("supplier", None, "stf_d", False),
         ("marketing_staff", None, "stf_d", False),
+        ("marketing_staff", None, "stf_m", True),  # the marketing person who signed the customer up
     ],
 )
 def test_who_may_see_a_customer(role: str, customer_id: str | None, account_id: str, allowed: bool) -> None:
     from customer_identity.core.models.customers import Customer
     from customer_identity.use_cases.sign_in import access
 
-    customer = Customer.model_construct(customer_id="cus_a", delivery_person_id="stf_d")
+    customer = Customer.model_construct(customer_id="cus_a", delivery_person_id="stf_d", marketing_person_id="stf_m")
     caller = Principal(account_id=account_id, role=role, customer_id=customer_id, method="pwd")
     assert access.may_see(caller, customer) is allowed

@@ -15,6 +15,7 @@ ALLOWED_PREFIXES = (
     "customer_identity.core.audit_models",
     "customer_identity.core.observability",
     "customer_identity.use_cases.sign_in.access",
+    "customer_identity.use_cases.identity.role_views",  # what each role sees of an answer (pure functions)
     "customer_identity.use_cases.bookings.idempotency",
     "aws_lambda_powertools",
     "typing",

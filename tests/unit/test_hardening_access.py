@@ -19,7 +19,6 @@ def token(role: str) -> str:
     ("role", "route"),
     [
         ("supplier", "get_customer"),
-        ("marketing_staff", "get_customer"),
         ("supplier", "update_customer"),
         ("marketing_staff", "update_customer"),
         ("delivery_person", "update_customer"),
@@ -34,6 +33,19 @@ def test_a_role_without_access_cannot_tell_existing_from_missing_customers(
     answers = {ref: invoke(route, at(route, ref), token=token(role)) for ref in (existing, "PL999", "9800000000")}
     assert {status for status, _ in answers.values()} == {403}, answers
     assert len({str(body) for _, body in answers.values()}) == 1, answers
+
+
+def test_a_marketing_person_finds_a_customer_they_did_not_sign_up_as_missing(invoke, domain) -> None:
+    existing = domain.create("9717619183").customer.customer_number
+    answers = {
+        ref: invoke("get_customer", at("get_customer", ref), token=token("marketing_staff"))
+        for ref in (
+            existing,
+            "PL999",
+            "9800000000",
+        )
+    }
+    assert {(status, body["error"]["code"]) for status, body in answers.values()} == {(404, "customer_not_found")}
 
 
 @pytest.mark.parametrize("role", ["supplier", "marketing_staff"])

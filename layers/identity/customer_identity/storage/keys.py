@@ -37,9 +37,9 @@ Items (``pk`` / ``sk``):
   collection of each customer it touches (the per-customer listing of merges).
 
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
-``by_area`` (area, then status) and ``by_delivery_person``; ``by_number`` also holds the claims
-(customers without a number yet) under ``CLAIMS``. The linkage audit's ``by_missing_login`` and
-``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded. Staff
+``by_area`` (area, then status), ``by_delivery_person`` and ``by_marketing_person`` (keys only);
+``by_number`` also holds the claims (customers without a number yet) under ``CLAIMS``. The linkage
+audit's ``by_missing_login`` and ``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded. Staff
 accounts reuse two of them under hash keys no customer can have: ``by_number`` with
 ``gsi1pk = STAFF`` (every staff account) and ``by_status`` with ``gsi2pk = ROLE#<role>`` (one
 role), both sorted by ``<active|deactivated>#<created_at>#<account_id>``. Review items
@@ -263,6 +263,9 @@ MISSING_LOGIN = "NOLOGIN#"
 MISSING_EMAIL = "NOEMAIL#"
 BY_NAME = Index("by_name", "gsi5pk", "gsi5sk")
 BY_NAME_LAST_WORD = Index("by_name_last_word", "gsi6pk", "gsi6sk")
+# The customers a marketing staff account signed up: keys (and ``entity``) only, a page is hydrated
+# with one BatchGetItem, so an entry changes only when the customer's marketing person does.
+BY_MARKETING_PERSON = Index("by_marketing_person", "gsi7pk", "gsi7sk")
 INDEXES = (
     BY_NUMBER,
     BY_STATUS,
@@ -272,6 +275,7 @@ INDEXES = (
     BY_MISSING_EMAIL,
     BY_NAME,
     BY_NAME_LAST_WORD,
+    BY_MARKETING_PERSON,
 )
 ALL_CUSTOMERS = "CUSTOMERS"
 # Folded names are cut to this many characters in the name indexes (a key stays far below
@@ -293,6 +297,10 @@ def status_value(status: str) -> str:
 
 def delivery_value(delivery_person_id: str) -> str:
     return f"DELIVERY#{delivery_person_id}"
+
+
+def marketing_value(marketing_person_id: str) -> str:
+    return f"MARKETER#{marketing_person_id}"
 
 
 def linkage_partition(prefix: str, shard: int) -> str:
@@ -332,6 +340,7 @@ def customer_index_keys(
     has_login: bool = True,
     has_email: bool = True,
     name: str | None = None,
+    marketing_person_id: str | None = None,
 ) -> dict[str, str | None]:
     """The index attributes of a customer: a claim (no number) is only under ``CLAIMS`` (``claimed_at``
     order); pass ``number=None`` and no ``claimed_at`` for a customer listed nowhere (merged away)."""
@@ -351,6 +360,8 @@ def customer_index_keys(
         keys.update(gsi3pk=area_value(area), gsi3sk=f"{status}#{padded}")
     if delivery_person_id:
         keys.update(gsi4pk=delivery_value(delivery_person_id), gsi4sk=padded)
+    if marketing_person_id:
+        keys.update(gsi7pk=marketing_value(marketing_person_id), gsi7sk=padded)
     keys.update(name_index_keys(name, padded))
     return keys
 
@@ -386,6 +397,11 @@ def customer_query(*, status: str | None, area: str | None, delivery_person_id: 
     if status:
         return CustomerQuery(BY_STATUS, status_value(status))
     return CustomerQuery(BY_NUMBER, ALL_CUSTOMERS)
+
+
+def marketing_person_query(marketing_person_id: str) -> CustomerQuery:
+    """The customers one marketing staff account signed up, in number order (keys only)."""
+    return CustomerQuery(BY_MARKETING_PERSON, marketing_value(marketing_person_id))
 
 
 # --- audit ---------------------------------------------------------------------------------------

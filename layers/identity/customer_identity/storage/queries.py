@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pynamodb.expressions.condition import Condition
 
-from customer_identity.storage import keys
+from customer_identity.storage import keys, table
 from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
@@ -28,6 +28,7 @@ _INDEXES = {
     keys.BY_DELIVERY_PERSON: TableItem.by_delivery_person,
     keys.BY_NAME: TableItem.by_name,
     keys.BY_NAME_LAST_WORD: TableItem.by_name_last_word,
+    keys.BY_MARKETING_PERSON: TableItem.by_marketing_person,
 }
 
 
@@ -81,6 +82,22 @@ def customers_page(
     return _index_page(
         CustomerItem, query, range_prefix=query.range_prefix, filter_condition=filters, limit=limit, cursor=cursor
     )
+
+
+def customers_hydrated_page(
+    query: keys.CustomerQuery, *, limit: int, cursor: str | None
+) -> tuple[list[CustomerItem], str | None]:
+    """One query of a keys-only index, then its customers in one strongly consistent ``BatchGetItem``,
+    in the index's order (a customer merged away or gone since is left out)."""
+    entries, next_cursor = _index_page(
+        CustomerItem, query, range_prefix=None, filter_condition=None, limit=limit, cursor=cursor
+    )
+    if not entries:
+        return [], next_cursor
+    found = {(item.pk, item.sk): item for item in table.batch_get([(e.pk, e.sk) for e in entries])}
+    items = [found.get((entry.pk, entry.sk)) for entry in entries]
+    listed = [item for item in items if isinstance(item, CustomerItem) and item.merged_into is None]
+    return listed, next_cursor
 
 
 def staff_page(query: keys.StaffQuery, *, limit: int, cursor: str | None) -> tuple[list[StaffItem], str | None]:

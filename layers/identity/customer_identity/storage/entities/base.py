@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.constants import NUMBER
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, Projection
 from pynamodb.models import Model
 
 from customer_identity.storage import keys
@@ -30,8 +30,8 @@ class DecimalAttribute(Attribute[Decimal]):
         return Decimal(value)
 
 
-def _index(spec: keys.Index) -> GlobalSecondaryIndex[Any]:
-    meta = type("Meta", (), {"index_name": spec.name, "projection": AllProjection()})
+def _index(spec: keys.Index, projection: Projection | None = None) -> GlobalSecondaryIndex[Any]:
+    meta = type("Meta", (), {"index_name": spec.name, "projection": projection or AllProjection()})
     attributes = {
         "Meta": meta,
         spec.hash_attribute: UnicodeAttribute(hash_key=True),
@@ -71,6 +71,8 @@ class TableItem(Model):
     gsi5sk = UnicodeAttribute(null=True)
     gsi6pk = UnicodeAttribute(null=True)
     gsi6sk = UnicodeAttribute(null=True)
+    gsi7pk = UnicodeAttribute(null=True)
+    gsi7sk = UnicodeAttribute(null=True)
     # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
     expiration = NumberAttribute(null=True)
 
@@ -82,6 +84,7 @@ class TableItem(Model):
     by_missing_email = _index(keys.BY_MISSING_EMAIL)
     by_name = _index(keys.BY_NAME)
     by_name_last_word = _index(keys.BY_NAME_LAST_WORD)
+    by_marketing_person = _index(keys.BY_MARKETING_PERSON, IncludeProjection(["entity"]))
 
     def copy(self) -> TableItem:
         """An independent copy of this item."""

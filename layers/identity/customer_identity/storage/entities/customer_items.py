@@ -106,6 +106,7 @@ class CustomerItem(TableItem, discriminator="customer"):
             has_login=self.can_sign_in,
             has_email=bool(self.email),
             name=self.name,
+            marketing_person_id=self.marketing_person_id,
         )
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,12 @@
   balance and ledger).
 * ``delivery_person``: the customers assigned to them (``delivery_person_id``), their bookings,
   and completing or cancelling those bookings.
-* ``supplier``, ``marketing_staff``: their own account only (``/me``) until a feature needs more.
+* ``marketing_staff``: find-or-create customers (who get them as ``marketing_person_id``; no money
+  fields, no other marketing person), list and read the customers they signed up.
+* ``supplier``: their own account only (``/me``) until a feature needs more.
+
+What each role sees of a customer is cut in :mod:`customer_identity.use_cases.identity.role_views`:
+delivery persons and marketing staff never see money (balance, prices, totals).
 
 Asking about a customer you may not see answers 404, exactly as for a customer that does not
 exist, so existence never leaks; a route your role may never use answers 403, decided from the
@@ -15,14 +20,21 @@ answer does not depend on what exists either.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from customer_identity.core.errors import BookingNotFound, CustomerNotFound, Forbidden
-from customer_identity.core.models.customers import Customer
+from customer_identity.core.models.customers import Customer, NewCustomer
 from customer_identity.use_cases.sign_in.tokens import Principal
 
 # Profile fields a customer may change on itself (phone needs OTP on the new number, email and
 # password go through PUT /me/credentials, status and assignment are the business's).
 CUSTOMER_EDITABLE_FIELDS = frozenset({"name", "address", "area", "members"})
 CUSTOMER_READERS = frozenset({"admin", "customer", "delivery_person"})
+# GET /customers/{ref}: also a marketing person, for the customers they signed up.
+CUSTOMER_VIEWERS = CUSTOMER_READERS | {"marketing_staff"}
+CUSTOMER_CREATORS = frozenset({"admin", "marketing_staff"})
+# What a marketing person may not set when signing a customer up (money, and whose customer it is).
+MARKETING_FORBIDDEN_FIELDS = ("custom_product_prices", "marketing_person_name")
 CUSTOMER_UPDATERS = frozenset({"admin", "customer"})
 BOOKING_CHANGERS = frozenset({"admin", "customer", "delivery_person"})
 # Who may read a balance and its ledger: admins (any customer) and the customer itself.
@@ -49,6 +61,30 @@ def require_any(principal: Principal, roles: frozenset[str]) -> None:
 def may_read_customers(principal: Principal) -> None:
     """Before looking a customer up: may this role read any customer at all?"""
     require_any(principal, CUSTOMER_READERS)
+
+
+def may_view_customers(principal: Principal) -> None:
+    """Before looking a customer up for ``GET /customers/{ref}``: may this role see any customer at all?"""
+    require_any(principal, CUSTOMER_VIEWERS)
+
+
+def may_create_customers(principal: Principal) -> None:
+    if principal.role not in CUSTOMER_CREATORS:
+        raise Forbidden("only admins and marketing staff may create customers")
+
+
+def signed_up_by(principal: Principal, body: NewCustomer) -> NewCustomer:
+    """The body a find-or-create runs with: a marketing person's customers are theirs
+    (``marketing_person_id``), and money fields are not theirs to set (403 naming the field)."""
+    may_create_customers(principal)
+    if principal.is_admin:
+        return body
+    for name in MARKETING_FORBIDDEN_FIELDS:
+        if name in body.model_fields_set:
+            raise Forbidden("marketing staff may not set this field", field=name)
+    if "marketing_person_id" in body.model_fields_set and body.marketing_person_id != principal.account_id:
+        raise Forbidden("marketing staff sign customers up as themselves", field="marketing_person_id")
+    return body.model_copy(update={"marketing_person_id": principal.account_id})
 
 
 def may_see_money(principal: Principal) -> None:
@@ -81,7 +117,15 @@ def may_see(principal: Principal, customer: Customer) -> bool:
         return customer.customer_id == principal.customer_id
     if principal.role == "delivery_person":
         return customer.delivery_person_id == principal.account_id
+    if principal.role == "marketing_staff":
+        return customer.marketing_person_id == principal.account_id
     return False
+
+
+def ensure_can_view(principal: Principal, customer: Customer, ref: str) -> None:
+    require_any(principal, CUSTOMER_VIEWERS)
+    if not may_see(principal, customer):
+        raise CustomerNotFound(ref)
 
 
 def ensure_can_read(principal: Principal, customer: Customer, ref: str) -> None:
@@ -115,10 +159,23 @@ def ensure_can_change_booking(principal: Principal, customer: Customer, booking_
         raise Forbidden("customers may only cancel their bookings", field="status")
 
 
-def list_scope(principal: Principal) -> str | None:
-    """Whose customers a listing may show: None for all (admins), else a delivery person's id."""
+@dataclass(frozen=True)
+class ListScope:
+    """Whose customers a listing may show: every customer (admins), a delivery person's, or the
+    customers a marketing person signed up."""
+
+    delivery_person_id: str | None = None
+    marketing_person_id: str | None = None
+
+    def filters(self) -> dict[str, str | None]:
+        return {"delivery_person_id": self.delivery_person_id, "marketing_person_id": self.marketing_person_id}
+
+
+def list_scope(principal: Principal) -> ListScope:
     if principal.is_admin:
-        return None
+        return ListScope()
     if principal.role == "delivery_person":
-        return principal.account_id
-    raise Forbidden("only admins and delivery persons list customers")
+        return ListScope(delivery_person_id=principal.account_id)
+    if principal.role == "marketing_staff":
+        return ListScope(marketing_person_id=principal.account_id)
+    raise Forbidden("only admins, delivery persons and marketing staff list customers")
