@@ -39,8 +39,8 @@ Items (``pk`` / ``sk``):
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
 ``by_area`` (area, then status), ``by_delivery_person`` and ``by_marketing_person`` (keys only);
 ``by_number`` also holds the claims (customers without a number yet) under ``CLAIMS``. The linkage
-audit's ``by_missing_login`` and ``by_missing_email`` hold the live customers that cannot sign in / have no email, sharded. Staff
-accounts reuse two of them under hash keys no customer can have: ``by_number`` with
+audit's ``by_missing_login`` and ``by_missing_email`` hold the live customers that cannot sign in /
+have no email, sharded. Staff accounts reuse two of them under hash keys no customer can have: ``by_number`` with
 ``gsi1pk = STAFF`` (every staff account) and ``by_status`` with ``gsi2pk = ROLE#<role>`` (one
 role), both sorted by ``<active|deactivated>#<created_at>#<account_id>``. Review items
 (``REVIEW#``) reuse the four customer indexes under hash values of their own (``REVIEW#<status>…``,
