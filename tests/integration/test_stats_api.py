@@ -7,6 +7,7 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,70 @@ def test_every_figure_equals_a_scan_after_a_concurrent_mixed_workload(
     assert expected["staff"]["by_role"]["supplier"] == expected["staff"]["by_role"]["marketing_staff"] == 1
     numbers = ok(admin.get("/admin/customer-numbers"))
     assert numbers == {"prefix": "PL", "next_number": 38, "next_customer_number": "PL38", "last_issued": "PL37"}
+
+
+def test_the_total_balance_stays_exact_under_concurrent_adjustments_retries_merges_and_undos(
+    served: tuple[str, Path], admin: httpx.Client
+) -> None:
+    """Adjustments (some retried at once with the same Idempotency-Key), merges moving balances and
+    their undos, racing each other over HTTP: the total balance is the sum of the adjustments posted,
+    every balance is the sum of its entries, and the stats equal a scan."""
+    _, data = served
+    rng = random.Random(17)
+    before = Decimal(ok(admin.get("/admin/stats"))["total_balance"])
+    pairs = []
+    for k in range(8):
+        prices = [{"milk-1l": "60.00"}, {"milk-1l": f"6{k}.50"}]  # differing prices: price_conflict items
+        pair = [
+            ok(admin.post("/customers", json={"phone": phone(500 + 2 * k + j), "custom_product_prices": prices[j]}))[
+                "customer"
+            ]
+            for j in (0, 1)
+        ]
+        pairs.append(pair)
+    posted: dict[str, Decimal] = {}  # Idempotency-Key -> amount: what must be in the ledger, once each
+
+    def adjust(customer: dict[str, Any], key: str, amount: str) -> None:
+        posted[key] = Decimal(amount)
+        answer = admin.post(
+            f"/admin/customers/{customer['customer_id']}/balance-adjustments",
+            json={"amount": amount, "reason": "concurrent test"},
+            headers={"Idempotency-Key": key},
+        )
+        ok(answer, 200, 201)
+
+    def merge_and_maybe_undo(k: int) -> None:
+        merged, survivor = pairs[k]
+        merge = ok(admin.post(f"/admin/customers/{merged['customer_id']}/merge", json={"into": survivor["phone"]}))
+        if k % 2:
+            ok(admin.post(f"/admin/merges/{merge['merge']['merge_id']}/undo"), 200, 409)
+
+    tasks: list[Callable[[], None]] = []
+    for k, pair in enumerate(pairs):
+        for j, customer in enumerate(pair):
+            for n in range(3):
+                amount = f"{rng.choice(['', '-'])}{rng.randint(1, 999)}.{rng.randint(0, 99):02d}"
+                key = f"bal-{k}-{j}-{n}"
+                tasks += [lambda c=customer, key=key, a=amount: adjust(c, key, a)] * (2 if n == 0 else 1)  # a retry
+        tasks.append(lambda k=k: merge_and_maybe_undo(k))
+    rng.shuffle(tasks)
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda task: task(), tasks))
+
+    stats = ok(admin.get("/admin/stats"))
+    assert_stats_match_scan(stats, *local_table(data))  # each balance = its entries; total = every balance
+    assert Decimal(stats["total_balance"]) - before == sum(posted.values(), Decimal(0))
+    client, table = local_table(data)
+    scanned = client.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="entity = :entry AND kind = :adjustment AND reason = :reason",
+        ExpressionAttributeValues={
+            ":entry": {"S": "ledger_entry"},
+            ":adjustment": {"S": "adjustment"},
+            ":reason": {"S": "concurrent test"},
+        },
+    )
+    amounts = [Decimal(item["amount"]["N"]) for page in scanned for item in page["Items"]]
+    assert sorted(amounts) == sorted(posted.values())  # each key posted exactly once, retries included
+    conflicts = ok(admin.get("/admin/review", params={"reason": "price_conflict", "limit": 100}))["items"]
+    assert len(conflicts) == 4  # the merges that stayed (even k); the undone ones dismissed theirs
