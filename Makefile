@@ -172,6 +172,7 @@ fuzz: install
 
 bench: install $(LAMBDA_VENV)/.installed
 	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/cost.py --match balance  # the ledger's writes: an adjustment, a merge moving a balance
 	$(BIN)/python bench/backfill_bench.py --persons 20000
 
 cost: install

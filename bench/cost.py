@@ -267,7 +267,48 @@ def scenario(bench: Bench, reps: int) -> list[Operation]:
         send("request_otp", event("request_otp", body={"phone": others[rep + 2]}), 202)
         codes[rep] = code_for(others[rep + 2])
 
+    pairs: dict[int, tuple[str, str]] = {}
+
+    def adjustment(ref: str, amount: str) -> dict[str, Any]:
+        return event(
+            "adjust_balance",
+            token=admin,
+            path=f"/admin/customers/{ref}/balance-adjustments",
+            params={"ref": ref},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            body={"amount": amount, "reason": "November milk"},
+        )
+
+    def pair_with_balances(rep: int) -> None:  # two customers with balances and differing prices
+        numbers = []
+        for j, (amount, price) in enumerate((("150.00", "62.00"), ("-40.25", "60.00"))):
+            body = {"phone": f"+9197{rep + 2:03d}000{j:02d}", "name": f"Pair {rep} {j}", "area": "Indiranagar"}
+            body["custom_product_prices"] = {"milk-1l": price}
+            made = send("create_customer", event("create_customer", token=admin, body=body), 201)
+            numbers.append(made["customer"]["customer_number"])
+            send("adjust_balance", adjustment(numbers[-1], amount), 201)
+        pairs[rep] = (numbers[0], numbers[1])
+
     return [
+        Operation(
+            "balance adjustment (POST /admin/customers/{number}/balance-adjustments)",
+            "adjust_balance",
+            lambda rep: adjustment(number, "-12.50"),
+            201,
+        ),
+        Operation(
+            "merge moving a balance, prices differing (POST /admin/customers/{ref}/merge)",
+            "merge_customer",
+            lambda rep: event(
+                "merge_customer",
+                token=admin,
+                path=f"/admin/customers/{pairs[rep][0]}/merge",
+                params={"ref": pairs[rep][0]},
+                body={"into": pairs[rep][1]},
+            ),
+            200,
+            before=pair_with_balances,
+        ),
         Operation(
             "resolve (GET /customers/{number}, admin)",
             "get_customer",
@@ -447,13 +488,15 @@ def report(results: dict[str, dict[str, Any]], reps: int, seconds: float) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=10, help="measured calls per operation (default 10)")
+    parser.add_argument("--match", help="only the operations whose name contains this (e.g. balance)")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cost-") as data_dir:
         bench = Bench(Path(data_dir))
         try:
             for operation in scenario(bench, args.reps):
-                bench.measure(operation, args.reps)
+                if args.match is None or args.match in operation.name:
+                    bench.measure(operation, args.reps)
             results = {name: per_million(samples) for name, samples in bench.samples.items()}
         finally:
             bench.stop()
