@@ -190,6 +190,16 @@ def test_one_search_box_finds_a_legacy_id_any_phone_shape_and_a_name(page: Page,
     check_page(page, "customers-search")
 
 
+def test_an_imported_customer_shows_its_legacy_rows_as_exported(page: Page, seeded: dict[str, Any]) -> None:
+    sign_in(page)
+    page.goto(f"/console/#/customers/{seeded['legacy_id']}")
+    rows = page.get_by_role("table", name="Rows imported from the old systems")
+    expect(rows).to_be_visible()
+    expect(rows.get_by_role("cell", name=seeded["legacy_id"], exact=True)).to_be_visible()
+    expect(rows.get_by_role("cell", name="customers", exact=True).first).to_be_visible()
+    check_page(page, "customer-legacy-records")
+
+
 def test_an_admin_edits_a_profile_and_books(page: Page, api: httpx.Client, seeded: dict[str, Any]) -> None:
     number = seeded["customers"]["Zoë Fernandes"]["customer_number"]
     sign_in(page)

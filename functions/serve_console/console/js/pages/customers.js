@@ -113,13 +113,14 @@ function row(label, value) {
 /** @param {string} ref */
 export async function customerPage(ref) {
   loading("the customer");
-  let resolved, bookings, staff, ledger;
+  let resolved, bookings, staff, ledger, sources;
   try {
-    [resolved, bookings, staff, ledger] = await Promise.all([
+    [resolved, bookings, staff, ledger, sources] = await Promise.all([
       call("GET", customerPath(ref)),
       call("GET", `${customerPath(ref)}/bookings`, { query: { limit: 50 } }),
       call("GET", "/admin/staff", { query: { role: "delivery_person", active: "true", limit: 100 } }),
       call("GET", `${customerPath(ref)}/ledger`, { query: { limit: 20 } }),
+      call("GET", `/admin${customerPath(ref)}/legacy-records`, { query: { limit: 50 } }),
     ]);
   } catch (error) {
     return show(h("h1", null, "Customer"), failed(error, () => customerPage(ref)));
@@ -191,8 +192,22 @@ export async function customerPage(ref) {
     adjustmentForm(c),
     h("h2", null, "Merge history"),
     merges.view,
+    h("h2", null, "Legacy records"),
+    legacyRecords(sources),
     h("p", null, h("a", { href: routeLink("/merge", { from: c.customer_number }) }, "Merge this customer into another…")),
   );
+}
+
+/** The rows a backfill imported for this customer, each as the export carried it (secrets removed).
+ * @param {import("../api.js").Schemas["LegacyRecordPage"]} page */
+function legacyRecords(page) {
+  if (!page.items.length) return h("p", { class: "empty" }, "No imported rows: this customer was not created by a backfill.");
+  return table(`Rows imported from the old systems: ${page.items.length}${page.next_cursor ? "+" : ""}`, ["Collection", "Legacy id", "Line", "Row as exported"], page.items, (r) => [
+    r.collection,
+    r.legacy_id,
+    String(r.line),
+    h("code", { class: "row-json" }, typeof r.row === "string" ? r.row : JSON.stringify(r.row)),
+  ]);
 }
 
 /** @param {Customer} c @param {import("../api.js").Account[]} persons */
