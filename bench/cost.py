@@ -192,6 +192,7 @@ def event(
     params: dict[str, str] | None = None,
     token: str | None = None,
     headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     sample = json.loads((template.PROJECT_ROOT / "events" / f"{name}.json").read_text())
     sample["body"] = json.dumps(body) if body is not None else None
@@ -200,6 +201,9 @@ def event(
         sample["requestContext"]["path"] = f"/local{path}"
     if params is not None:
         sample["pathParameters"] = params
+    if query is not None:
+        sample["queryStringParameters"] = query
+        sample["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
     all_headers = {
         k: v for k, v in (sample.get("headers") or {}).items() if k not in ("Authorization", "Idempotency-Key")
     }
@@ -358,6 +362,30 @@ def scenario(bench: Bench, reps: int) -> list[Operation]:
             201,
         ),
         Operation(
+            "profile update, unlisted field (PATCH /customers/{number} notes)",
+            "update_customer",
+            lambda rep: event(
+                "update_customer",
+                token=admin,
+                path=f"/customers/{number}",
+                params={"ref": number},
+                body={"notes": f"Leave at the door ({rep})"},
+            ),
+            200,
+        ),
+        Operation(
+            "profile update, listed field (PATCH /customers/{number} name)",
+            "update_customer",
+            lambda rep: event(
+                "update_customer",
+                token=admin,
+                path=f"/customers/{number}",
+                params={"ref": number},
+                body={"name": f"Asha Rao {rep + 3}"},
+            ),
+            200,
+        ),
+        Operation(
             "sign-in code request (POST /auth/otp/request, returning customer)",
             "request_otp",
             lambda rep: event("request_otp", body={"phone": others[rep + 2]}),
@@ -377,6 +405,18 @@ def scenario(bench: Bench, reps: int) -> list[Operation]:
             200,
         ),
         Operation("GET /me (customer)", "get_me", lambda rep: event("get_me", token=me), 200),
+        Operation(
+            "list one page (GET /customers?limit=20)",
+            "list_customers",
+            lambda rep: event("list_customers", token=admin, query={"limit": "20"}),
+            200,
+        ),
+        Operation(
+            "name search, one page (GET /customers?q=customer&limit=20)",
+            "list_customers",
+            lambda rep: event("list_customers", token=admin, query={"q": "customer", "limit": "20"}),
+            200,
+        ),
         Operation(
             "refresh (POST /auth/refresh, rotating a session's token)",
             "refresh_session",

@@ -42,7 +42,7 @@ class Call:
     partitions: list[str]  # the pk of every item the call names (to tell, e.g., outbox writes apart)
     reported_read: float = 0.0
     reported_write: float = 0.0
-    reported_index: float = 0.0  # the part of reported_* that is global secondary indexes
+    reported_index: float = 0.0  # the part of reported_write that is global secondary indexes
     table_write: float | None = None  # computed from item sizes (writes only)
     error: str | None = None
 
@@ -140,10 +140,10 @@ class CapacityMeter:
                 for detail in (consumed.get(kind) or {}).values()
             )
             if operation in READS:
-                call.reported_read += units
+                call.reported_read += units  # an index query's units are reads, never index writes
             else:
                 call.reported_write += units
-            call.reported_index += indexes
+                call.reported_index += indexes
         if operation in WRITES:
             call.table_write = self._table_write(operation, params, context["cost_before"], call.error)
         self.calls.append(call)

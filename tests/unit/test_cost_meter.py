@@ -50,3 +50,15 @@ def test_item_size_follows_aws_rules() -> None:
     # "tags" 4 + list (3 + 2 x (1 + 1 byte)) = 9 + 5 + 3 + 11
     item = {"pk": {"S": "PHONE#1"}, "n": {"N": "123.45"}, "ok": {"BOOL": True}, "tags": {"L": [{"S": "a"}, {"S": "b"}]}}
     assert item_size(item) == 9 + 5 + 3 + 11
+
+
+def test_an_index_query_is_reads_only_never_index_writes() -> None:
+    """Regression: a Query on an index reported its index's read units as index *writes* too, so
+    ``make cost`` printed a page listing as "-1.5 + 1.5 = 0" write units."""
+    meter = CapacityMeter()
+    query = type("Model", (), {"name": "Query"})()
+    consumed = {"CapacityUnits": 1.5, "GlobalSecondaryIndexes": {"by_number": {"CapacityUnits": 1.5}}}
+    params = {"TableName": TABLE, "IndexName": "by_number", "KeyConditionExpression": "gsi1pk = :v"}
+    meter._record({"ConsumedCapacity": consumed}, query, {"cost_params": params})
+    [call] = meter.calls
+    assert (call.read, call.write, call.reported_index) == (1.5, 0.0, 0.0)
