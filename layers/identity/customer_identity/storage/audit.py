@@ -16,6 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from customer_identity.storage import keys, table
 from customer_identity.storage.entities import AliasItem, CustomerItem, StaffEmailItem, TableItem
+from customer_identity.storage.hydrate import hydrated
 
 DONE = "done"  # a segment's cursor once its last page was counted
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
@@ -46,7 +47,7 @@ def missing_linkage_examples(index: keys.Index, prefix: str, *, limit: int) -> l
 def claims(*, limit: int) -> tuple[int, list[CustomerItem]]:
     """How many customers are still claims (no number yet), and the oldest ``limit`` of them."""
     count = TableItem.by_number.count(keys.CLAIMS)
-    return count, _index_query(keys.BY_NUMBER, keys.CLAIMS, limit=limit)
+    return count, hydrated(_index_query(keys.BY_NUMBER, keys.CLAIMS, limit=limit))  # the index holds keys only
 
 
 def markers_page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pynamodb.expressions.condition import Condition
 
-from customer_identity.storage import keys, table
+from customer_identity.storage import keys
 from customer_identity.storage.entities import (
     BookingItem,
     CustomerItem,
@@ -19,6 +19,7 @@ from customer_identity.storage.entities import (
     StaffItem,
     TableItem,
 )
+from customer_identity.storage.hydrate import hydrated
 from customer_identity.storage.paging import Positions, decode_cursor, decode_positions, encode_positions, page_of
 
 _INDEXES = {
@@ -71,7 +72,8 @@ def _index_page[T: TableItem](
         page_size=limit + 1,
         last_evaluated_key=start_key,
     )
-    return page_of(results, cls, limit=limit, query_id=query.query_id, key_attrs=attrs)
+    entries, next_cursor = page_of(results, cls, limit=limit, query_id=query.query_id, key_attrs=attrs)
+    return hydrated(entries), next_cursor
 
 
 def customers_page(
@@ -82,22 +84,6 @@ def customers_page(
     return _index_page(
         CustomerItem, query, range_prefix=query.range_prefix, filter_condition=filters, limit=limit, cursor=cursor
     )
-
-
-def customers_hydrated_page(
-    query: keys.CustomerQuery, *, limit: int, cursor: str | None
-) -> tuple[list[CustomerItem], str | None]:
-    """One query of a keys-only index, then its customers in one strongly consistent ``BatchGetItem``,
-    in the index's order (a customer merged away or gone since is left out)."""
-    entries, next_cursor = _index_page(
-        CustomerItem, query, range_prefix=None, filter_condition=None, limit=limit, cursor=cursor
-    )
-    if not entries:
-        return [], next_cursor
-    found = {(item.pk, item.sk): item for item in table.batch_get([(e.pk, e.sk) for e in entries])}
-    items = [found.get((entry.pk, entry.sk)) for entry in entries]
-    listed = [item for item in items if isinstance(item, CustomerItem) and item.merged_into is None]
-    return listed, next_cursor
 
 
 def staff_page(query: keys.StaffQuery, *, limit: int, cursor: str | None) -> tuple[list[StaffItem], str | None]:
@@ -135,7 +121,8 @@ def customers_by_name(
             page_size=limit + 1,
             last_evaluated_key=start_key,
         )
-        return page_of(results, CustomerItem, limit=limit, query_id=search.query_id, key_attrs=attrs)
+        entries, next_cursor = page_of(results, CustomerItem, limit=limit, query_id=search.query_id, key_attrs=attrs)
+        return hydrated(entries), next_cursor
     streams = {
         "name": (keys.BY_NAME, _all_of(profile)),
         "last_word": (keys.BY_NAME_LAST_WORD, _all_of([~TableItem.gsi5sk.startswith(prefix), *profile])),
@@ -168,8 +155,8 @@ def customers_by_name(
         elif taken[name]:
             positions[name] = {attr: getattr(items[taken[name] - 1], attr) for attr in attrs[name]}
     if all(position is None for position in positions.values()):
-        return page, None
-    return page, encode_positions(search.query_id, positions)
+        return hydrated(page), None
+    return hydrated(page), encode_positions(search.query_id, positions)
 
 
 def _merge[T: TableItem](

@@ -76,14 +76,18 @@ class TableItem(Model):
     # Epoch seconds after which DynamoDB deletes the item (TTL): codes, tokens, rate limits, outbox.
     expiration = NumberAttribute(null=True)
 
-    by_number = _index(keys.BY_NUMBER)
-    by_status = _index(keys.BY_STATUS)
-    by_area = _index(keys.BY_AREA)
-    by_delivery_person = _index(keys.BY_DELIVERY_PERSON)
+    # What each index projects (as template.yaml declares it): keys, ``entity`` and what its
+    # queries' filters read; a page's items are read back by one BatchGetItem (storage/hydrate.py).
+    by_number = _index(keys.BY_NUMBER, IncludeProjection(["entity"]))
+    by_status = _index(keys.BY_STATUS, IncludeProjection(["entity"]))
+    by_area = _index(keys.BY_AREA, IncludeProjection(["entity"]))
+    by_delivery_person = _index(
+        keys.BY_DELIVERY_PERSON, IncludeProjection(["entity", "status", "gsi3pk", "gsi5sk", "gsi6sk"])
+    )
     by_missing_login = _index(keys.BY_MISSING_LOGIN)
     by_missing_email = _index(keys.BY_MISSING_EMAIL)
-    by_name = _index(keys.BY_NAME)
-    by_name_last_word = _index(keys.BY_NAME_LAST_WORD)
+    by_name = _index(keys.BY_NAME, IncludeProjection(["entity", "status", "gsi3pk"]))
+    by_name_last_word = _index(keys.BY_NAME_LAST_WORD, IncludeProjection(["entity", "status", "gsi3pk", "gsi5sk"]))
     by_marketing_person = _index(keys.BY_MARKETING_PERSON, IncludeProjection(["entity"]))
 
     def copy(self) -> TableItem:

@@ -63,7 +63,7 @@ class Listing:
         """One keys-only index query and one ``BatchGetItem``; filters apply to the page read (it may
         hold fewer than ``limit`` customers, ``next_cursor`` says whether more follow)."""
         query = keys.marketing_person_query(marketing_person_id)
-        items, next_cursor = queries.customers_hydrated_page(query, limit=limit, cursor=cursor)
+        items, next_cursor = queries.customers_page(query, limit=limit, cursor=cursor)
         prefix = fold(q) if q is not None else None
         wanted = [
             item
