@@ -529,6 +529,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=10, help="measured calls per operation (default 10)")
     parser.add_argument("--match", help="only the operations whose name contains this (e.g. balance)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (the budget test reads them)")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cost-") as data_dir:
@@ -540,7 +541,13 @@ def main() -> None:
             results = {name: per_million(samples) for name, samples in bench.samples.items()}
         finally:
             bench.stop()
+    if args.json:
+        print(json.dumps({name: {k: result[k] for k in BUDGETED} for name, result in results.items()}))
+        return
     report(results, args.reps, time.perf_counter() - started)
+
+
+BUDGETED = ("requests", "rru", "wru", "index_wru", "wru_if_index_not_doubled")
 
 
 if __name__ == "__main__":

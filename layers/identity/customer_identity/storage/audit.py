@@ -34,12 +34,13 @@ def _index_query(index: keys.Index, hash_value: str, *, limit: int) -> list[Cust
     return [table.from_raw(CustomerItem, raw) for raw in answer.get("Items", [])]
 
 
-def missing_linkage_examples(index: keys.Index, prefix: str, *, limit: int) -> list[CustomerItem]:
-    """The ``limit`` lowest-numbered customers in a linkage index (one small query per shard)."""
+def missing_linkage_examples(missing: str, *, limit: int) -> list[CustomerItem]:
+    """The ``limit`` lowest-numbered customers missing ``missing`` (a login or an email), with those
+    missing both: one small query per partition of ``by_missing_linkage``."""
     found = [
         item
-        for shard in range(keys.LINKAGE_SHARDS)
-        for item in _index_query(index, keys.linkage_partition(prefix, shard), limit=limit)
+        for partition in keys.linkage_partitions(missing)
+        for item in _index_query(keys.BY_MISSING_LINKAGE, partition, limit=limit)
     ]
     return sorted(found, key=lambda item: int(item.customer_number or 0))[:limit]
 

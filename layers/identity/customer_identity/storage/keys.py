@@ -39,8 +39,8 @@ Items (``pk`` / ``sk``):
 Sparse global secondary indexes (customers with a number only): ``by_number``, ``by_status``,
 ``by_area`` (area, then status), ``by_delivery_person`` and ``by_marketing_person`` (keys only);
 ``by_number`` also holds the claims (customers without a number yet) under ``CLAIMS``. The linkage
-audit's ``by_missing_login`` and ``by_missing_email`` hold the live customers that cannot sign in /
-have no email, sharded. Staff accounts reuse two of them under hash keys no customer can have: ``by_number`` with
+audit's ``by_missing_linkage`` holds the live customers that cannot sign in or have no email (or both),
+sharded. Staff accounts reuse two of them under hash keys no customer can have: ``by_number`` with
 ``gsi1pk = STAFF`` (every staff account) and ``by_status`` with ``gsi2pk = ROLE#<role>`` (one
 role), both sorted by ``<active|deactivated>#<created_at>#<account_id>``. Review items
 (``REVIEW#``) reuse the four customer indexes under hash values of their own (``REVIEW#<status>…``,
@@ -253,14 +253,16 @@ BY_NUMBER = Index("by_number", "gsi1pk", "gsi1sk")
 BY_STATUS = Index("by_status", "gsi2pk", "gsi2sk")
 BY_AREA = Index("by_area", "gsi3pk", "gsi3sk")
 BY_DELIVERY_PERSON = Index("by_delivery_person", "gsi4pk", "gsi4sk")
-BY_MISSING_LOGIN = Index("by_missing_login", "nologinpk", "nologinsk")
-BY_MISSING_EMAIL = Index("by_missing_email", "noemailpk", "noemailsk")
+# One entry per live customer missing a login, an email or both (``MISSING#<login|email|both>#<shard>``):
+# the audit's examples; one index instead of one per kind saves a create an entry (docs/cost.md).
+BY_MISSING_LINKAGE = Index("by_missing_linkage", "missingpk", "missingsk")
 CLAIMS = "CLAIMS"
 # Customers lacking a login or an email can be most of a legacy import: spread each such index
 # over a few partition keys so a backfill's writes do not all land on one index partition.
 LINKAGE_SHARDS = 4
-MISSING_LOGIN = "NOLOGIN#"
-MISSING_EMAIL = "NOEMAIL#"
+MISSING_LOGIN = "login"  # what a linkage partition names as missing
+MISSING_EMAIL = "email"
+MISSING_BOTH = "both"
 BY_NAME = Index("by_name", "gsi5pk", "gsi5sk")
 BY_NAME_LAST_WORD = Index("by_name_last_word", "gsi6pk", "gsi6sk")
 # The customers a marketing staff account signed up: keys (and ``entity``) only, a page is hydrated
@@ -271,8 +273,7 @@ INDEXES = (
     BY_STATUS,
     BY_AREA,
     BY_DELIVERY_PERSON,
-    BY_MISSING_LOGIN,
-    BY_MISSING_EMAIL,
+    BY_MISSING_LINKAGE,
     BY_NAME,
     BY_NAME_LAST_WORD,
     BY_MARKETING_PERSON,
@@ -303,8 +304,13 @@ def marketing_value(marketing_person_id: str) -> str:
     return f"MARKETER#{marketing_person_id}"
 
 
-def linkage_partition(prefix: str, shard: int) -> str:
-    return f"{prefix}{shard}"
+def linkage_partition(missing: str, shard: int) -> str:
+    return f"MISSING#{missing}#{shard}"
+
+
+def linkage_partitions(missing: str) -> list[str]:
+    """Every partition holding customers that miss ``missing`` (alone, or with the other)."""
+    return [linkage_partition(kind, shard) for kind in (missing, MISSING_BOTH) for shard in range(LINKAGE_SHARDS)]
 
 
 def name_partition(folded: str) -> str:
@@ -351,10 +357,10 @@ def customer_index_keys(
         return keys
     padded = padded_number(number)
     shard = number % LINKAGE_SHARDS
-    if not has_login:
-        keys.update(nologinpk=linkage_partition(MISSING_LOGIN, shard), nologinsk=padded)
-    if not has_email:
-        keys.update(noemailpk=linkage_partition(MISSING_EMAIL, shard), noemailsk=padded)
+    missing = [kind for kind, has in ((MISSING_LOGIN, has_login), (MISSING_EMAIL, has_email)) if not has]
+    if missing:
+        kind = MISSING_BOTH if len(missing) == 2 else missing[0]
+        keys.update(missingpk=linkage_partition(kind, shard), missingsk=padded)
     keys.update(gsi1pk=ALL_CUSTOMERS, gsi1sk=padded, gsi2pk=status_value(status), gsi2sk=padded)
     if area:
         keys.update(gsi3pk=area_value(area), gsi3sk=f"{status}#{padded}")

@@ -63,10 +63,8 @@ class TableItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
-    nologinpk = UnicodeAttribute(null=True)
-    nologinsk = UnicodeAttribute(null=True)
-    noemailpk = UnicodeAttribute(null=True)
-    noemailsk = UnicodeAttribute(null=True)
+    missingpk = UnicodeAttribute(null=True)
+    missingsk = UnicodeAttribute(null=True)
     gsi5pk = UnicodeAttribute(null=True)
     gsi5sk = UnicodeAttribute(null=True)
     gsi6pk = UnicodeAttribute(null=True)
@@ -84,8 +82,10 @@ class TableItem(Model):
     by_delivery_person = _index(
         keys.BY_DELIVERY_PERSON, IncludeProjection(["entity", "status", "gsi3pk", "gsi5sk", "gsi6sk"])
     )
-    by_missing_login = _index(keys.BY_MISSING_LOGIN)
-    by_missing_email = _index(keys.BY_MISSING_EMAIL)
+    by_missing_linkage = _index(
+        keys.BY_MISSING_LINKAGE,
+        IncludeProjection(["entity", "customer_id", "customer_number", "name", "status", "created_at"]),
+    )
     by_name = _index(keys.BY_NAME, IncludeProjection(["entity", "status", "gsi3pk"]))
     by_name_last_word = _index(keys.BY_NAME_LAST_WORD, IncludeProjection(["entity", "status", "gsi3pk", "gsi5sk"]))
     by_marketing_person = _index(keys.BY_MARKETING_PERSON, IncludeProjection(["entity"]))

@@ -1,11 +1,11 @@
 """The linkage audit: what the legacy systems never told, read cheaply on demand.
 
 Counts come from the exact counters (:mod:`.stats`: one ``BatchGetItem``), examples from the sparse
-``by_missing_login`` / ``by_missing_email`` indexes and the ``CLAIMS`` partition of ``by_number``
-(eleven small queries), and the alias figures from the latest background alias check
-(:mod:`.alias_check`: one ``GetItem``), and the deactivated delivery persons who still have
-customers from the staff index (one query, then one per such person on the first page of 10).
-Nothing here scans.
+``by_missing_linkage`` index (one small query per partition of a kind and of ``both``) and the
+``CLAIMS`` partition of ``by_number`` (with one ``BatchGetItem`` of the claims), the alias figures
+from the latest background alias check (:mod:`.alias_check`: one ``GetItem``), and the deactivated
+delivery persons who still have customers from the staff index (one query, then one per such person
+on the first page of 10). Nothing here scans.
 """
 
 from __future__ import annotations
@@ -42,16 +42,16 @@ class Audit:
         return AuditReport(
             generated_at=utc_now(),
             customers_total=live,
-            cannot_sign_in=self._finding(live - with_login, keys.BY_MISSING_LOGIN, keys.MISSING_LOGIN),
-            without_email=self._finding(live - with_email, keys.BY_MISSING_EMAIL, keys.MISSING_EMAIL),
+            cannot_sign_in=self._finding(live - with_login, keys.MISSING_LOGIN),
+            without_email=self._finding(live - with_email, keys.MISSING_EMAIL),
             without_number=CustomerFinding(count=claims, examples=[self._example(c) for c in claim_examples]),
             review=ReviewFinding(open=int(totals.get(stats.REVIEW_OPEN, 0)), by_reason=by_reason),
             aliases=state_view(audit.alias_check_state()),
             deactivated_delivery_persons=self.stranded(),
         )
 
-    def _finding(self, count: int, index: keys.Index, prefix: str) -> CustomerFinding:
-        examples = audit.missing_linkage_examples(index, prefix, limit=MAX_EXAMPLES) if count else []
+    def _finding(self, count: int, missing: str) -> CustomerFinding:
+        examples = audit.missing_linkage_examples(missing, limit=MAX_EXAMPLES) if count else []
         return CustomerFinding(count=count, examples=[self._example(item) for item in examples])
 
     def _example(self, item: CustomerItem) -> CustomerExample:
