@@ -58,6 +58,9 @@ class Meter:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.write_units = 0.0
+        self.items_written = 0  # items a successful write request put, updated or deleted
+        self.transactional_items = 0  # of which in a transaction (2 WRU per KB on AWS)
+        self.index_units = 0.0  # what the engine reports for the indexes (x2 inside a transaction)
         self._lock = threading.Lock()
         self._original = botocore.client.BaseClient._make_api_call
 
@@ -68,15 +71,23 @@ class Meter:
             if client.meta.service_model.service_name != "dynamodb":
                 return original(client, operation, params)
             if operation in {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}:
-                params = {**params, "ReturnConsumedCapacity": "TOTAL"}
+                params = {**params, "ReturnConsumedCapacity": "INDEXES"}
             response = original(client, operation, params)
+            written = _items_written(operation, params, response)
             consumed = response.get("ConsumedCapacity")
-            units = sum(
-                c.get("CapacityUnits", 0) for c in (consumed if isinstance(consumed, list) else [consumed or {}])
+            consumed = consumed if isinstance(consumed, list) else [consumed or {}]
+            units = sum(c.get("CapacityUnits", 0) for c in consumed)
+            index_units = sum(
+                detail.get("CapacityUnits", 0)
+                for c in consumed
+                for detail in (c.get("GlobalSecondaryIndexes") or {}).values()
             )
             with meter._lock:
                 meter.requests[operation] += 1
                 meter.write_units += units if operation != "GetItem" else 0
+                meter.items_written += written
+                meter.transactional_items += written if operation == "TransactWriteItems" else 0
+                meter.index_units += index_units if operation != "GetItem" else 0
             return response
 
         botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
@@ -84,6 +95,20 @@ class Meter:
 
     def __exit__(self, *_: object) -> None:
         botocore.client.BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+
+def _items_written(operation: str, params: dict[str, Any], response: dict[str, Any]) -> int:
+    """Items a write request changed: every action of a committed transaction but its condition
+    checks, every put or delete of a batch but those DynamoDB left unprocessed."""
+    if operation in {"PutItem", "UpdateItem", "DeleteItem"}:
+        return 1
+    if operation == "TransactWriteItems":
+        return sum(1 for action in params["TransactItems"] if "ConditionCheck" not in action)
+    if operation == "BatchWriteItem":
+        sent = sum(len(requests) for requests in params["RequestItems"].values())
+        left = sum(len(requests) for requests in (response.get("UnprocessedItems") or {}).values())
+        return sent - left
+    return 0
 
 
 def main() -> None:
@@ -120,13 +145,22 @@ def main() -> None:
     print("| measure | value | ratio to raw BatchWriteItem |")
     print("|---|---|---|")
     print(f"| raw BatchWriteItem, {WRITERS} threads (baseline), items/s | {raw:.0f} | 1.00 |")
-    print(f"| backfill (plan + write + report), input rows/s | {rate:.0f} | {rate / raw:.2f} |")
+    items_rate = meter.items_written / seconds
+    print(f"| backfill (plan + write + report), items written/s | {items_rate:.0f} | {items_rate / raw:.2f} |")
+    per_row = meter.items_written / rows
+    print(f"| backfill, input rows/s ({per_row:.2f} items per row) | {rate:.0f} | {rate / raw:.2f} |")
     print(f"| whole run, seconds (plan {report['timings']['plan_seconds']:.1f} s) | {seconds:.1f} | |")
     total = sum(meter.requests.values())
     print(f"| DynamoDB requests per input row | {total / rows:.3f} | |")
     print(
         f"| consumed write capacity units per input row (as the engine reports it) | {meter.write_units / rows:.3f} | |"
     )
+    batched = meter.items_written - meter.transactional_items
+    print(
+        f"| items written per input row: in transactions / batched | {meter.transactional_items / rows:.3f} / "
+        f"{batched / rows:.3f} | |"
+    )
+    print(f"| index write units per input row, as the engine reports them | {meter.index_units / rows:.3f} | |")
     print("\n| request | count |\n|---|---|")
     for operation, count in sorted(meter.requests.items()):
         print(f"| {operation} | {count} |")
