@@ -29,7 +29,7 @@ STATES_PATH = "/dev/states"
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:customer-identity-backfill-local"
 MAX_UPLOAD_BYTES = 1024**3
 BLOCK = 64 * 1024
-_FILE = re.compile(r"^/dev/backfill-files/(?P<run_id>[0-9TZ]{16}-[0-9a-f]{12})/(?P<name>[a-z0-9_.-]+)$")
+_FILE = re.compile(r"^/dev/backfill-files/(?P<run_id>[0-9TZ]{19}-[0-9a-f]{12})/(?P<name>[a-z0-9_.-]+)$")
 
 
 def environment(data_dir: Path) -> dict[str, str]:

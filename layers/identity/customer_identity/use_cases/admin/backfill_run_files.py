@@ -66,9 +66,14 @@ class S3RunFiles:
         return {entry["Key"].rpartition("/")[2] for entry in listed.get("Contents", [])}
 
     def first_bytes(self, run_id: str, name: str) -> bytes:
-        answer = self._s3.get_object(
-            Bucket=self.bucket, Key=self._key(run_id, name), Range=f"bytes=0-{FIRST_BYTES - 1}"
-        )
+        try:
+            answer = self._s3.get_object(
+                Bucket=self.bucket, Key=self._key(run_id, name), Range=f"bytes=0-{FIRST_BYTES - 1}"
+            )
+        except self._s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""  # an empty file: S3 cannot serve a range of it
+            raise
         return bytes(answer["Body"].read())
 
     @contextmanager

@@ -61,7 +61,8 @@ class StepFunctionsExecutions:
 
 def new_run_id() -> str:
     """Sortable by creation time (the listing reads them backwards), unguessable."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(6)}"
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(6)}"
 
 
 class BackfillRuns:
@@ -108,7 +109,7 @@ class BackfillRuns:
         execution = self.executions.start(run_id, payload)
         if not store.mark_started(run_id, execution=execution, at=utc_now()):
             raise BackfillRunStarted(run_id, self._item(run_id).status)
-        return self.get(run_id)
+        return self._view(self._item(run_id), detail=True)
 
     def get(self, run_id: str) -> BackfillRun:
         item = self._item(run_id)
