@@ -63,7 +63,8 @@ def test_a_new_run_has_one_upload_link_per_export_file_or_one_for_a_zip(s3: Any)
         "customers.jsonl",
         "bookings.jsonl",
     ]
-    assert all(f"runs/{made.run.run_id}/" in link.url and "Signature" in link.url for link in made.uploads)
+    bucket_origin = f"https://{os.environ['BACKFILL_BUCKET']}.s3.us-east-1.amazonaws.com/runs/{made.run.run_id}/"
+    assert all(link.url.startswith(bucket_origin) and "X-Amz-Signature" in link.url for link in made.uploads)
     zip_run = runs.create(NewBackfillRun(upload="zip"), by="acc_admin")
     assert [link.file for link in zip_run.uploads] == ["export.zip"]
     assert [run.run_id for run in runs.recent()] == [zip_run.run.run_id, made.run.run_id]  # newest first
@@ -168,7 +169,7 @@ def test_a_succeeded_run_shows_the_reports_counts_and_links_its_rows_file(s3: An
         "conflicts": 0,
         "timings": {"plan_seconds": 0.1},
     }
-    runs = BackfillRuns(S3RunFiles(os.environ["BACKFILL_BUCKET"]), Finished(summary), link_ttl_seconds=600)
+    runs = BackfillRuns(S3RunFiles(os.environ["BACKFILL_BUCKET"], "us-east-1"), Finished(summary), link_ttl_seconds=600)
     run_id = runs.create(NewBackfillRun(), by="acc_admin").run.run_id
     put(s3, run_id, "customers.jsonl", ROW.encode())
     runs.start(run_id)
@@ -181,3 +182,13 @@ def test_a_succeeded_run_shows_the_reports_counts_and_links_its_rows_file(s3: An
     assert (run.progress.chunks_done, run.progress.chunks_total) == (1, 1)  # type: ignore[union-attr]
     assert run.rows_file_url and f"runs/{run_id}/backfill-rows.jsonl" in run.rows_file_url
     assert runs.recent()[0].status == "succeeded"
+
+
+def test_the_consoles_policy_lets_it_upload_to_the_bucket_origin_only_when_deployed() -> None:
+    from customer_identity.static_site import CSP, security_headers
+
+    assert security_headers(None)["Content-Security-Policy"] == CSP
+    deployed = security_headers("https://exports-1.s3.us-east-1.amazonaws.com")["Content-Security-Policy"]
+    assert "connect-src 'self' https://exports-1.s3.us-east-1.amazonaws.com;" in deployed
+    with pytest.raises(ValueError, match="CONSOLE_UPLOAD_ORIGIN"):
+        security_headers("https://x.example.com; script-src *")

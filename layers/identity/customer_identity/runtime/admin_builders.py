@@ -92,7 +92,7 @@ def backfill_runs() -> BackfillRuns:
     current = config()
     files: RunFiles | None = None
     if current.backfill_bucket:
-        files = S3RunFiles(current.backfill_bucket)
+        files = S3RunFiles(current.backfill_bucket, current.aws_region)
     elif current.backfill_dir and current.backfill_link_key:
         files = LocalRunFiles(current.backfill_dir, current.backfill_link_key.get_secret_value().encode())
     executions = None

@@ -38,11 +38,18 @@ class RunFiles(Protocol):
 
 
 class S3RunFiles:
-    def __init__(self, bucket: str) -> None:
+    def __init__(self, bucket: str, region: str) -> None:
         import boto3
+        from botocore.config import Config
 
         self.bucket = bucket
-        self._s3: Any = boto3.client("s3")
+        # Links name the bucket's regional host, the one origin the console's policy lets it upload to.
+        self._s3: Any = boto3.client(
+            "s3",
+            region_name=region,
+            endpoint_url=f"https://s3.{region}.amazonaws.com",
+            config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+        )
 
     def _key(self, run_id: str, name: str) -> str:
         return f"{RUNS_PREFIX}{run_id}/{name}"
