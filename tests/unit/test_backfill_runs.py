@@ -15,6 +15,9 @@ import pytest
 from customer_identity import runtime
 from customer_identity.core.errors import BackfillRunNotFound, BackfillRunStarted, InvalidExportFile
 from customer_identity.core.models.backfill_runs import NewBackfillRun
+from customer_identity.storage import backfill_runs as store
+from customer_identity.storage import keys
+from customer_identity.storage.entities import ConsoleBackfillRunItem
 from customer_identity.use_cases.admin.backfill_run_files import S3RunFiles
 from customer_identity.use_cases.admin.backfill_runs import BackfillRuns
 
@@ -192,3 +195,19 @@ def test_the_consoles_policy_lets_it_upload_to_the_bucket_origin_only_when_deplo
     assert "connect-src 'self' https://exports-1.s3.us-east-1.amazonaws.com;" in deployed
     with pytest.raises(ValueError, match="CONSOLE_UPLOAD_ORIGIN"):
         security_headers("https://x.example.com; script-src *")
+
+
+def test_a_run_whose_execution_is_gone_is_failed_in_words_not_an_error(s3: Any, states: Any) -> None:
+    """A local server restarted mid-run forgets its executions (AWS forgets them 90 days after they close)."""
+    runs = runtime.backfill_runs()
+    run_id = runs.create(NewBackfillRun(), by="acc_admin").run.run_id
+    put(s3, run_id, "customers.jsonl", ROW.encode())
+    runs.start(run_id)
+    [execution] = states.list_executions(stateMachineArn=os.environ["BACKFILL_STATE_MACHINE_ARN"])["executions"]
+    gone = execution["executionArn"].replace(run_id, "20000101T000000000Z-000000000000")
+    ConsoleBackfillRunItem(*keys.console_backfill_run_key(run_id)).update(
+        actions=[ConsoleBackfillRunItem.execution.set(gone)]
+    )
+    run = runs.get(run_id)
+    assert run.status == "failed" and "no such execution" in (run.error or "")
+    assert store.get(run_id).status == "failed"  # type: ignore[union-attr]

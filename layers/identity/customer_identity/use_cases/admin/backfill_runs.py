@@ -56,7 +56,16 @@ class StepFunctionsExecutions:
         return str(answer["executionArn"])
 
     def describe(self, execution: str) -> dict[str, Any]:
-        return dict(self._client.describe_execution(executionArn=execution))
+        """The execution's state; one Step Functions no longer knows (closed over 90 days ago, or
+        lost with a restarted local server) is a failure saying so."""
+        try:
+            return dict(self._client.describe_execution(executionArn=execution))
+        except self._client.exceptions.ExecutionDoesNotExist:
+            return {
+                "status": "FAILED",
+                "error": "ExecutionDoesNotExist",
+                "cause": "the state machine has no such execution",
+            }
 
 
 def new_run_id() -> str:
