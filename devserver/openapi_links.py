@@ -27,6 +27,20 @@ CUSTOMER_TARGETS: Targets = {
 }
 # (method, path, statuses) of the source, and its targets.
 LINKS: list[tuple[str, str, tuple[str, ...], Targets]] = [
+    (
+        "post",
+        "/admin/backfill-runs",
+        ("201",),
+        {
+            "GetBackfillRun": ("get", "/admin/backfill-runs/{run_id}", {"run_id": "$response.body#/run/run_id"}, {}),
+            "StartBackfillRun": (
+                "post",
+                "/admin/backfill-runs/{run_id}/start",
+                {"run_id": "$response.body#/run/run_id"},
+                {},
+            ),
+        },
+    ),
     ("post", "/customers", ("200", "201"), CUSTOMER_TARGETS),
     ("patch", "/customers/{ref}", ("200",), {"GetCustomer": CUSTOMER_TARGETS["GetCustomer"]}),
     (

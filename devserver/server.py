@@ -41,7 +41,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-from devserver import dynamodb_local, events, exports, template
+from devserver import backfill_runs, dynamodb_local, events, exports, template
 from devserver.openapi import build_document, load_apps, swagger_html
 from devserver.outbox import outbox_response
 
@@ -168,6 +168,7 @@ class LocalApi:
         self._openapi: str | None = None
         self._openapi_lock = threading.Lock()
         self.finished: dict[str, dict[str, int]] = {"completed": {}, "failed": {}}  # asynchronous invocations
+        self.executions = backfill_runs.LocalExecutions()  # the backfill state machine (STATES_ENDPOINT)
         self._finished_lock = threading.Lock()
 
     def record_finished(self, function: str, outcome: str) -> None:
@@ -286,18 +287,45 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def _send_file(self, path: Path) -> None:
+        def _send_file(
+            self, path: Path, content_type: str = "text/csv; charset=utf-8", name: str = "customers.csv"
+        ) -> None:
             """Stream a file from disk (one block in memory), as S3 serves a presigned link."""
             self.send_response(200)
-            self.send_header("Content-Type", "text/csv; charset=utf-8")
-            self.send_header("Content-Disposition", 'attachment; filename="customers.csv"')
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Disposition", f'attachment; filename="{name}"')
             self.send_header("Content-Length", str(path.stat().st_size))
             self.end_headers()
             if self.command != "HEAD":
                 for block in exports.blocks(path):
                     self.wfile.write(block)
 
+        def _backfill_file(self, raw_path: str, query: str) -> None:
+            """A signed link of a console backfill run: PUT stores the body, GET sends the file."""
+            path = backfill_runs.run_file(self.command, raw_path, parse_qs(query))
+            if path is None or (self.command == "GET" and not path.is_file()):
+                self.close_connection = self.command == "PUT"  # the body is never read
+                self._respond(*_error(403, "invalid_link", "the link is not valid for this request, or it expired"))
+                return
+            if self.command == "GET":
+                self._send_file(path, "application/x-ndjson", path.name)
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or "")
+            except ValueError:
+                length = -1
+            if not 0 <= length <= backfill_runs.MAX_UPLOAD_BYTES:
+                self.close_connection = True
+                self._respond(*_error(413, "payload_too_large", "send the file with its Content-Length, at most 1 GiB"))
+                return
+            backfill_runs.store(path, self.rfile, length)
+            self._respond(200, {}, b"")
+
         def _dispatch(self) -> None:
+            split = urlsplit(self.path)
+            if self.command in {"PUT", "GET"} and backfill_runs.is_prefix(split.path):
+                self._backfill_file(split.path, split.query)
+                return
             try:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
@@ -328,6 +356,9 @@ def make_handler(api: LocalApi, after_invoke: Callable[[], None] | None = None) 
                 return
             if self.command == "GET" and raw_path == "/dev/invocations":
                 self._respond(200, {"Content-Type": "application/json"}, api.finished_json().encode())
+                return
+            if self.command == "POST" and raw_path == backfill_runs.STATES_PATH:
+                self._respond(*api.executions.answer(self.headers.get("X-Amz-Target", ""), body))
                 return
             if self.command == "POST" and INVOKE_PATH.match(raw_path):
                 self._respond(*self._invoke(unquote(INVOKE_PATH.match(raw_path)["name"]), body))  # type: ignore[index]
@@ -468,6 +499,7 @@ def configure_environment(endpoint: str | None, data_dir: Path) -> dict[str, str
         JWT_SIGNING_KEY=local_signing_key(data_dir),
         NOTIFICATION_SENDER="outbox",
         EXPORT_DIR=str(data_dir / "exports"),  # served at /dev/exports/ (devserver/exports.py)
+        **backfill_runs.environment(data_dir),  # backfill runs' files and state machine (devserver/backfill_runs.py)
     )
     env.update(
         TABLE_NAME=os.environ.get("TABLE_NAME", "customer-identity"),
@@ -568,6 +600,7 @@ def serve(host: str, port: int, data_dir: Path, endpoint: str | None, ddb: dynam
     server = LocalServer((host, port), make_handler(api, ddb.wait_for_commits if ddb else None))
     url = f"http://{host}:{server.server_address[1]}"
     os.environ["LAMBDA_ENDPOINT"] = url  # the functions' background work comes back here (Invoke API)
+    os.environ["STATES_ENDPOINT"] = url + backfill_runs.STATES_PATH  # backfill runs (devserver/backfill_runs.py)
     state_file = data_dir / "server.json"
     state_file.write_text(json.dumps({"url": url, "endpoint": endpoint, "pid": os.getpid()}))
     backend = f"DynamoDB Local at {endpoint}" if ddb else (endpoint or f"AWS {env['AWS_REGION']}")

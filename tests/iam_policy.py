@@ -4,7 +4,9 @@
 is one request per item, as DynamoDB authorizes it; a batch is one request naming every partition
 key). :func:`allowed` evaluates the function's hand-written statements the way IAM does for what we
 use: ``Allow`` and ``Deny`` by action and resource, ``ForAllValues:StringLike`` on
-``dynamodb:LeadingKeys`` (true when the request names no key, as IAM has it) and ``StringEquals``.
+``dynamodb:LeadingKeys`` (true when the request names no key, as IAM has it), ``StringEquals`` and
+``StringLike`` (``s3:prefix``). S3 and Step Functions calls are judged too (a presigned link as the
+request it signs); :func:`granted` lists DynamoDB grants only.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def requests_of(service: str, operation: str, params: dict[str, Any]) -> list[Re
             Request(f"events:{operation}", f"arn:aws:events:us-east-1:123456789012:event-bus/{entry['EventBusName']}")
             for entry in params["Entries"]
         ]
+    if service == "s3":
+        return _s3_requests(operation, params)
+    if service == "stepfunctions":
+        resource = params.get("stateMachineArn") or params.get("executionArn") or "*"
+        return [Request(f"states:{operation}", resource)]
     if service != "dynamodb":
         return []
     action = f"dynamodb:{operation}"
@@ -83,6 +90,33 @@ def requests_of(service: str, operation: str, params: dict[str, Any]) -> list[Re
     return [Request(action, f"{TABLE}/index/{params['IndexName']}" if params.get("IndexName") else TABLE)]
 
 
+_S3_OBJECT_ACTIONS = {
+    "PutObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+}
+
+
+def _s3_requests(operation: str, params: dict[str, Any]) -> list[Request]:
+    """S3 as IAM authorizes it: object actions on ``arn:aws:s3:::bucket/key``; a listing is
+    ``s3:ListBucket`` on the bucket with its ``s3:prefix``."""
+    bucket = f"arn:aws:s3:::{params['Bucket']}"
+    if operation in ("ListObjectsV2", "ListObjects"):
+        return [Request("s3:ListBucket", bucket, context=(("s3:prefix", params.get("Prefix", "")),))]
+    return [Request(_S3_OBJECT_ACTIONS[operation], f"{bucket}/{params['Key']}")]
+
+
+# Resources of other stacks' names, as the tests' moto account names them (the Stage parameter at its default).
+_NAMED = {
+    "BackfillBucket.Arn": "arn:aws:s3:::backfill-unit",
+    "BackfillStateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:customer-identity-backfill-prod",
+}
+
+
 def resource_pattern(value: Any) -> str:
     """A statement's resource as a pattern over :class:`Request` resources."""
     if isinstance(value, str):
@@ -92,12 +126,15 @@ def resource_pattern(value: Any) -> str:
         target = target if isinstance(target, str) else ".".join(target)
         if target == "EventBus.Arn":  # the bus the template names, at the Stage parameter's default
             return "arn:aws:events:us-east-1:123456789012:event-bus/customer-identity-events-prod"
-        return TABLE if target == "IdentityTable.Arn" else target
+        return TABLE if target == "IdentityTable.Arn" else _NAMED.get(target, target)
+    if "Ref" in value and value["Ref"] in _NAMED:
+        return _NAMED[value["Ref"]]
     if "Fn::Sub" in value:
         text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
         variables = {} if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][1]
         text = text.replace("${IdentityTable.Arn}", TABLE)
-        for name, replacement in {**_PARTITION, "EmailFrom": "{EmailFrom}"}.items():
+        text = text.replace("${BackfillBucket.Arn}", _NAMED["BackfillBucket.Arn"])
+        for name, replacement in {**_PARTITION, "Stage": "prod", "EmailFrom": "{EmailFrom}"}.items():
             text = text.replace(f"${{{name}}}", replacement)
         for name in variables:
             text = text.replace(f"${{{name}}}", f"{{{name}}}")
@@ -129,6 +166,9 @@ def _matches(statement: dict[str, Any], request: Request, parameters: dict[str, 
                     return False
             elif operator == "StringEquals":
                 if context.get(key) not in expected:
+                    return False
+            elif operator == "StringLike":
+                if not any(fnmatchcase(context.get(key, ""), pattern) for pattern in expected):
                     return False
             else:
                 raise AssertionError(f"condition operator {operator} not modelled")

@@ -47,6 +47,9 @@ TEST_ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerIdentityTests",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "EVENT_BUS_NAME": "customer-identity-events-prod",  # the template's, at the Stage default
+    # Console backfill runs: the template's bucket and state machine (at the Stage default), on moto.
+    "BACKFILL_BUCKET": "backfill-unit",
+    "BACKFILL_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:customer-identity-backfill-prod",
 }
 
 

@@ -27,6 +27,7 @@ from tests.unit.conftest import code_in, email_token_in, load_event, load_handle
 from tests.unit.test_review import EXPORT
 
 BY_DIR = {route.code_dir.name: route.function for route in routes()}
+ROLE = "arn:aws:iam::123456789012:role/backfill"
 
 
 @contextmanager
@@ -204,6 +205,7 @@ def journey(
             if check.work(work["run_id"], work["segment"], remaining_ms=lambda: 10**6):
                 queued.append(work)
     backfill(recorder, tmp_path)
+    backfill_run(run)
     run("list_review", event("list_review", queryStringParameters={}), expect=200)
     for review_id, action in (("customers_v2:CV-9", "attach"), ("bookings:5f1d7a2b9c0e4a0012345679", "attach")):
         body = {"action": action, "customer": "PL1"}
@@ -328,3 +330,25 @@ def backfill(recorder: dict[str, Any], folder: Path) -> None:
             steps.write(chunk)
     with as_function(recorder, "BackfillReportFunction"):
         steps.report({"plan": planned})
+
+
+def backfill_run(run: Callable[..., dict[str, Any]]) -> None:
+    """A console backfill run: created, its file uploaded (as the browser does), started, followed
+    until its execution ends (stopped here: moto does not run it), listed."""
+    s3, states = boto3.client("s3", region_name="us-east-1"), boto3.client("stepfunctions", region_name="us-east-1")
+    s3.create_bucket(Bucket=os.environ["BACKFILL_BUCKET"])
+    machine = os.environ["BACKFILL_STATE_MACHINE_ARN"]
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    states.create_state_machine(name=machine.rpartition(":")[2], definition=definition, roleArn=ROLE)
+    run_id = run("create_backfill_run", expect=201)["run"]["run_id"]
+    line = json.dumps({"_id": "C-1", "phone": "9800000077", "name": "Console run"}) + "\n"
+    s3.put_object(Bucket=os.environ["BACKFILL_BUCKET"], Key=f"runs/{run_id}/customers.jsonl", Body=line.encode())
+    path = {"path": f"/admin/backfill-runs/{run_id}", "pathParameters": {"run_id": run_id}}
+    start = path | {"path": f"/admin/backfill-runs/{run_id}/start"}
+    started = run("start_backfill_run", event("start_backfill_run", **start), expect=202)["run"]
+    assert started["status"] == "running"
+    run("get_backfill_run", event("get_backfill_run", **path), expect=200)
+    execution = states.list_executions(stateMachineArn=machine)["executions"][0]["executionArn"]
+    states.stop_execution(executionArn=execution)
+    assert run("get_backfill_run", event("get_backfill_run", **path), expect=200)["run"]["status"] == "failed"
+    run("list_backfill_runs", expect=200)

@@ -13,8 +13,10 @@ from collections import defaultdict
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import botocore.client
+import botocore.signers
 import pytest
 
 from devserver.template import resources
@@ -221,6 +223,18 @@ def recorded(invoke, lambda_queue, outbox, monkeypatch: pytest.MonkeyPatch, tmp_
         return response
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    presign = botocore.signers.RequestSigner.generate_presigned_url
+
+    def signed(signer: Any, request_dict: dict[str, Any], operation_name: str, *args: Any, **options: Any) -> str:
+        """A presigned S3 link is authorized, when used, as its signer's request."""
+        function = recorder["current"]
+        if function is not None:
+            url = urlsplit(request_dict["url"])
+            bucket, key = url.hostname.partition(".s3")[0], unquote(url.path.lstrip("/"))  # type: ignore[union-attr]
+            recorder["requests"][function] += requests_of("s3", operation_name, {"Bucket": bucket, "Key": key})
+        return presign(signer, request_dict, operation_name, *args, **options)
+
+    monkeypatch.setattr(botocore.signers.RequestSigner, "generate_presigned_url", signed)
     journey(recorder, invoke, outbox, tmp_path)
     return recorder
 

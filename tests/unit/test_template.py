@@ -104,7 +104,7 @@ def test_every_item_statement_on_the_table_is_narrowed_by_leading_keys() -> None
 
 
 STREAM_READS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
-FIXED_PARTITIONS = {"COUNTER#customer_number", "AUDIT#alias_check", "IDEMPOTENCY#create_booking"}
+FIXED_PARTITIONS = {"COUNTER#customer_number", "AUDIT#alias_check", "IDEMPOTENCY#create_booking", "RUNS#backfill"}
 
 
 def test_sms_only_to_phone_numbers_and_email_only_from_the_configured_sender() -> None:

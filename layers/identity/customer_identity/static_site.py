@@ -9,6 +9,8 @@ style, no framing, no MIME sniffing, no referrer.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,13 +46,35 @@ def load_files(root: Path) -> dict[str, tuple[str, bytes]]:
     return found
 
 
-def _answer(status: int, headers: dict[str, str], body: str) -> dict[str, Any]:
-    return {"statusCode": status, "headers": SECURITY_HEADERS | headers, "body": body, "isBase64Encoded": False}
+_ORIGIN = re.compile(r"^https://[a-z0-9.-]+$")
+
+
+def security_headers(upload_origin: str | None) -> dict[str, str]:
+    """The headers; ``upload_origin`` (deployed: the backfill bucket's ``https://`` origin, to which the
+    console PUTs an export through presigned links) is the one other origin the page may connect to."""
+    if not upload_origin:
+        return SECURITY_HEADERS
+    if not _ORIGIN.match(upload_origin):
+        raise ValueError(f"CONSOLE_UPLOAD_ORIGIN must be an https:// origin, not {upload_origin!r}")
+    policy = CSP.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
+    return SECURITY_HEADERS | {"Content-Security-Policy": policy}
 
 
 def site_handler(code_file: str, folder: str = "console") -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda handler serving the files in ``folder`` next to ``code_file`` (the function's ``app.py``)."""
+    """The Lambda handler serving the files in ``folder`` next to ``code_file`` (the function's ``app.py``).
+
+    ``CONSOLE_UPLOAD_ORIGIN`` (set by the template: the backfill bucket's origin) is read here, once,
+    rather than through ``core.settings``: this function imports nothing else of the layer."""
     files = load_files(Path(code_file).resolve().parent / folder)
+    headers_of_every_answer = security_headers(os.environ.get("CONSOLE_UPLOAD_ORIGIN"))
+
+    def _answer(status: int, headers: dict[str, str], body: str) -> dict[str, Any]:
+        return {
+            "statusCode": status,
+            "headers": headers_of_every_answer | headers,
+            "body": body,
+            "isBase64Encoded": False,
+        }
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if event.get("httpMethod") not in {"GET", "HEAD"}:

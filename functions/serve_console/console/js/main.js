@@ -6,6 +6,7 @@ import { customerPage, customersPage } from "./pages/customers.js";
 import { deliveryPage } from "./pages/delivery.js";
 import { mergePage } from "./pages/merges.js";
 import { reviewPage } from "./pages/review.js";
+import { backfillPage } from "./pages/backfill.js";
 import { staffPage } from "./pages/staff.js";
 
 /** Pages by route and who may see them. @type {[RegExp, string[], (match: RegExpMatchArray) => void | Promise<void>][]} */
@@ -16,12 +17,13 @@ const PAGES = [
   [/^\/merge$/, ["admin"], () => mergePage()],
   [/^\/review$/, ["admin"], () => reviewPage()],
   [/^\/staff$/, ["admin"], () => staffPage()],
+  [/^\/backfill$/, ["admin"], () => backfillPage()],
   [/^\/round$/, ["delivery_person"], () => deliveryPage()],
 ];
 const HOME = { admin: "#/", delivery_person: "#/round" };
 /** @type {Record<string, [string, string][]>} */
 const NAV = {
-  admin: [["#/", "Dashboard"], ["#/customers", "Customers"], ["#/merge", "Merge"], ["#/review", "Review"], ["#/staff", "Staff"]],
+  admin: [["#/", "Dashboard"], ["#/customers", "Customers"], ["#/merge", "Merge"], ["#/review", "Review"], ["#/staff", "Staff"], ["#/backfill", "Backfill"]],
   delivery_person: [["#/round", "My customers"]],
   marketing_staff: [["#/customers", "Customers"]],
   supplier: [["#/customers", "Customers"]],

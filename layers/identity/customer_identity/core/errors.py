@@ -355,3 +355,29 @@ class AliasCheckRunning(Conflict):
 
     def __init__(self) -> None:
         super().__init__("an alias check is already running; follow it with GET /admin/audit")
+
+
+class BackfillRunNotFound(NotFound):
+    code = "backfill_run_not_found"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no backfill run {run_id!r}", field="run_id")
+
+
+class BackfillRunStarted(Conflict):
+    """A run starts once: its files are read by the run it started, and a second start would be a second run."""
+
+    code = "backfill_run_started"
+
+    def __init__(self, run_id: str, status: str) -> None:
+        super().__init__(
+            f"backfill run {run_id!r} was already started (it is {status}); create a new run to run again",
+            field="run_id",
+        )
+
+
+class InvalidExportFile(InvalidInput):
+    """An uploaded export file the backfill cannot read; ``field`` names the file."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message, field=name, code="invalid_export_file")

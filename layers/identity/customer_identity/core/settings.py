@@ -69,6 +69,15 @@ class Settings(BaseModel):
     # Stays under API Gateway's 6 MB answer even when JSON escaping doubles every byte.
     export_inline_limit_bytes: int = Field(default=1024 * 1024, ge=0, le=2 * 1024 * 1024)
     export_link_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    # Backfill runs from the console (/admin/backfill-runs): uploads go to the bucket under runs/<run_id>/
+    # (deployed) or to the folder, through links the local server checks with ``backfill_link_key``
+    # (``make run``); the state machine is started by its ARN (``states_endpoint``: the local runner).
+    backfill_bucket: str | None = None
+    backfill_dir: str | None = None
+    backfill_link_key: SecretStr | None = None
+    backfill_state_machine_arn: str | None = None
+    states_endpoint: str | None = None
+    backfill_link_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     # SMS pumping defence (use_cases.sms_budget): codes go only to phones of these ISO regions
     # (comma-separated, e.g. "IN,NP"; empty: the default region), and at most this many SMS per
     # minute per client IP and in all (sign-in codes and password resets by SMS).

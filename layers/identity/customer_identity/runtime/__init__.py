@@ -24,6 +24,7 @@ from customer_identity.runtime.admin_builders import (  # noqa: F401 (the handle
     alias_check,
     audit,
     backfill,
+    backfill_runs,
     customer_export,
     legacy_records_reader,
     merges,

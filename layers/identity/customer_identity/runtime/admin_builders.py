@@ -11,6 +11,7 @@ from customer_identity.runtime.sign_in_builders import accounts, passwords, sess
 if TYPE_CHECKING:
     from customer_identity.use_cases.admin.alias_check import AliasCheck
     from customer_identity.use_cases.admin.audit import Audit
+    from customer_identity.use_cases.admin.backfill_runs import BackfillRuns
     from customer_identity.use_cases.admin.exports import CustomerExport
     from customer_identity.use_cases.admin.legacy_records import LegacyRecords
     from customer_identity.use_cases.admin.merges import Merges
@@ -82,6 +83,26 @@ def backfill() -> Backfill:
     return Backfill(config())
 
 
+@cache
+def backfill_runs() -> BackfillRuns:
+    """Console backfill runs: the bucket and Step Functions deployed, the local folder and runner under ``make run``."""
+    from customer_identity.use_cases.admin.backfill_run_files import LocalRunFiles, RunFiles, S3RunFiles
+    from customer_identity.use_cases.admin.backfill_runs import BackfillRuns, StepFunctionsExecutions
+
+    current = config()
+    files: RunFiles | None = None
+    if current.backfill_bucket:
+        files = S3RunFiles(current.backfill_bucket, current.aws_region)
+    elif current.backfill_dir and current.backfill_link_key:
+        files = LocalRunFiles(current.backfill_dir, current.backfill_link_key.get_secret_value().encode())
+    executions = None
+    if current.backfill_state_machine_arn:
+        executions = StepFunctionsExecutions(
+            current.backfill_state_machine_arn, current.aws_region, current.states_endpoint
+        )
+    return BackfillRuns(files, executions, link_ttl_seconds=current.backfill_link_ttl_seconds)
+
+
 STRANDED_PAGE = 10
 
 
@@ -131,6 +152,7 @@ BUILDERS = (
     merges_reader,
     staff_management,
     backfill,
+    backfill_runs,
     audit,
     alias_check,
     review_queue_reader,

@@ -525,6 +525,15 @@ def backfill_run_key(run_id: str) -> Key:
     return f"BACKFILL#{run_id}", "RUN"
 
 
+# Backfill runs started from the console (``/admin/backfill-runs``): one partition, sorted by run id
+# (which starts with its creation time), so the newest runs are one ``Query`` read backwards.
+CONSOLE_BACKFILL_RUNS = "RUNS#backfill"
+
+
+def console_backfill_run_key(run_id: str) -> Key:
+    return CONSOLE_BACKFILL_RUNS, f"RUN#{run_id}"
+
+
 # --- the review queue ------------------------------------------------------------------------------
 # Every review item is in all four indexes, each keyed by its status and one combination of the
 # filters (none, collection, reason, both), sorted by when it was held: each filter combination of

@@ -34,6 +34,7 @@ from customer_identity.storage.entities.household_items import MemberNameItem  #
 from customer_identity.storage.entities.legacy_items import LegacyRecordItem  # noqa: F401 (the package's API)
 from customer_identity.storage.entities.operation_items import (  # noqa: F401 (the package's API)
     BackfillRunItem,
+    ConsoleBackfillRunItem,
     MergeItem,
     MergeLinkItem,
     ReviewItem,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -62,6 +63,25 @@ class BackfillRunItem(TableItem, discriminator="backfill_run"):
     new_customers = NumberAttribute()
     created_at = UnicodeAttribute()
     completed_at = UnicodeAttribute(null=True)
+
+
+class ConsoleBackfillRunItem(TableItem, discriminator="console_backfill_run"):
+    """A backfill run an admin started from the console: its upload, its execution and its outcome.
+
+    ``status``: created -> running -> succeeded | failed; each step a conditional write, so a run starts once.
+    """
+
+    run_id = UnicodeAttribute()
+    dry_run = BooleanAttribute()
+    upload = UnicodeAttribute()  # "jsonl" (the six files) | "zip" (one archive of them)
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()  # the admin's account id
+    started_at = UnicodeAttribute(null=True)
+    execution = UnicodeAttribute(null=True)  # the state machine execution's ARN
+    finished_at = UnicodeAttribute(null=True)
+    summary = UnicodeAttribute(null=True)  # the report's summary (JSON) once succeeded
+    error = UnicodeAttribute(null=True)  # why it failed
 
 
 class MergeItem(TableItem, discriminator="merge"):
