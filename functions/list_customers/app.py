@@ -21,9 +21,9 @@ customers = runtime.listing()
     description="Admins see every customer (`CustomerPage`); a delivery person the customers assigned to "
     "them, with the delivery fields only (`DeliveryCustomerPage`: no money); a marketing person the "
     "customers they signed up (`MarketingCustomerPage`: no money; filters apply to the page read). "
-    "With `q`: customers whose name, or its last word, starts with `q`, case- and accent-insensitive "
-    "(`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of the matched name (a delivery or "
-    "marketing person's: in number order).",
+    "Admins may filter by `delivery_person_id`. With `q`: customers whose name, or its last word, starts "
+    "with `q`, case- and accent-insensitive (`zoe` finds `Zoë`, `kumar` finds `Sita Kumar`), in order of "
+    "the matched name (a delivery or marketing person's: in number order).",
     tags=["customers"],
     responses=documented(
         {200: ok("One page; `next_cursor` is null on the last")},
@@ -37,9 +37,10 @@ def list_customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     q: Annotated[str | None, Query(max_length=100, description="name prefix")] = None,
+    delivery_person_id: Annotated[str | None, Query(max_length=64, description="admins: one's customers")] = None,
 ) -> CustomerPageAnswer:
     caller = principal(app)
-    scope = list_scope(caller).filters()  # the caller's own customers unless an admin
+    scope = list_scope(caller, delivery_person_id).filters()  # the caller's own customers unless an admin
     page = customers.customers(status=status, area=area, limit=limit, cursor=cursor, q=q, **scope)
     return page_for(caller.role, page)
 

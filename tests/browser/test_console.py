@@ -190,6 +190,19 @@ def test_one_search_box_finds_a_legacy_id_any_phone_shape_and_a_name(page: Page,
     check_page(page, "customers-search")
 
 
+def test_customers_are_filtered_by_delivery_person(page: Page, seeded: dict[str, Any]) -> None:
+    sign_in(page)
+    page.goto("/console/#/customers")
+    page.get_by_label("Delivery person").select_option(label="Kiran")
+    page.get_by_role("button", name="Search").click()
+    listed = page.get_by_role("table", name="Customers")
+    expect(listed.get_by_role("cell", name="Ravi Rao", exact=True)).to_be_visible()
+    expect(listed.get_by_role("cell", name="Zoë Fernandes", exact=True)).to_be_visible()
+    expect(listed.get_by_role("row")).to_have_count(3)  # the header and Kiran's two customers
+    assert "delivery_person_id=" in page.url  # the filter lives in the URL, like the others
+    check_page(page, "customers-by-delivery-person")
+
+
 def test_an_imported_customer_shows_its_legacy_rows_as_exported(page: Page, seeded: dict[str, Any]) -> None:
     sign_in(page)
     page.goto(f"/console/#/customers/{seeded['legacy_id']}")

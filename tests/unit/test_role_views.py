@@ -117,3 +117,22 @@ def test_suppliers_neither_create_nor_list_customers(invoke, domain) -> None:
     token = real_staff_token("supplier")
     assert create(invoke, {"phone": "9717619183"}, token=token)[0] == 403
     assert listing(invoke, token)[0] == 403
+
+
+def test_an_admin_filters_by_delivery_person_and_no_one_else_may(invoke, domain) -> None:
+    rider = account_id("delivery_person")
+    for phone in ("9717619183", "9811122233", "9822233344"):
+        create(invoke, {"phone": phone})
+    for ref in ("PL1", "PL3"):
+        patch = load_event("update_customer") | {
+            "path": f"/customers/{ref}",
+            "pathParameters": {"ref": ref},
+            "body": json.dumps({"delivery_person_id": rider}),
+        }
+        assert invoke("update_customer", patch)[0] == 200
+    status, page = listing(invoke, invoke.admin_token, delivery_person_id=rider)
+    assert status == 200 and [c["customer_number"] for c in page["items"]] == ["PL1", "PL3"]
+    assert "balance" in page["items"][0]  # an admin's view, money included
+    status, refused = listing(invoke, real_staff_token("marketing_staff"), delivery_person_id=rider)
+    assert (status, refused["error"]["field"]) == (403, "delivery_person_id")
+    assert listing(invoke, real_staff_token("delivery_person"), delivery_person_id=rider)[0] == 200  # themselves

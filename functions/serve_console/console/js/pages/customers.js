@@ -31,7 +31,8 @@ export async function search(q) {
   return { exact: found, named: named.filter((/** @type {Customer} */ c) => !found || c.customer_id !== found.customer.customer_id) };
 }
 
-function searchForm() {
+/** @param {import("../api.js").Account[]} persons the active delivery persons (the filter's choices) */
+function searchForm(persons = []) {
   const query = routeQuery();
   const form = h(
     "form",
@@ -39,12 +40,13 @@ function searchForm() {
     field("Search customers", { name: "q", type: "search", value: query.get("q") || "", placeholder: "Name, phone, PL number, id, legacy id or email" }),
     select("Status", "status", [["", "Any status"], ...STATUSES.map((s) => /** @type {[string, string]} */ ([s, s]))], query.get("status") || ""),
     field("Area", { name: "area", value: query.get("area") || "" }),
+    select("Delivery person", "delivery_person_id", [["", "Anyone"], ...persons.map((p) => /** @type {[string, string]} */ ([p.account_id, p.name || p.email || p.account_id]))], query.get("delivery_person_id") || ""),
     h("button", { type: "submit" }, "Search"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(/** @type {HTMLFormElement} */ (form));
-    location.hash = routeLink("/customers", { q: String(data.get("q") || "").trim(), status: String(data.get("status") || ""), area: String(data.get("area") || "").trim() });
+    location.hash = routeLink("/customers", { q: String(data.get("q") || "").trim(), status: String(data.get("status") || ""), area: String(data.get("area") || "").trim(), delivery_person_id: String(data.get("delivery_person_id") || "") });
   });
   return form;
 }
@@ -67,12 +69,14 @@ export async function customersPage() {
   const q = query.get("q") || "";
   loading("customers");
   try {
+    /** @type {import("../api.js").Account[]} */
+    const persons = await call("GET", "/admin/staff", { query: { role: "delivery_person", active: "true", limit: 100 } }).then((page) => page.items, () => []);
     if (q) {
       const { exact, named } = await search(q);
       const found = (exact ? 1 : 0) + named.length;
       return show(
         h("h1", null, "Customers"),
-        searchForm(),
+        searchForm(persons),
         statusLine(found ? `${found} found for “${q}”.` : `No customer matches “${q}”.`),
         exact ? h("p", null, `“${q}” is the ${exact.resolved_from.replace("_", " ")} of `, customerLink(exact.customer), ` ${exact.customer.name || ""}.`) : null,
         exact ? customerTable([exact.customer], "Matched by an identifier: 1") : null,
@@ -81,14 +85,15 @@ export async function customersPage() {
       );
     }
     const status = query.get("status"), area = query.get("area"), cursor = query.get("cursor");
+    const person = query.get("delivery_person_id");
     const page = Number(query.get("page") || "1");
     /** @type {import("../api.js").Schemas["CustomerPage"]} */
-    const answer = await call("GET", "/customers", { query: { status, area, cursor, limit: 20 } });
-    const filtered = Boolean(status || area);
+    const answer = await call("GET", "/customers", { query: { status, area, cursor, limit: 20, delivery_person_id: person } });
+    const filtered = Boolean(status || area || person);
     const first = (page - 1) * 20 + 1;
     show(
       h("h1", null, "Customers"),
-      searchForm(),
+      searchForm(persons),
       answer.items.length
         ? customerTable(answer.items, `Customers ${first}–${first + answer.items.length - 1}${answer.next_cursor ? "" : ` of ${first + answer.items.length - 1}`}`)
         : h("p", { class: "empty" }, filtered ? h("span", null, "No customer matches these filters. ", h("a", { href: "#/customers" }, "Clear the filters")) : "No customers yet. Bring in a legacy export with the backfill, or book for a new phone."),
@@ -97,7 +102,7 @@ export async function customersPage() {
         { "aria-label": "Pagination", class: "pagination" },
         page > 1 ? h("button", { type: "button", onclick: () => history.back() }, "Previous") : null,
         h("span", { "aria-current": "page" }, `Page ${page}`),
-        answer.next_cursor ? h("a", { href: routeLink("/customers", { status, area, cursor: answer.next_cursor, page: String(page + 1) }) }, "Next") : null,
+        answer.next_cursor ? h("a", { href: routeLink("/customers", { status, area, delivery_person_id: person, cursor: answer.next_cursor, page: String(page + 1) }) }, "Next") : null,
       ),
     );
   } catch (error) {

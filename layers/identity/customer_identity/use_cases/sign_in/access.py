@@ -171,11 +171,15 @@ class ListScope:
         return {"delivery_person_id": self.delivery_person_id, "marketing_person_id": self.marketing_person_id}
 
 
-def list_scope(principal: Principal) -> ListScope:
+def list_scope(principal: Principal, delivery_person_id: str | None = None) -> ListScope:
+    """``delivery_person_id``: an admin's filter (one delivery person's customers); a delivery person
+    may name only themselves, a marketing person nobody (403 naming the field)."""
     if principal.is_admin:
-        return ListScope()
+        return ListScope(delivery_person_id=delivery_person_id)
+    if delivery_person_id is not None and delivery_person_id != principal.account_id:
+        raise Forbidden("only admins filter by delivery person", field="delivery_person_id")
     if principal.role == "delivery_person":
         return ListScope(delivery_person_id=principal.account_id)
-    if principal.role == "marketing_staff":
+    if principal.role == "marketing_staff" and delivery_person_id is None:
         return ListScope(marketing_person_id=principal.account_id)
     raise Forbidden("only admins, delivery persons and marketing staff list customers")
