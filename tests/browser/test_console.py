@@ -203,6 +203,27 @@ def test_customers_are_filtered_by_delivery_person(page: Page, seeded: dict[str,
     check_page(page, "customers-by-delivery-person")
 
 
+def test_an_admin_sees_where_a_customer_is_signed_in_and_signs_it_out(
+    page: Page, base_url: str, seeded: dict[str, Any]
+) -> None:
+    customer = seeded["customers"]["Ravi R."]
+    with httpx.Client(base_url=base_url) as phone:  # the customer signs in with a code on their phone
+        assert phone.post("/auth/otp/request", json={"phone": customer["phone"]}).status_code == 202
+        text = phone.get("/dev/outbox", params={"to": customer["phone"]}).json()["messages"][0]["text"]
+        code = re.search(r"\b(\d{6})\b", text)
+        assert code
+        signed = phone.post("/auth/otp/verify", json={"phone": customer["phone"], "code": code.group(1)})
+        assert signed.status_code == 200, signed.text
+    sign_in(page)
+    page.goto(f"/console/#/customers/{customer['customer_number']}")
+    sessions = page.get_by_role("table", name="Live sessions")
+    expect(sessions).to_contain_text("otp")
+    check_page(page, "customer-sessions")
+    page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("status").filter(has_text="Signed out of")).to_be_visible()
+    expect(page.get_by_text("Not signed in anywhere.")).to_be_visible()
+
+
 def test_an_imported_customer_shows_its_legacy_rows_as_exported(page: Page, seeded: dict[str, Any]) -> None:
     sign_in(page)
     page.goto(f"/console/#/customers/{seeded['legacy_id']}")

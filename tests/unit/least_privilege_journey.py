@@ -167,6 +167,7 @@ def journey(
     run("reset_password", event("reset_password", {"token": staff_token, "password": "another long password"}))
     number = verified["customer"]["customer_number"]
     sessions_path = {"path": f"/admin/customers/{number}/sessions", "pathParameters": {"ref": number}}
+    run("list_customer_sessions", event("list_customer_sessions", **sessions_path), expect=200)
     run("end_customer_sessions", event("end_customer_sessions", **sessions_path), expect=200)
     run("logout", event("logout", {"refresh_token": third_device["refresh_token"]}), expect=401)  # ended
     run("request_otp", event("request_otp", {"phone": "+919800000005"}), expect=202)

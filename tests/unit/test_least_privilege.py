@@ -189,6 +189,7 @@ NOT_EXERCISED: dict[str, set[tuple[str, str]]] = {
     },
     "StartAliasCheckFunction": {("dynamodb:GetItem", "SESSION#*")},  # started without its handler
     "EndCustomerSessionsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
+    "ListCustomerSessionsFunction": RESOLVING_BY_ID_EMAIL_LEGACY,
     "AuditAliasCheckFunction": {("dynamodb:PutItem", "AUDIT#alias_check")},
     # Lambda's event source mapping reads the stream with the function's role; its code never does.
     "PublishEventsFunction": {

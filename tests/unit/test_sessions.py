@@ -71,3 +71,18 @@ def test_the_cookie_is_scoped_to_auth_as_the_client_sees_it(
     (cookie,) = answer["multiValueHeaders"]["Set-Cookie"]
     assert cookie_path in cookie.split("; ") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert json.loads(answer["body"])["refresh_token"] is None
+
+
+def test_an_admin_sees_where_a_customer_is_signed_in_and_ends_it(invoke, domain) -> None:
+    from tests.unit.conftest import load_event, real_staff_token, session_token
+
+    customer = domain.create("9717619183").customer
+    for _ in range(2):
+        session_token(customer.customer_id)
+    at = {"path": "/admin/customers/PL1/sessions", "pathParameters": {"ref": "PL1"}}
+    status, listed = invoke("list_customer_sessions", load_event("list_customer_sessions") | at)
+    assert status == 200 and len(listed["items"]) == 2 and not any(s["current"] for s in listed["items"])
+    assert invoke("end_customer_sessions", load_event("end_customer_sessions") | at)[1] == {"ended": 2}
+    assert invoke("list_customer_sessions", load_event("list_customer_sessions") | at)[1] == {"items": []}
+    other = real_staff_token("delivery_person")
+    assert invoke("list_customer_sessions", load_event("list_customer_sessions") | at, token=other)[0] == 403

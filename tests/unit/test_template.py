@@ -47,6 +47,7 @@ READERS = {
     "GetMeFunction",
     "ListMergesFunction",
     "ListLegacyRecordsFunction",
+    "ListCustomerSessionsFunction",
     "GetCustomerNumbersFunction",
     "ListStaffFunction",
     "GetAuditFunction",

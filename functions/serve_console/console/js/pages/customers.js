@@ -118,14 +118,15 @@ function row(label, value) {
 /** @param {string} ref */
 export async function customerPage(ref) {
   loading("the customer");
-  let resolved, bookings, staff, ledger, sources;
+  let resolved, bookings, staff, ledger, sources, sessions;
   try {
-    [resolved, bookings, staff, ledger, sources] = await Promise.all([
+    [resolved, bookings, staff, ledger, sources, sessions] = await Promise.all([
       call("GET", customerPath(ref)),
       call("GET", `${customerPath(ref)}/bookings`, { query: { limit: 50 } }),
       call("GET", "/admin/staff", { query: { role: "delivery_person", active: "true", limit: 100 } }),
       call("GET", `${customerPath(ref)}/ledger`, { query: { limit: 20 } }),
       call("GET", `/admin${customerPath(ref)}/legacy-records`, { query: { limit: 50 } }),
+      call("GET", `/admin${customerPath(ref)}/sessions`),
     ]);
   } catch (error) {
     return show(h("h1", null, "Customer"), failed(error, () => customerPage(ref)));
@@ -197,9 +198,42 @@ export async function customerPage(ref) {
     adjustmentForm(c),
     h("h2", null, "Merge history"),
     merges.view,
+    h("h2", null, "Signed in"),
+    sessionList(c, sessions),
     h("h2", null, "Legacy records"),
     legacyRecords(sources),
     h("p", null, h("a", { href: routeLink("/merge", { from: c.customer_number }) }, "Merge this customer into another…")),
+  );
+}
+
+/** Where the customer is signed in, and a button that signs it out everywhere (a lost phone).
+ * @param {Customer} c @param {import("../api.js").Schemas["SessionList"]} list */
+function sessionList(c, list) {
+  if (!list.items.length) return h("p", { class: "empty" }, "Not signed in anywhere.");
+  const end = h("button", { type: "button" }, "Sign out everywhere");
+  const slot = h("div", { class: "message-slot" });
+  end.addEventListener("click", async () => {
+    try {
+      const done = await call("DELETE", `/admin${customerPath(c.customer_id)}/sessions`);
+      flash(`Signed out of ${done.ended} session${done.ended === 1 ? "" : "s"}.`);
+      await customerPage(c.customer_number || c.customer_id);
+    } catch (error) {
+      slot.replaceChildren(alertLine(message(error)));
+    }
+  });
+  return h(
+    "div",
+    null,
+    table(`Live sessions: ${list.items.length}`, ["Signed in", "How", "Last used", "Device", "Network", "Ends"], list.items, (s) => [
+      when(s.created_at),
+      s.method,
+      when(s.last_used_at),
+      s.user_agent || "—",
+      s.address || "—",
+      when(s.expires_at),
+    ]),
+    slot,
+    end,
   );
 }
 

@@ -55,6 +55,13 @@ class SignOut:
             raise SessionNotFound()
         return SessionsEnded(ended=int(self.store.revoke(caller.account_id, session_id, "signed_out")))
 
+    def customer_sessions(self, ref: str) -> SessionList:
+        """Admins: where the customer ``ref`` names is signed in (its live sessions, newest first)."""
+        assert self.resolver is not None
+        customer = self.resolver.resolve(ref).item
+        live = sorted(self.store.live_sessions(customer.customer_id), key=lambda s: s.created_at, reverse=True)
+        return SessionList(items=[info(session, None) for session in live])
+
     def end_customer_sessions(self, ref: str) -> SessionsEnded:
         """Admins: end every session of the customer ``ref`` names (a lost or stolen phone)."""
         assert self.resolver is not None
