@@ -468,6 +468,11 @@ def ensure_table(endpoint: str | None, table_name: str, region: str) -> None:
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
             _wait_for_indexes(client, table_name)
+            print(
+                f"added the index {index['IndexName']} to the local table: customers written before it get its "
+                "keys when next written, or all at once with: .venv/bin/python -m devserver.reindex",
+                file=sys.stderr,
+            )
 
 
 def _wait_for_indexes(client: Any, table_name: str, timeout: float = 60.0) -> None:
