@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Answer(BaseModel):
     """What the service answers: every field is always sent (defaults too), so its schema requires them all."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True, defer_build=True)
 
 
 class Accepted(Answer):
@@ -23,6 +23,8 @@ class Health(Answer):
 
 
 class ErrorDetail(BaseModel):  # built by error_body(): correlation_id only on 500
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     message: str
     field: str | None
@@ -32,6 +34,8 @@ class ErrorDetail(BaseModel):  # built by error_body(): correlation_id only on 5
 
 
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     error: ErrorDetail
 
 

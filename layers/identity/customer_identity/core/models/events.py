@@ -20,7 +20,9 @@ from customer_identity.core.models.customers import Customer
 from customer_identity.core.models.ledger import LedgerEntry
 from customer_identity.core.wire import Timestamp
 
-STRICT = ConfigDict(extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True)
+STRICT = ConfigDict(
+    extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True, defer_build=True
+)
 
 
 class Part(Answer):

@@ -70,7 +70,7 @@ Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string",
 class Input(BaseModel):
     """A request body: unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # How a sign-in answers its refresh token (every sign-in body takes it).

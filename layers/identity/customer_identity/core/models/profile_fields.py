@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from customer_identity.core.models.fields import Input, Text
 from customer_identity.core.models.money import Money
@@ -58,6 +58,8 @@ class Location(Input):
 
 
 class LocationAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     lat: float
     lng: float
     accuracy_meters: float | None = None

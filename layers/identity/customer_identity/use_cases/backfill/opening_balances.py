@@ -4,7 +4,8 @@ disagree on money.
 Every legacy row that carried a balance (``previous_balance``) becomes one ``opening`` entry on its
 customer, naming the row (``source`` = ``<collection>:<legacy id>``). A customer's entries go in one
 transaction with the ``ADD`` of their sum to its balance and with the dashboard counters
-(:mod:`..identity.stats`), so the balance is the sum of its entries at every moment. An entry's id
+(:mod:`..identity.stats`), so the balance is the sum of its entries at every moment; the persons of
+a chunk share transactions of up to 25 items (:func:`opening_groups`). An entry's id
 and time derive from the customer and the row, so a resumed run or a rerun finds it and posts
 nothing twice. When two or more rows of a person carried a non-zero balance, the customer gets one
 review item, reason ``balance_conflict``, listing them: somebody confirms the figure (an adjustment
@@ -57,33 +58,69 @@ def opening_entries(entry: dict[str, Any]) -> list[LedgerEntryItem]:
     return found
 
 
-def post_openings(entry: dict[str, Any]) -> None:
-    """Post ``entry``'s opening entries that are not there yet, with their sum on its balance and the
-    counters, in one transaction per attempt (entries found existing are dropped and the rest tried
-    again). Nothing is posted when the phone no longer names that customer, or it was merged away."""
-    pending, conflicted = opening_entries(entry), 0
+# Items per transaction, the counter shard included: DynamoDB allows 100, but a long transaction holds
+# its items (the shard among them) while other writers wait; DynamoDB Local then fails the waiting
+# ones with a lock timeout (measured: groups of 99 did, at 48 writers).
+MAX_TRANSACTION_ITEMS = 25
+
+
+def opening_groups(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``entries`` that carried a balance, grouped so that each group's entries, customer updates and
+    counter shard fit one transaction."""
+    groups: list[list[dict[str, Any]]] = []
+    size = MAX_TRANSACTION_ITEMS
+    for entry in entries:
+        needed = len(opening_entries(entry)) + 1  # its entries and its customer's update
+        if needed == 1:
+            continue
+        if size + needed > MAX_TRANSACTION_ITEMS - 1:  # one item is the counter shard
+            groups.append([])
+            size = 0
+        groups[-1].append(entry)
+        size += needed
+    return groups
+
+
+def post_openings(group: list[dict[str, Any]]) -> None:
+    """Post the opening entries of ``group``'s persons that are not there yet, each person's sum on its
+    balance, and the counters, in one transaction per attempt: entries found existing are dropped and
+    the rest tried again; a person whose phone no longer names that customer, or whose customer was
+    merged away, gets nothing (its balance is no longer this run's to open)."""
+    pending = {entry["phone"]: (entry, opening_entries(entry)) for entry in group}  # a phone: one person
+    pending = {phone: (entry, items) for phone, (entry, items) in pending.items() if items}
+    conflicted = 0
     while pending:
-        tx = Transaction()
-        for index, item in enumerate(pending):
-            tx.put(f"entry:{index}", item, condition=Attr("pk").not_exists())
-        tx.update(
-            "customer",
-            keys.phone_key(entry["phone"]),
-            add_values={"balance": sum((item.amount for item in pending), Decimal("0.00")), "revision": 1},
-            set_values={"updated_at": utc_now()},
-            condition=names_customer(entry["customer_id"]) & Attr("merged_into").not_exists(),
-        )
-        stats.record(tx, *((None, item) for item in pending))
+        tx, now = Transaction(), utc_now()
+        for person, (entry, items) in enumerate(pending.values()):
+            for index, item in enumerate(items):
+                tx.put(f"entry:{person}:{index}", item, condition=Attr("pk").not_exists())
+            tx.update(
+                f"customer:{person}",
+                keys.phone_key(entry["phone"]),
+                add_values={"balance": sum((item.amount for item in items), Decimal("0.00")), "revision": 1},
+                set_values={"updated_at": now},
+                condition=names_customer(entry["customer_id"]) & Attr("merged_into").not_exists(),
+            )
+        stats.record(tx, *((None, item) for _, items in pending.values() for item in items))
         try:
             tx.commit()
             return
         except TransactionCancelled as cancelled:
-            existing = {index for index in range(len(pending)) if cancelled.failed(f"entry:{index}")}
-            if existing:
-                pending = [item for index, item in enumerate(pending) if index not in existing]
-            elif cancelled.failed("customer"):
-                return  # not that live customer any more: its balance is no longer this run's to open
-            else:
+            refused = False
+            for person, (phone, (entry, items)) in enumerate(list(pending.items())):
+                if cancelled.failed(f"customer:{person}"):
+                    del pending[phone]
+                    refused = True
+                    continue
+                existing = {index for index in range(len(items)) if cancelled.failed(f"entry:{person}:{index}")}
+                if existing:
+                    refused = True
+                    left = [item for index, item in enumerate(items) if index not in existing]
+                    if left:
+                        pending[phone] = (entry, left)
+                    else:
+                        del pending[phone]
+            if not refused:
                 conflicted = back_off(conflicted, cancelled)
 
 

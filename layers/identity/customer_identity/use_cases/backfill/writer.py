@@ -33,7 +33,11 @@ from customer_identity.use_cases.backfill.new_customers import (
     create_group,
     fixed_items,
 )
-from customer_identity.use_cases.backfill.opening_balances import balance_conflict_item, post_openings
+from customer_identity.use_cases.backfill.opening_balances import (
+    balance_conflict_item,
+    opening_groups,
+    post_openings,
+)
 from customer_identity.use_cases.backfill.outcomes import row_outcome
 from customer_identity.use_cases.backfill.shared_phones import shared_item, shared_outcomes
 from customer_identity.use_cases.backfill.source_rows import source_items
@@ -92,7 +96,7 @@ def write_chunk(chunk: dict[str, Any], *, run_id: str, dry_run: bool, writers: i
                 for entry in (_relinked(entry, linked_to) for entry in persons)
             ]
             live = [_relinked(entry, linked_to) for entry in persons if linked_to.get(entry["phone"], True) is not None]
-            list(pool.map(post_openings, live))
+            list(pool.map(post_openings, opening_groups(live)))
             sources = [item for entry in live for item in source_items(entry, run_id)]
             list(pool.map(bulk.put_all, _groups(sources, bulk.BATCH_WRITE_LIMIT)))
             held_names += [balance_conflict_item(entry, run_id) for entry in live]

@@ -41,7 +41,7 @@ class Claims(BaseModel):
     until it fits.
     """
 
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, defer_build=True)
 
     sub: ClaimText
     role: Role
