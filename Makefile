@@ -173,7 +173,7 @@ fuzz: install
 bench: install $(LAMBDA_VENV)/.installed
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/cost.py --match balance  # the ledger's writes: an adjustment, a merge moving a balance
-	$(BIN)/python bench/backfill_bench.py --persons 20000
+	$(BIN)/python bench/backfill_bench.py --persons 3000 --reference  # docs/backfill.md; about 7 min
 
 cost: install
 	$(BIN)/python bench/cost.py

@@ -154,7 +154,7 @@ def main() -> None:
         finally:
             if engine is not None:
                 engine.stop()
-        # The baseline writes as many items as the backfill did (the engine slows as a table grows), on an
+        # The baseline writes as many items as the backfill did (a table of the same size), on an
         # engine of its own started after the backfill's stopped (a table with a stream keeps the engine
         # busy after its writes: the next writer's transactions then time out waiting for its lock).
         os.environ.pop("DYNAMODB_ENDPOINT", None)  # the backfill's engine, stopped
