@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.client
 
 from devserver import server
+from devserver.dynamodb_local import local_client
 from devserver.legacy_export import generate
 from devserver.template import table_definition
 
@@ -37,13 +37,7 @@ def raw_batch_write_rate(endpoint: str, items: int, *, stream: bool = True) -> f
     as the backfill's (its indexes and, unless ``stream`` is False, its stream: the engine records a
     stream record for every write, as DynamoDB does for the deployed table)."""
     items = -(-items // 25) * 25  # whole batches
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_client(endpoint)
     name = "raw-batch" if stream else "raw-batch-no-stream"
     client.create_table(TableName=name, **table_definition(stream=stream))
     batches = [

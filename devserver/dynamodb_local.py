@@ -254,14 +254,22 @@ def _spawn(port: int, db_dir: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _client(port: int, *, read_timeout: int = 30, **config: int) -> Any:
+def local_client(endpoint: str, config: Config | None = None) -> Any:
+    """A boto3 client for the DynamoDB Local at ``endpoint`` (it accepts any credentials)."""
     return boto3.client(
         "dynamodb",
-        endpoint_url=f"http://127.0.0.1:{port}",
+        endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=read_timeout, **config),
+        config=config,
+    )
+
+
+def _client(port: int, *, read_timeout: int = 30, **config: int) -> Any:
+    return local_client(
+        f"http://127.0.0.1:{port}",
+        Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=read_timeout, **config),
     )
 
 

@@ -213,19 +213,12 @@ def local_table(data_dir: Any) -> tuple[Any, str]:
     """(a client of the DynamoDB Local that the local server over ``data_dir`` is using, the table name)."""
     import os
 
-    import boto3
-
+    from devserver.dynamodb_local import local_client
     from devserver.server import running_server_endpoint
 
     endpoint = running_server_endpoint(data_dir)
     assert endpoint, "the local server records its DynamoDB endpoint"
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_client(endpoint)
     return client, os.environ.get("TABLE_NAME", "customer-identity")
 
 
